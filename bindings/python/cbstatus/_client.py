@@ -1,0 +1,251 @@
+"""``Client`` (wraps ``cb_client``) and the one-shot module functions."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+from typing import Any, Optional, Tuple, Union
+
+from ._config import Config
+from ._errors import ErrorCode
+from ._lib import (
+    Library,
+    PathLike,
+    cb_client_p,
+    cb_result_p,
+    check_functions,
+    encode_arg,
+    get_library,
+    record_last_error,
+    recorded_last_error,
+)
+from ._result import Result
+
+__all__ = ["Client", "status_lookup", "last_error", "shutdown", "version", "version_number", "mask_number"]
+
+log = logging.getLogger("cbstatus")
+
+
+def mask_number(number: object) -> str:
+    """A caller number safe for logs: only its last 4 digits, e.g. ``"***0001"``."""
+    if not isinstance(number, str):
+        return "<none>" if number is None else f"<{type(number).__name__}>"
+    digits = "".join(c for c in number if c.isascii() and c.isdigit())
+    if len(digits) <= 4:
+        return "***" if number else "<empty>"
+    return "***" + digits[-4:]
+
+
+def _log_failure(what: str, number: object, code: int, name: str, message: str) -> None:
+    # An anonymous/unknown caller is routine on a PBX: info, not warning.
+    level = logging.INFO if code == ErrorCode.INVALID_NUMBER else logging.WARNING
+    log.log(level, "cbstatus: %s %s failed: %s (%d): %s", what, mask_number(number), name, code, message)
+
+
+class Client:
+    """A connection to one Mindful organization (wraps ``cb_client``); thread-safe.
+
+    ``Client()`` is configured from ``$CBSTATUS_CONFIG`` and the ``CBSTATUS_*`` environment
+    variables plus keyword settings (``Client(api_url=..., timeout_ms=1500)``); or pass a
+    :class:`Config` (then no keyword settings). Share one client between all threads: lookups
+    run in parallel without a lock held during network I/O.
+
+    Raises:
+        NotConfigured: no API URL. ConfigError: an invalid setting.
+    """
+
+    def __init__(
+        self,
+        config: Optional[Config] = None,
+        *,
+        library: Union[None, PathLike, Library] = None,
+        **settings: Any,
+    ) -> None:
+        """Create a client from ``config`` or from the environment plus ``settings``."""
+        self._handle: Optional[Any] = None
+        self._cond = threading.Condition(threading.Lock())
+        self._inflight = 0
+        if config is not None:
+            if settings:
+                raise TypeError("pass either a Config or keyword settings, not both")
+            if not isinstance(config, Config):
+                raise TypeError(f"config must be a cbstatus.Config, not {type(config).__name__}")
+            if library is not None and get_library(library) is not config.library:
+                raise ValueError("config was made with another libcbstatus than library=")
+            cfg, owned = config, False
+        else:
+            cfg, owned = Config.from_env(library=library, **settings), True
+        self.library: Library = cfg.library
+        try:
+            out = cb_client_p()
+            code = self.library.cb_client_new(cfg._ptr(), ctypes.byref(out))
+            self.library.check(code)
+            self._handle = out
+        finally:
+            if owned:
+                cfg.close()
+
+    # -- in-flight tracking: close() waits for running calls instead of freeing under them --
+
+    def _enter(self) -> Any:
+        with self._cond:
+            if self._handle is None:
+                raise ValueError("Client is closed")
+            self._inflight += 1
+            return self._handle
+
+    def _leave(self) -> None:
+        with self._cond:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._cond.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._handle is None
+
+    def _call(self, what: str, fn_name: str, number: object, arg: Optional[bytes], raise_on_error: bool) -> Result:
+        lib = self.library
+        handle = self._enter()
+        try:
+            out = cb_result_p()
+            code = int(getattr(lib, fn_name)(handle, arg, ctypes.byref(out)))
+            message = lib.last_error_message() if code else ""
+        finally:
+            self._leave()
+        if not out:  # only when client/out is NULL, which this wrapper never passes
+            exc = lib.error(code, message)
+            record_last_error(code, exc.message)
+            raise exc
+        result = Result(lib, out)
+        record_last_error(code, message or (result.error.message if result.error else ""))
+        if result.error is not None:
+            err = result.error
+            _log_failure(what, number, err.code, err.name, err.message)
+            if raise_on_error:
+                result.close()
+                raise err
+        return result
+
+    def lookup(self, number: str, *, raise_on_error: bool = False) -> Result:
+        """Look up the callbacks of ``number`` (any caller-id shape: "+15551234567", "(555) 123-4567").
+
+        Blocks for at most the configured timeout. Lookup failures (invalid number, timeout,
+        HTTP errors, ...) do not raise: the returned :class:`Result` has ``error`` set and its
+        ``text`` is the fallback sentence. With ``raise_on_error=True`` they raise the matching
+        :class:`~cbstatus.CbError` subclass instead.
+
+        Raises:
+            TypeError: ``number`` is not a str. ValueError: NUL character or lone surrogate,
+            or the client is closed.
+        """
+        arg = encode_arg(number, "number")
+        log.debug("cbstatus: lookup %s", mask_number(number))
+        return self._call("lookup", "cb_client_lookup", number, arg, raise_on_error)
+
+    def cancel(self, number: str, *, raise_on_error: bool = False) -> Result:
+        """Cancel the callback of ``number``; ``Result.cancel_outcome`` says what happened.
+
+        Failures behave as in :meth:`lookup`. Needs a library exporting ``cb_client_cancel``
+        (NotImplementedError otherwise).
+        """
+        check_functions(self.library, ["cb_client_cancel"])
+        arg = encode_arg(number, "number")
+        log.debug("cbstatus: cancel %s", mask_number(number))
+        return self._call("cancel", "cb_client_cancel", number, arg, raise_on_error)
+
+    def widget_status(self, widget_id: Optional[str] = None, *, raise_on_error: bool = False) -> Result:
+        """Ask a widget whether callbacks are offered now (``None`` = the configured ``widget_id``).
+
+        ``Result.widget_state``, ``callbacks_available``, ``offer_asap``, ``offer_scheduled`` and
+        ``ewt_seconds`` hold the answer. Failures behave as in :meth:`lookup`. Needs a library
+        exporting ``cb_client_widget_status`` (NotImplementedError otherwise).
+        """
+        check_functions(self.library, ["cb_client_widget_status"])
+        arg = encode_arg(widget_id, "widget_id", allow_none=True)
+        log.debug("cbstatus: widget status %s", widget_id if widget_id is not None else "<configured>")
+        return self._call("widget status", "cb_client_widget_status", widget_id, arg, raise_on_error)
+
+    def close(self) -> None:
+        """Release the client (idempotent). Waits for lookups still running on other threads;
+        results it produced stay valid. Later calls raise ValueError."""
+        with self._cond:
+            handle, self._handle = self._handle, None
+            if handle is None:
+                return
+            self._cond.wait_for(lambda: self._inflight == 0)
+        self.library.cb_client_free(handle)
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # safety net; prefer close() / with
+        try:
+            handle = getattr(self, "_handle", None)
+            if handle is not None:
+                self._handle = None
+                self.library.cb_client_free(handle)
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        return f"<cbstatus.Client{' (closed)' if self.closed else ''}>"
+
+
+# -- the one-shot API ------------------------------------------------------------------------
+
+
+def status_lookup(number: str) -> str:
+    """Look ``number`` up with the library's process-wide client and return what to say.
+
+    Wraps ``cb_status_lookup``: the client is configured from ``$CBSTATUS_CONFIG`` and the
+    ``CBSTATUS_*`` environment variables on first use. Never raises for lookup failures (nor
+    for a missing configuration): the text is then the fallback sentence and
+    :func:`last_error` says why.
+
+    Raises:
+        TypeError: ``number`` is not a str. ValueError: NUL character or lone surrogate.
+        LibraryNotFound: libcbstatus cannot be loaded.
+    """
+    arg = encode_arg(number, "number")
+    lib = get_library()
+    log.debug("cbstatus: status_lookup %s", mask_number(number))
+    ptr = lib.cb_status_lookup(arg)
+    code = int(lib.cb_last_error_code())  # before any other call: every call resets it
+    message = lib.last_error_message() if code else ""
+    text = lib.take_string(ptr)
+    record_last_error(code, message)
+    if code:
+        _log_failure("status_lookup", number, code, lib.status_name(code), message)
+    return text
+
+
+def last_error() -> Tuple[int, str]:
+    """``(code, message)`` of the latest call this thread made through cbstatus.
+
+    ``(0, "")`` after a success. Set by :func:`status_lookup`, ``Client.lookup`` and every
+    other call; it is this package's per-thread copy of ``cb_last_error_code()`` /
+    ``cb_last_error_message()``, taken right after the C call.
+    """
+    return recorded_last_error()
+
+
+def shutdown() -> None:
+    """Drop the library's process-wide client (``cb_shutdown``); the next :func:`status_lookup`
+    re-reads the environment. Clients made with :class:`Client` are not affected."""
+    get_library().cb_shutdown()
+
+
+def version() -> str:
+    """The loaded library's version string, e.g. ``"0.1.0"``."""
+    return get_library().version
+
+
+def version_number() -> int:
+    """The loaded library's version as ``MAJOR * 10000 + MINOR * 100 + PATCH``."""
+    return get_library().version_number

@@ -1,0 +1,152 @@
+"""``Config``: settings for a :class:`~cbstatus.Client` (wraps ``cb_config``)."""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from typing import Any, Optional, Union
+
+from ._lib import Library, PathLike, cb_config_p, encode_arg, encode_path, get_library
+
+__all__ = ["Config", "SETTINGS"]
+
+#: Setting names ``cb_config_set`` accepts (the ``CBSTATUS_*`` spelling works too).
+SETTINGS = (
+    "api_url",
+    "api_token",
+    "auth_header",
+    "auth_scheme",
+    "timeout_ms",
+    "locale",
+    "timezone",
+    "default_country",
+    "eta_style",
+    "eta_min_minutes",
+    "eta_max_minutes",
+    "read_back_number",
+    "widget_id",
+)
+
+
+def _setting_text(key: str, value: Any) -> str:
+    """Turn a Python value into the text form ``cb_config_set`` takes."""
+    if value is None:
+        return ""  # "" resets optional settings
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"setting {key!r} must be str, int, bool or None, not {type(value).__name__}")
+
+
+class Config:
+    """Settings for a client, wrapping a ``cb_config`` handle.
+
+    ``Config()`` starts from the built-in defaults (no API URL); :meth:`from_env` starts from
+    ``$CBSTATUS_CONFIG`` and the ``CBSTATUS_*`` environment variables. Keyword arguments are
+    applied with :meth:`set`, e.g. ``Config(api_url="https://...", timeout_ms=1500)``.
+
+    A Config belongs to one thread at a time. :class:`~cbstatus.Client` copies it, so it may be
+    closed (or reused for another client) afterwards. Invalid settings raise
+    :class:`~cbstatus.ConfigError` (``NotConfigured`` for an empty ``api_url``).
+    """
+
+    def __init__(self, *, library: Union[None, PathLike, Library] = None, **settings: Any) -> None:
+        """Create default settings, then apply ``settings`` (name=value)."""
+        self._init(library, "cb_config_new")
+        self.update(**settings)
+
+    @classmethod
+    def from_env(cls, *, library: Union[None, PathLike, Library] = None, **settings: Any) -> "Config":
+        """Settings from ``$CBSTATUS_CONFIG`` (a TOML file) and ``CBSTATUS_*`` variables, then ``settings``.
+
+        Raises:
+            ConfigError: an environment variable or the file holds an invalid value.
+        """
+        self = cls.__new__(cls)
+        self._init(library, "cb_config_from_env")
+        self.update(**settings)
+        return self
+
+    def _init(self, library: Union[None, PathLike, Library], constructor: str) -> None:
+        self._handle: Optional[Any] = None
+        self._lock = threading.Lock()
+        self.library: Library = get_library(library)
+        out = cb_config_p()
+        code = getattr(self.library, constructor)(ctypes.byref(out))
+        self.library.check(code)
+        self._handle = out
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has released the handle."""
+        return self._handle is None
+
+    def _ptr(self) -> Any:
+        if self._handle is None:
+            raise ValueError("Config is closed")
+        return self._handle
+
+    def set(self, key: str, value: Any) -> "Config":
+        """Set one setting (``api_url``, ``timeout_ms``, ``locale``, ... see :data:`SETTINGS`).
+
+        ``value`` may be str, int, bool or None (None/"" resets an optional setting).
+        Returns ``self`` so calls can be chained. On error the setting keeps its old value.
+
+        Raises:
+            TypeError/ValueError: a non-str key, a NUL character, unencodable text.
+            ConfigError: unknown key or invalid value; NotConfigured for an empty ``api_url``.
+        """
+        k = encode_arg(key, "setting name")
+        v = encode_arg(_setting_text(key, value), f"value of {key!r}")
+        with self._lock:
+            code = self.library.cb_config_set(self._ptr(), k, v)
+            self.library.check(code)
+        return self
+
+    def update(self, **settings: Any) -> "Config":
+        """Apply several settings with :meth:`set`, in the order given. Returns ``self``."""
+        for key, value in settings.items():
+            self.set(key, value)
+        return self
+
+    def load_file(self, path: Union[str, bytes, "PathLike"]) -> "Config":
+        """Apply a TOML settings file (same keys, plus ``[templates.<locale>]`` tables).
+
+        Settings applied before an error in the file stay applied. Returns ``self``.
+
+        Raises:
+            ConfigError: unreadable file, bad TOML or unknown key (the message says which).
+        """
+        p = encode_path(path)
+        with self._lock:
+            code = self.library.cb_config_load_file(self._ptr(), p)
+            self.library.check(code)
+        return self
+
+    def close(self) -> None:
+        """Release the handle (idempotent). Clients made from this config are not affected."""
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if handle is not None:
+            self.library.cb_config_free(handle)
+
+    def __enter__(self) -> "Config":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # safety net; prefer close() / with
+        try:
+            handle = getattr(self, "_handle", None)
+            if handle is not None:
+                self._handle = None
+                self.library.cb_config_free(handle)
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        return f"<cbstatus.Config{' (closed)' if self.closed else ''}>"

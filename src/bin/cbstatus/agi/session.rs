@@ -1,0 +1,187 @@
+//! One call: make the request, set the channel variables, optionally play the prompts.
+//! Shared by the classic AGI program and the FastAGI server.
+
+use super::protocol::{quote, AgiEnv, Conversation, Reply};
+use cbstatus::speech::Format;
+use cbstatus::{Action, Client, Config, Error, ErrorKind, LookupResult};
+use std::io::{self, BufRead, Write};
+
+/// What the dialplan asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub action: Action,
+    /// The number to look up; `None` means the caller's own (from the AGI environment).
+    pub number: Option<String>,
+    /// Widget id for `Action::Widget` (else the configured one).
+    pub widget_id: Option<String>,
+    /// Stream the prompts to the caller after setting the variables.
+    pub play: bool,
+}
+
+impl Request {
+    /// The number: an explicit one (if not blank), else the caller id from the environment.
+    fn number<'a>(&'a self, env: &'a AgiEnv) -> Option<&'a str> {
+        self.number
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| env.caller_number())
+    }
+}
+
+/// Do the request. `client` is `Err` when configuration failed: the call still gets the
+/// fallback (and `CBSTATUS_ERROR` says why).
+pub fn perform(
+    client: Result<&Client, &Error>,
+    config: &Config,
+    env: &AgiEnv,
+    request: &Request,
+) -> LookupResult {
+    let client = match client {
+        Ok(client) => client,
+        Err(error) => return LookupResult::failed(request.action, error.clone(), config),
+    };
+    if request.action == Action::Widget {
+        return client.widget(request.widget_id.as_deref());
+    }
+    let Some(number) = request.number(env) else {
+        let error = Error::new(
+            ErrorKind::InvalidNumber,
+            "no caller number: the caller id is unknown or restricted",
+        );
+        return LookupResult::failed(request.action, error, config);
+    };
+    match request.action {
+        Action::Cancel => client.cancel_callback(number),
+        _ => client.status(number),
+    }
+}
+
+/// The channel variables for a result, in the order they are set.
+pub fn variables(result: &LookupResult) -> Vec<(&'static str, String)> {
+    let primary = result.primary();
+    let text = |v: Option<String>| v.unwrap_or_default();
+    let mut vars = vec![
+        ("CBSTATUS_RESULT", result.result_code().to_string()),
+        (
+            "CBSTATUS_ERROR",
+            text(result.error().map(|e| e.kind().name().to_string())),
+        ),
+        ("CBSTATUS_TEXT", result.render(Format::Text)),
+        ("CBSTATUS_SSML", result.render(Format::Ssml)),
+        ("CBSTATUS_PROMPTS", result.render(Format::Prompts)),
+        (
+            "CBSTATUS_STATUS",
+            text(
+                primary
+                    .and_then(|c| c.status.as_ref())
+                    .map(|s| s.as_str().to_string()),
+            ),
+        ),
+        (
+            "CBSTATUS_TYPE",
+            text(
+                primary
+                    .and_then(|c| c.kind.as_ref())
+                    .map(|k| k.as_str().to_string()),
+            ),
+        ),
+        (
+            "CBSTATUS_POSITION",
+            text(primary.and_then(|c| c.position).map(|p| p.to_string())),
+        ),
+        (
+            "CBSTATUS_WAIT_SECONDS",
+            text(
+                primary
+                    .and_then(|c| c.wait)
+                    .map(|w| w.as_secs().to_string()),
+            ),
+        ),
+        (
+            "CBSTATUS_ESTIMATED_FOR",
+            text(
+                primary
+                    .and_then(|c| c.estimated_for)
+                    .map(|t| t.as_second().to_string()),
+            ),
+        ),
+        ("CBSTATUS_COUNT", result.count().to_string()),
+    ];
+    if let Some(widget) = result.widget() {
+        vars.extend([
+            (
+                "CBSTATUS_WIDGET_STATE",
+                text(widget.state.as_ref().map(|s| s.as_str().to_string())),
+            ),
+            (
+                "CBSTATUS_OFFER_ASAP",
+                u8::from(widget.offer_asap).to_string(),
+            ),
+            (
+                "CBSTATUS_OFFER_SCHEDULED",
+                u8::from(widget.offer_scheduled).to_string(),
+            ),
+            (
+                "CBSTATUS_EWT_SECONDS",
+                text(widget.ewt.map(|d| d.as_secs().to_string())),
+            ),
+        ]);
+    }
+    vars
+}
+
+/// Set every variable (strictly one command, then its reply), then play the prompts if
+/// asked and the caller is still there. Returns when done or when Asterisk goes away.
+pub fn deliver<R: BufRead, W: Write>(
+    conversation: &mut Conversation<R, W>,
+    result: &LookupResult,
+    play: bool,
+) -> io::Result<()> {
+    for (name, value) in variables(result) {
+        let line = format!("SET VARIABLE {name} {}", quote(&value));
+        match conversation.command(&line)? {
+            None => return Ok(()),
+            Some(Reply::Success { .. } | Reply::DeadChannel) => {}
+            Some(other) => eprintln!("cbstatus agi: SET VARIABLE {name} answered {other:?}"),
+        }
+    }
+    if play && !conversation.hung_up() {
+        for prompt in result
+            .render(Format::Prompts)
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
+            // Prompt names are [A-Za-z0-9/_-] by construction; quote anyway.
+            match conversation.command(&format!("STREAM FILE {} \"\"", quote(prompt)))? {
+                Some(Reply::Success { result, .. }) if result >= 0 => {}
+                _ => break, // hung up or failed: stop playing
+            }
+            if conversation.hung_up() {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_of_a_failure() {
+        let config = Config::new();
+        let result = LookupResult::failed(
+            Action::Status,
+            Error::new(ErrorKind::Timeout, "slow"),
+            &config,
+        );
+        let vars = variables(&result);
+        let get = |n: &str| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.as_str());
+        assert_eq!(get("CBSTATUS_RESULT"), Some("ERROR"));
+        assert_eq!(get("CBSTATUS_ERROR"), Some("timeout"));
+        assert_eq!(get("CBSTATUS_COUNT"), Some("0"));
+        assert_eq!(get("CBSTATUS_POSITION"), Some(""));
+        assert!(!get("CBSTATUS_TEXT").unwrap().is_empty());
+    }
+}

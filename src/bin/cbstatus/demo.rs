@@ -1,0 +1,82 @@
+//! `cbstatus demo`: start the simulator on a loopback port and show what callers hear.
+
+use crate::{EXIT_OK, EXIT_USAGE};
+use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus::speech::Format;
+use cbstatus::{Client, Config};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Speech language (en-US, es-US).
+    #[arg(long, default_value = "en-US")]
+    locale: String,
+    /// IANA time zone for clock times (default: the system zone).
+    #[arg(long)]
+    timezone: Option<String>,
+    /// Also print the SSML and the Asterisk prompt list of each answer.
+    #[arg(long)]
+    all_formats: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    let scenarios = Scenarios::demo();
+    let simulator = match Simulator::start("127.0.0.1:0", scenarios.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cbstatus: cannot start the simulator: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut config = Config::new();
+    let settings = [
+        ("api_url", Some(simulator.organization_url())),
+        ("locale", Some(args.locale.clone())),
+        ("timezone", args.timezone.clone()),
+        // Short, so the "API hangs" scenario shows the fallback quickly.
+        ("timeout_ms", Some("1000".to_string())),
+        // Each scenario on its own: no breaker tripped by the fault scenarios, no cache.
+        ("breaker_threshold", Some("0".to_string())),
+        ("cache_ttl_ms", Some("0".to_string())),
+        ("not_found_ttl_ms", Some("0".to_string())),
+    ];
+    for (key, value) in settings {
+        if let Some(value) = value {
+            if let Err(e) = config.set(key, &value) {
+                eprintln!("cbstatus: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let client = match Client::new(&config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cbstatus: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    println!(
+        "cbstatus demo: Mindful simulator at {} (locale {}, time zone {})\n",
+        simulator.organization_url(),
+        config.speech.locale.tag(),
+        config.timezone.iana_name().unwrap_or("system")
+    );
+    for (number, description) in scenarios.numbers() {
+        let result = client.status(&number);
+        println!("{number}  ({description})");
+        println!("  caller hears: {}", result.render(Format::Text));
+        if let Some(error) = result.error() {
+            println!(
+                "  error:        {} ({})",
+                error.kind().name(),
+                error.detail()
+            );
+        }
+        if args.all_formats {
+            println!("  ssml:         {}", result.render(Format::Ssml));
+            println!("  prompts:      {}", result.render(Format::Prompts));
+        }
+        println!();
+    }
+    simulator.shutdown();
+    EXIT_OK
+}

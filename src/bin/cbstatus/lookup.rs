@@ -1,0 +1,139 @@
+//! `cbstatus lookup NUMBER`, `cbstatus cancel NUMBER`, `cbstatus widget`: one request, printed
+//! as text, SSML, prompts or JSON.
+
+use crate::{EXIT_LOOKUP_FAILED, EXIT_OK, EXIT_USAGE};
+use cbstatus::speech::Format;
+use cbstatus::{Client, Config, ErrorKind, LookupResult};
+use std::path::PathBuf;
+
+/// Output format.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Plain sentences for a TTS engine.
+    Text,
+    /// An SSML <speak> document.
+    Ssml,
+    /// An &-joined list of Asterisk sound files for Playback().
+    Prompts,
+    /// A JSON object with every field, the error and all three renderings.
+    Json,
+}
+
+/// Options shared by the request commands.
+#[derive(clap::Args)]
+pub struct Common {
+    /// What to print.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+    /// Speech language (en-US, es-US); overrides CBSTATUS_LOCALE.
+    #[arg(long)]
+    locale: Option<String>,
+    /// IANA time zone for clock times; overrides CBSTATUS_TIMEZONE.
+    #[arg(long)]
+    timezone: Option<String>,
+    /// Organization endpoint URL; overrides CBSTATUS_API_URL.
+    #[arg(long)]
+    api_url: Option<String>,
+    /// TOML configuration file; overrides CBSTATUS_CONFIG.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct NumberArgs {
+    /// The caller number, e.g. +15551234567, 5551234567 or "(555) 123-4567".
+    number: String,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(clap::Args)]
+pub struct WidgetArgs {
+    /// Widget id; overrides CBSTATUS_WIDGET_ID.
+    #[arg(long)]
+    widget_id: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Settings from the environment / files, then the command line.
+pub fn config_from(
+    file: Option<&PathBuf>,
+    overrides: &[(&str, Option<&String>)],
+) -> Result<Config, cbstatus::Error> {
+    let mut config = Config::from_env()?;
+    if let Some(path) = file {
+        config.load_file(path)?;
+    }
+    for (key, value) in overrides {
+        if let Some(value) = value {
+            config.set(key, value)?;
+        }
+    }
+    Ok(config)
+}
+
+fn client_from(common: &Common) -> Result<Client, u8> {
+    let config = config_from(
+        common.config.as_ref(),
+        &[
+            ("locale", common.locale.as_ref()),
+            ("timezone", common.timezone.as_ref()),
+            ("api_url", common.api_url.as_ref()),
+        ],
+    );
+    config.and_then(|c| Client::new(&c)).map_err(|error| {
+        eprintln!("cbstatus: {error}");
+        EXIT_USAGE
+    })
+}
+
+pub fn status(args: NumberArgs) -> u8 {
+    match client_from(&args.common) {
+        Ok(client) => print(&client.status(&args.number), args.common.format),
+        Err(code) => code,
+    }
+}
+
+pub fn cancel(args: NumberArgs) -> u8 {
+    match client_from(&args.common) {
+        Ok(client) => print(&client.cancel_callback(&args.number), args.common.format),
+        Err(code) => code,
+    }
+}
+
+pub fn widget(args: WidgetArgs) -> u8 {
+    match client_from(&args.common) {
+        Ok(client) => print(
+            &client.widget(args.widget_id.as_deref()),
+            args.common.format,
+        ),
+        Err(code) => code,
+    }
+}
+
+/// Print the result and choose the exit status.
+fn print(result: &LookupResult, format: OutputFormat) -> u8 {
+    if let Some(error) = result.error() {
+        if matches!(
+            error.kind(),
+            ErrorKind::InvalidNumber | ErrorKind::NotConfigured | ErrorKind::InvalidConfig
+        ) {
+            eprintln!("cbstatus: {error}");
+            return EXIT_USAGE;
+        }
+        eprintln!("cbstatus: request failed: {error}");
+    }
+    let output = match format {
+        OutputFormat::Text => result.render(Format::Text),
+        OutputFormat::Ssml => result.render(Format::Ssml),
+        OutputFormat::Prompts => result.render(Format::Prompts),
+        OutputFormat::Json => result.to_json(None).0,
+    };
+    println!("{output}");
+    if result.error().is_some() {
+        EXIT_LOOKUP_FAILED
+    } else {
+        EXIT_OK
+    }
+}

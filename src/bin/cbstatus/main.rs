@@ -1,0 +1,66 @@
+//! `cbstatus`: the command-line shell around the library: lookups, the Mindful simulator, a
+//! demo, and (in their own modules) Asterisk AGI / FastAGI and prompt generation.
+
+mod agi;
+mod demo;
+mod fastagi;
+mod lookup;
+mod signals;
+mod simulate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code: the lookup answered (found or not found).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the lookup failed (the fallback sentence was printed).
+pub const EXIT_LOOKUP_FAILED: u8 = 1;
+/// Exit code: usage error, bad configuration or invalid number.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Tell a caller, in words an IVR can speak, where their Mindful callback stands.
+#[derive(Parser)]
+#[command(name = "cbstatus", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Look up a caller number and print what to say.
+    ///
+    /// Exit status: 0 the lookup answered (found or not found), 1 it failed (the fallback
+    /// sentence is printed), 2 usage error, bad configuration or invalid number.
+    Lookup(lookup::NumberArgs),
+    /// Cancel the caller's callback and print the confirmation to speak.
+    ///
+    /// Exit status as for lookup.
+    Cancel(lookup::NumberArgs),
+    /// Say whether callbacks are offered now, and the current wait (widget status).
+    ///
+    /// Exit status as for lookup.
+    Widget(lookup::WidgetArgs),
+    /// Run the Mindful simulator (a local stand-in for the Scheduler API).
+    Simulate(simulate::Args),
+    /// Start a simulator on a loopback port and walk through the main scenarios.
+    Demo(demo::Args),
+    /// Run as an Asterisk AGI program: look up, set CBSTATUS_* channel variables, exit 0.
+    Agi(agi::Args),
+    /// Run a FastAGI server (AGI(agi://host:4573/cbstatus)) for many concurrent calls.
+    Fastagi(fastagi::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Lookup(args) => lookup::status(args),
+        Command::Cancel(args) => lookup::cancel(args),
+        Command::Widget(args) => lookup::widget(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Agi(args) => agi::run(args),
+        Command::Fastagi(args) => fastagi::run(args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,501 @@
+//! Configuration: the same keys from environment variables, a TOML file, or C setters.
+//!
+//! | key | env var | default |
+//! |---|---|---|
+//! | `api_url` | `CBSTATUS_API_URL` | required |
+//! | `api_token` | `CBSTATUS_API_TOKEN` | none |
+//! | `auth_header` | `CBSTATUS_AUTH_HEADER` | `Authorization` |
+//! | `auth_scheme` | `CBSTATUS_AUTH_SCHEME` | `Bearer` |
+//! | `timeout_ms` | `CBSTATUS_TIMEOUT_MS` | 2000 |
+//! | `locale` | `CBSTATUS_LOCALE` | `en-US` |
+//! | `timezone` | `CBSTATUS_TIMEZONE` | system zone, else UTC |
+//! | `default_country` | `CBSTATUS_DEFAULT_COUNTRY` | 1 |
+//! | `eta_style` | `CBSTATUS_ETA_STYLE` | `exact` |
+//! | `eta_min_minutes` | `CBSTATUS_ETA_MIN_MINUTES` | none |
+//! | `eta_max_minutes` | `CBSTATUS_ETA_MAX_MINUTES` | 90 |
+//! | `read_back_number` | `CBSTATUS_READ_BACK_NUMBER` | false |
+//! | `widget_id` | `CBSTATUS_WIDGET_ID` | none |
+//! | `cache_ttl_ms` | `CBSTATUS_CACHE_TTL_MS` | 3000 (0 disables) |
+//! | `not_found_ttl_ms` | `CBSTATUS_NOT_FOUND_TTL_MS` | 1000 |
+//! | `breaker_threshold` | `CBSTATUS_BREAKER_THRESHOLD` | 5 consecutive failures (0 disables) |
+//! | `breaker_cooldown_ms` | `CBSTATUS_BREAKER_COOLDOWN_MS` | 30000 |
+//! | `ca_bundle` | `CBSTATUS_CA_BUNDLE` | none: Mozilla's roots (webpki-roots) |
+//!
+//! `CBSTATUS_CONFIG` names a TOML file holding the same keys (lower case, no prefix) and, in
+//! `[templates.<locale>]` tables, reworded sentences. The file is read first; environment
+//! variables override it.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::mindful::ApiUrl;
+use crate::number::CountryCode;
+use crate::speech::{EtaStyle, Locale, SpeechOptions, Templates};
+use jiff::tz::TimeZone;
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+/// Environment variable naming the configuration file.
+pub const CONFIG_ENV: &str = "CBSTATUS_CONFIG";
+
+/// Every key [`Config::set`] accepts.
+pub const KEYS: [&str; 18] = [
+    "api_url",
+    "api_token",
+    "auth_header",
+    "auth_scheme",
+    "timeout_ms",
+    "locale",
+    "timezone",
+    "default_country",
+    "eta_style",
+    "eta_min_minutes",
+    "eta_max_minutes",
+    "read_back_number",
+    "widget_id",
+    "cache_ttl_ms",
+    "not_found_ttl_ms",
+    "breaker_threshold",
+    "breaker_cooldown_ms",
+    "ca_bundle",
+];
+
+/// Largest accepted `timeout_ms`: a caller should never wait longer than this.
+const MAX_TIMEOUT_MS: u64 = 60_000;
+
+/// The API access token. Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a token.
+    pub fn new(token: impl Into<String>) -> Secret {
+        Secret(token.into())
+    }
+
+    /// The token itself: only for building the request header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// All settings of a client.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The organization endpoint URL (required for lookups).
+    pub api_url: Option<ApiUrl>,
+    /// The API access token, if the organization requires one.
+    pub api_token: Option<Secret>,
+    /// The header carrying the token.
+    pub auth_header: String,
+    /// The prefix before the token in that header (empty: the bare token).
+    pub auth_scheme: String,
+    /// Hard deadline for a whole lookup.
+    pub timeout: Duration,
+    /// Zone used to say clock times and decide "today"/"tomorrow".
+    pub timezone: TimeZone,
+    /// Country calling code completing national caller numbers.
+    pub default_country: CountryCode,
+    /// Widget id for the widget status endpoint.
+    pub widget_id: Option<String>,
+    /// What to say and how (locale, wait style, templates).
+    pub speech: SpeechOptions,
+    /// How long a found answer is reused for the same number.
+    pub cache_ttl: Duration,
+    /// How long a not-found answer is reused.
+    pub not_found_ttl: Duration,
+    /// Consecutive API failures that open the circuit breaker (0: never).
+    pub breaker_threshold: u32,
+    /// How long the open breaker answers without calling the API.
+    pub breaker_cooldown: Duration,
+    /// PEM file of certificate authorities to trust instead of the built-in Mozilla roots
+    /// (a corporate TLS proxy's CA, or a private CA).
+    pub ca_bundle: Option<std::path::PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            api_url: None,
+            api_token: None,
+            auth_header: "Authorization".to_string(),
+            auth_scheme: "Bearer".to_string(),
+            timeout: Duration::from_millis(2000),
+            timezone: TimeZone::try_system().unwrap_or(TimeZone::UTC),
+            default_country: CountryCode::default(),
+            widget_id: None,
+            speech: SpeechOptions::default(),
+            cache_ttl: Duration::from_millis(3000),
+            not_found_ttl: Duration::from_millis(1000),
+            breaker_threshold: 5,
+            breaker_cooldown: Duration::from_millis(30_000),
+            ca_bundle: None,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, nothing configured.
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// Read `CBSTATUS_CONFIG` (if set) and then the `CBSTATUS_*` environment variables.
+    pub fn from_env() -> Result<Config> {
+        let mut config = Config::new();
+        if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
+            config.load_file(Path::new(&path))?;
+        }
+        for key in KEYS {
+            let var = format!("CBSTATUS_{}", key.to_ascii_uppercase());
+            match std::env::var(&var) {
+                Ok(value) => config.set(key, &value)?,
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidConfig,
+                        format!("{var} is not valid UTF-8"),
+                    ))
+                }
+                Err(std::env::VarError::NotPresent) => {}
+            }
+        }
+        Ok(config)
+    }
+
+    /// Apply a TOML configuration file.
+    pub fn load_file(&mut self, path: &Path) -> Result<()> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidConfig,
+                format!("cannot read config file {}: {e}", path.display()),
+            )
+        })?;
+        self.apply_toml(&text)
+            .map_err(|e| Error::new(e.kind(), format!("{}: {}", path.display(), e.detail())))
+    }
+
+    /// Apply TOML text holding keys of [`KEYS`] and optional `[templates.<locale>]` tables.
+    pub fn apply_toml(&mut self, text: &str) -> Result<()> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            Error::new(
+                ErrorKind::InvalidConfig,
+                format!("invalid TOML: {}", e.message()),
+            )
+        })?;
+        for (key, value) in &table {
+            if key == "templates" {
+                let toml::Value::Table(templates) = value else {
+                    return Err(Error::new(
+                        ErrorKind::InvalidConfig,
+                        "templates must be a table of [templates.<locale>] tables",
+                    ));
+                };
+                self.speech.templates = Templates::from_toml_table(templates)
+                    .map_err(|e| Error::new(ErrorKind::InvalidConfig, e.to_string()))?;
+                continue;
+            }
+            let text = match value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidConfig,
+                        format!(
+                            "{key} must be a string, number or boolean, not {}",
+                            other.type_str()
+                        ),
+                    ))
+                }
+            };
+            self.set(key, &text)?;
+        }
+        Ok(())
+    }
+
+    /// Set one key from its text form. Keys are those of [`KEYS`]; the `CBSTATUS_` env var
+    /// spelling is accepted too. An empty value resets an optional key.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let key = key.trim();
+        let normalized = key
+            .strip_prefix("CBSTATUS_")
+            .unwrap_or(key)
+            .to_ascii_lowercase();
+        let value = value.trim();
+        let invalid = |why: String| Err(Error::new(ErrorKind::InvalidConfig, why));
+        match normalized.as_str() {
+            "api_url" => {
+                self.api_url = if value.is_empty() {
+                    None
+                } else {
+                    Some(ApiUrl::parse(value)?)
+                }
+            }
+            "api_token" => {
+                if value.chars().any(|c| c.is_control()) {
+                    return invalid("api_token contains control characters".to_string());
+                }
+                self.api_token = (!value.is_empty()).then(|| Secret::new(value));
+            }
+            "auth_header" => {
+                let valid = !value.is_empty()
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
+                if !valid {
+                    return invalid(format!(
+                        "auth_header must be an HTTP header name, not {value:?}"
+                    ));
+                }
+                self.auth_header = value.to_string();
+            }
+            "auth_scheme" => {
+                if value.chars().any(|c| c.is_control() || c == ' ') {
+                    return invalid(format!(
+                        "auth_scheme must be one word such as Bearer, not {value:?}"
+                    ));
+                }
+                self.auth_scheme = value.to_string();
+            }
+            "timeout_ms" => {
+                let ms = parse_number(&normalized, value)?;
+                if !(1..=MAX_TIMEOUT_MS).contains(&ms) {
+                    return invalid(format!(
+                        "timeout_ms must be between 1 and {MAX_TIMEOUT_MS}, not {ms}"
+                    ));
+                }
+                self.timeout = Duration::from_millis(ms);
+            }
+            "locale" => {
+                self.speech.locale = Locale::parse(value)
+                    .map_err(|e| Error::new(ErrorKind::InvalidConfig, e.to_string()))?;
+            }
+            "timezone" => {
+                self.timezone = if value.is_empty() {
+                    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+                } else {
+                    TimeZone::get(value).map_err(|e| {
+                        Error::new(
+                            ErrorKind::InvalidConfig,
+                            format!("timezone {value:?} is not an IANA time zone such as America/New_York ({e})"),
+                        )
+                    })?
+                };
+            }
+            "default_country" => self.default_country = CountryCode::parse(value)?,
+            "eta_style" => {
+                self.speech.eta.style = value.parse::<EtaStyle>().map_err(|_| {
+                    Error::new(
+                        ErrorKind::InvalidConfig,
+                        format!("eta_style must be exact or range, not {value:?}"),
+                    )
+                })?;
+            }
+            "eta_min_minutes" => {
+                self.speech.eta.min_minutes = parse_optional_minutes(&normalized, value)?
+            }
+            "eta_max_minutes" => {
+                self.speech.eta.max_minutes = parse_optional_minutes(&normalized, value)?
+            }
+            "read_back_number" => self.speech.read_back_number = parse_bool(&normalized, value)?,
+            "widget_id" => {
+                let valid = value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+                if !valid {
+                    return invalid(format!(
+                        "widget_id may hold only letters, digits, - _ and ., not {value:?}"
+                    ));
+                }
+                self.widget_id = (!value.is_empty()).then(|| value.to_string());
+            }
+            "cache_ttl_ms" => self.cache_ttl = parse_millis(&normalized, value, 3_600_000)?,
+            "not_found_ttl_ms" => self.not_found_ttl = parse_millis(&normalized, value, 3_600_000)?,
+            "breaker_threshold" => {
+                let n = parse_number(&normalized, value)?;
+                self.breaker_threshold =
+                    u32::try_from(n)
+                        .ok()
+                        .filter(|n| *n <= 1000)
+                        .ok_or_else(|| {
+                            Error::new(
+                                ErrorKind::InvalidConfig,
+                                "breaker_threshold must be at most 1000",
+                            )
+                        })?;
+            }
+            "breaker_cooldown_ms" => {
+                self.breaker_cooldown = parse_millis(&normalized, value, 3_600_000)?
+            }
+            "ca_bundle" => {
+                self.ca_bundle = (!value.is_empty()).then(|| std::path::PathBuf::from(value))
+            }
+            _ => {
+                return invalid(format!(
+                    "unknown setting {key:?}; known settings are {}",
+                    KEYS.join(", ")
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// The API URL, or a [`ErrorKind::NotConfigured`] error saying how to set it.
+    pub fn require_api_url(&self) -> Result<&ApiUrl> {
+        self.api_url.as_ref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotConfigured,
+                "no API URL: set CBSTATUS_API_URL (or api_url in the CBSTATUS_CONFIG file) to the \
+                 organization endpoint URL from the Mindful UI (Scheduler > API > API Endpoints)",
+            )
+        })
+    }
+}
+
+fn parse_number(key: &str, value: &str) -> Result<u64> {
+    value.parse::<u64>().map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidConfig,
+            format!("{key} must be a whole number, not {value:?}"),
+        )
+    })
+}
+
+fn parse_millis(key: &str, value: &str, max: u64) -> Result<Duration> {
+    let ms = parse_number(key, value)?;
+    if ms > max {
+        return Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!("{key} must be at most {max}"),
+        ));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+fn parse_optional_minutes(key: &str, value: &str) -> Result<Option<u32>> {
+    if value.is_empty() || value.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let n = parse_number(key, value)?;
+    u32::try_from(n)
+        .ok()
+        .filter(|n| *n <= 24 * 60)
+        .map(Some)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidConfig,
+                format!("{key} must be at most 1440 minutes"),
+            )
+        })
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!("{key} must be true or false, not {value:?}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = Config::new();
+        assert!(c.api_url.is_none());
+        assert_eq!(c.auth_header, "Authorization");
+        assert_eq!(c.auth_scheme, "Bearer");
+        assert_eq!(c.timeout, Duration::from_millis(2000));
+        assert_eq!(c.default_country.as_str(), "1");
+        assert_eq!(
+            c.require_api_url().unwrap_err().kind(),
+            ErrorKind::NotConfigured
+        );
+    }
+
+    #[test]
+    fn set_every_key_and_reject_bad_values() {
+        let mut c = Config::new();
+        c.set(
+            "api_url",
+            "http://127.0.0.1:9/api/organization/1/callback_status",
+        )
+        .unwrap();
+        c.set("CBSTATUS_TIMEOUT_MS", "1500").unwrap();
+        c.set("timezone", "America/Chicago").unwrap();
+        c.set("default_country", "44").unwrap();
+        c.set("api_token", "tok-123").unwrap();
+        c.set("eta_style", "range").unwrap();
+        c.set("eta_min_minutes", "2").unwrap();
+        c.set("eta_max_minutes", "none").unwrap();
+        c.set("read_back_number", "yes").unwrap();
+        c.set("widget_id", "w-1").unwrap();
+        c.set("locale", "es-US").unwrap();
+        c.set("cache_ttl_ms", "0").unwrap();
+        c.set("not_found_ttl_ms", "250").unwrap();
+        c.set("breaker_threshold", "3").unwrap();
+        c.set("breaker_cooldown_ms", "1000").unwrap();
+        c.set("ca_bundle", "/etc/ssl/corp.pem").unwrap();
+        assert_eq!(c.cache_ttl, Duration::ZERO);
+        assert_eq!(c.not_found_ttl, Duration::from_millis(250));
+        assert_eq!(c.breaker_threshold, 3);
+        assert_eq!(c.timeout, Duration::from_millis(1500));
+        assert_eq!(c.timezone.iana_name(), Some("America/Chicago"));
+        assert_eq!(c.speech.eta.min_minutes, Some(2));
+        assert_eq!(c.speech.eta.max_minutes, None);
+        assert!(c.speech.read_back_number);
+        assert!(
+            !format!("{c:?}").contains("tok-123"),
+            "token leaked in Debug"
+        );
+
+        for (key, value) in [
+            ("timeout_ms", "0"),
+            ("timeout_ms", "abc"),
+            ("timeout_ms", "999999"),
+            ("timezone", "Mars/Olympus"),
+            ("default_country", "abc"),
+            ("eta_style", "vague"),
+            ("read_back_number", "maybe"),
+            ("auth_header", "Bad Header"),
+            ("widget_id", "../etc"),
+            ("no_such_key", "1"),
+            ("api_url", "http://example.com/api"),
+            ("cache_ttl_ms", "-1"),
+            ("breaker_threshold", "99999"),
+        ] {
+            assert_eq!(
+                c.set(key, value).unwrap_err().kind(),
+                ErrorKind::InvalidConfig,
+                "{key}={value}"
+            );
+        }
+    }
+
+    #[test]
+    fn toml_file_keys() {
+        let mut c = Config::new();
+        c.apply_toml(
+            "api_url = \"http://localhost:8080/api/organization/abc\"\ntimeout_ms = 750\nread_back_number = true\n",
+        )
+        .unwrap();
+        assert_eq!(c.timeout, Duration::from_millis(750));
+        assert!(c.speech.read_back_number);
+        let err = c.apply_toml("timeout_ms = [1]").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+        let err = c.apply_toml("timeout_ms = ").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+        let err = c.apply_toml("bogus = 1").unwrap_err();
+        assert!(err.detail().contains("bogus"));
+    }
+}

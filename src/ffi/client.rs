@@ -1,0 +1,153 @@
+//! `cb_client`: a connection to one Mindful organization, shared by many threads.
+
+use super::boundary::{boundary_code, opt_str_arg, str_arg, write_out};
+use super::config::cb_config;
+use super::result::cb_result;
+use crate::error::{Error, ErrorKind, Result};
+use crate::mindful::Client;
+use crate::{Action, LookupResult};
+use std::ffi::c_char;
+
+/// A client (opaque). Thread-safe: one client can serve lookups from many threads at once,
+/// sharing its connections; no lock is held during network I/O.
+#[allow(non_camel_case_types)]
+pub struct cb_client {
+    pub(crate) client: Client,
+}
+
+/// Create a client from settings (copied: `config` may be freed afterwards). On `CB_OK`,
+/// `*out` receives a handle to release with `cb_client_free`; on error `*out` is untouched.
+/// Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_NOT_CONFIGURED` (no api_url).
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_new(config: *const cb_config, out: *mut *mut cb_client) -> i32 {
+    boundary_code(|| {
+        // SAFETY: the caller promises NULL or a live handle.
+        let config = unsafe { config.as_ref() }
+            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "config is NULL"))?;
+        if out.is_null() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "out pointer is NULL",
+            ));
+        }
+        let client = Client::new(&config.config)?;
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { write_out(out, Box::into_raw(Box::new(cb_client { client }))) }
+    })
+}
+
+/// Look up the callbacks of `number` (any caller-id shape: "+15551234567", "(555) 123-4567",
+/// ...). Blocks for at most the configured timeout. Returns `CB_OK` when the API answered
+/// (found or not found) or the error code of the failure. In both cases `*out` receives a
+/// result to release with `cb_result_free`: a failed lookup still renders the fallback
+/// sentence. Only when client or out is NULL (`CB_E_INVALID_ARGUMENT`) is `*out` untouched.
+/// An invalid number gives `CB_E_INVALID_NUMBER`, a NULL number `CB_E_INVALID_ARGUMENT` and a
+/// non-UTF-8 one `CB_E_INVALID_UTF8` (each with a result). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_lookup(
+    client: *const cb_client,
+    number: *const c_char,
+    out: *mut *mut cb_result,
+) -> i32 {
+    // SAFETY: forwarded from the caller.
+    boundary_code(|| unsafe { request_for_number(client, number, out, Action::Status) })
+}
+
+/// Ask Mindful to cancel the callback of `number` (`cancel_callback`). Returns and fills
+/// `*out` exactly like `cb_client_lookup`; on `CB_OK`, `cb_result_cancel_outcome()` says
+/// whether it was canceled, not found, one of several (`CB_CANCEL_TOO_MANY`: Mindful cancels
+/// only a single callback) or refused, and rendering gives the spoken confirmation. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_cancel(
+    client: *const cb_client,
+    number: *const c_char,
+    out: *mut *mut cb_result,
+) -> i32 {
+    // SAFETY: forwarded from the caller.
+    boundary_code(|| unsafe { request_for_number(client, number, out, Action::Cancel) })
+}
+
+/// Ask the widget endpoint whether callbacks are offered now and what the current wait is.
+/// `widget_id` NULL uses the configured `widget_id`. Returns and fills `*out` like
+/// `cb_client_lookup` (`CB_E_NOT_CONFIGURED` when no widget id is known); read it with
+/// `cb_result_callbacks_available()`, `cb_result_widget_state()`, `cb_result_ewt_seconds()`.
+/// Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_widget_status(
+    client: *const cb_client,
+    widget_id: *const c_char,
+    out: *mut *mut cb_result,
+) -> i32 {
+    boundary_code(|| {
+        // SAFETY: the caller promises NULL or a live handle.
+        let client = unsafe { client.as_ref() }
+            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
+        if out.is_null() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "out pointer is NULL",
+            ));
+        }
+        // SAFETY: the caller promises a valid string or NULL.
+        let result = match unsafe { opt_str_arg(widget_id, "widget_id") } {
+            Ok(id) => client.client.widget(id),
+            Err(error) => LookupResult::failed(Action::Widget, error, client.client.config()),
+        };
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { deliver(result, out) }
+    })
+}
+
+/// The body shared by the per-number requests.
+///
+/// # Safety
+/// As `cb_client_lookup`.
+unsafe fn request_for_number(
+    client: *const cb_client,
+    number: *const c_char,
+    out: *mut *mut cb_result,
+    action: Action,
+) -> Result<()> {
+    // SAFETY: the caller promises NULL or a live handle.
+    let client = unsafe { client.as_ref() }
+        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
+    if out.is_null() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "out pointer is NULL",
+        ));
+    }
+    // SAFETY: the caller promises a valid string or NULL.
+    let result = match unsafe { str_arg(number, "number") } {
+        Ok(number) => match action {
+            Action::Cancel => client.client.cancel_callback(number),
+            _ => client.client.status(number),
+        },
+        Err(error) => LookupResult::failed(action, error, client.client.config()),
+    };
+    // SAFETY: checked non-NULL above.
+    unsafe { deliver(result, out) }
+}
+
+/// Hand `result` to the caller and return its error, if any.
+///
+/// # Safety
+/// `out` is non-NULL and writable.
+unsafe fn deliver(result: LookupResult, out: *mut *mut cb_result) -> Result<()> {
+    let error = result.error().cloned();
+    // SAFETY: forwarded from the caller.
+    unsafe { write_out(out, cb_result::into_raw(result)) }?;
+    error.map_or(Ok(()), Err)
+}
+
+/// Release a client and its connections. NULL is a no-op. No lookup on this client may be
+/// running or start afterwards. Results it produced stay valid.
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_free(client: *mut cb_client) {
+    super::boundary::boundary((), || {
+        if !client.is_null() {
+            // SAFETY: created by `Box::into_raw` in `cb_client_new`, not freed before.
+            drop(unsafe { Box::from_raw(client) });
+        }
+    })
+}

@@ -1,0 +1,98 @@
+//! `cb_config`: settings for a client, built from defaults, the environment, a file and setters.
+
+use super::boundary::{boundary_code, str_arg, write_out};
+use crate::config::Config;
+use crate::error::{Error, ErrorKind};
+use std::ffi::c_char;
+use std::path::Path;
+
+/// Settings for a client (opaque). Not thread-safe: build it on one thread, then hand it to
+/// `cb_client_new`, which copies it.
+#[allow(non_camel_case_types)]
+pub struct cb_config {
+    pub(crate) config: Config,
+}
+
+/// Create settings with the built-in defaults (no API URL). On `CB_OK`, `*out` receives a new
+/// handle to release with `cb_config_free`; on error `*out` is untouched.
+/// Errors: `CB_E_INVALID_ARGUMENT` (out is NULL).
+#[no_mangle]
+pub unsafe extern "C" fn cb_config_new(out: *mut *mut cb_config) -> i32 {
+    boundary_code(|| {
+        let handle = Box::new(cb_config {
+            config: Config::new(),
+        });
+        // SAFETY: the caller promises `out` is NULL or writable.
+        unsafe { write_out(out, Box::into_raw(handle)) }
+    })
+}
+
+/// Create settings from the `CBSTATUS_CONFIG` file (if set) and the `CBSTATUS_*` environment
+/// variables. On `CB_OK`, `*out` receives a handle to release with `cb_config_free`.
+/// Errors: `CB_E_INVALID_ARGUMENT`, `CB_E_INVALID_CONFIG` (message names the bad key).
+/// Reads the process environment: do not call while another thread modifies it.
+#[no_mangle]
+pub unsafe extern "C" fn cb_config_from_env(out: *mut *mut cb_config) -> i32 {
+    boundary_code(|| {
+        if out.is_null() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "out pointer is NULL",
+            ));
+        }
+        let handle = Box::new(cb_config {
+            config: Config::from_env()?,
+        });
+        // SAFETY: checked non-NULL above; the caller promises it is writable.
+        unsafe { write_out(out, Box::into_raw(handle)) }
+    })
+}
+
+/// Set one setting by name: `api_url`, `api_token`, `auth_header`, `auth_scheme`,
+/// `timeout_ms`, `locale`, `timezone`, `default_country`, `eta_style`, `eta_min_minutes`,
+/// `eta_max_minutes`, `read_back_number`, `widget_id` (the `CBSTATUS_*` spelling works too).
+/// `value` is text, e.g. "1500"; "" resets optional settings. Both strings are copied.
+/// Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG`,
+/// `CB_E_NOT_CONFIGURED` (empty api_url). On error the setting keeps its previous value.
+#[no_mangle]
+pub unsafe extern "C" fn cb_config_set(
+    config: *mut cb_config,
+    key: *const c_char,
+    value: *const c_char,
+) -> i32 {
+    boundary_code(|| {
+        // SAFETY: the caller promises valid strings or NULL.
+        let (key, value) = unsafe { (str_arg(key, "key")?, str_arg(value, "value")?) };
+        // SAFETY: the caller promises `config` is NULL or a live handle used by one thread.
+        let config = unsafe { config.as_mut() }
+            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "config is NULL"))?;
+        config.config.set(key, value)
+    })
+}
+
+/// Apply a TOML file with the same settings (and `[templates.<locale>]` tables).
+/// Errors: `CB_E_INVALID_ARGUMENT`, `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG` (unreadable
+/// file, bad TOML, unknown key: the message says which). Settings applied before an error in
+/// the file stay applied.
+#[no_mangle]
+pub unsafe extern "C" fn cb_config_load_file(config: *mut cb_config, path: *const c_char) -> i32 {
+    boundary_code(|| {
+        // SAFETY: the caller promises a valid string or NULL.
+        let path = unsafe { str_arg(path, "path")? };
+        // SAFETY: as in `cb_config_set`.
+        let config = unsafe { config.as_mut() }
+            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "config is NULL"))?;
+        config.config.load_file(Path::new(path))
+    })
+}
+
+/// Release settings. NULL is a no-op. The handle must not be used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn cb_config_free(config: *mut cb_config) {
+    super::boundary::boundary((), || {
+        if !config.is_null() {
+            // SAFETY: created by `Box::into_raw` in this module and not freed before.
+            drop(unsafe { Box::from_raw(config) });
+        }
+    })
+}

@@ -1,0 +1,354 @@
+//! A finished request (a status lookup, a cancel, or a widget check): the number asked
+//! about, what the API said (or why it failed), and everything needed to render it in any
+//! format and locale.
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind};
+use crate::mindful::{CancelOutcome, Client};
+use crate::number::PhoneNumber;
+use crate::speech::{self, Format, Locale, Outcome, SpeechOptions};
+use crate::status::{Callback, StatusReport};
+use crate::widget::WidgetStatus;
+
+/// Which API request a result answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `callback_status`: where the caller's callback stands.
+    Status,
+    /// `cancel_callback`: cancel the caller's callback.
+    Cancel,
+    /// Widget status: are callbacks offered, and what is the wait.
+    Widget,
+}
+
+impl Action {
+    /// `status`, `cancel` or `widget`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Status => "status",
+            Action::Cancel => "cancel",
+            Action::Widget => "widget",
+        }
+    }
+}
+
+/// What the API answered, per action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The callbacks of the number (possibly none).
+    Status(StatusReport),
+    /// The result of a cancel request.
+    Cancel(CancelOutcome),
+    /// The widget's availability and wait.
+    Widget(WidgetStatus),
+}
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+/// The outcome of one lookup. A failed lookup is still a result: it renders the fallback
+/// sentence, so an IVR always has something to say.
+#[derive(Debug, Clone)]
+pub struct LookupResult {
+    action: Action,
+    number: Option<PhoneNumber>,
+    outcome: Result<Answer, Error>,
+    at: Timestamp,
+    timezone: TimeZone,
+    speech: SpeechOptions,
+}
+
+impl LookupResult {
+    /// Assemble a result (for callers that did the HTTP part themselves).
+    pub fn new(
+        action: Action,
+        number: Option<PhoneNumber>,
+        outcome: Result<Answer, Error>,
+        at: Timestamp,
+        config: &Config,
+    ) -> LookupResult {
+        LookupResult {
+            action,
+            number,
+            outcome,
+            at,
+            timezone: config.timezone.clone(),
+            speech: config.speech.clone(),
+        }
+    }
+
+    /// A result for a request that could not even start (bad number, no configuration).
+    pub fn failed(action: Action, error: Error, config: &Config) -> LookupResult {
+        LookupResult::new(action, None, Err(error), Timestamp::now(), config)
+    }
+
+    /// Which request this answers.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// What the API answered, when it did.
+    pub fn answer(&self) -> Option<&Answer> {
+        self.outcome.as_ref().ok()
+    }
+
+    /// The cancel result, for a cancel request that got an answer.
+    pub fn cancel_outcome(&self) -> Option<&CancelOutcome> {
+        match self.answer()? {
+            Answer::Cancel(outcome) => Some(outcome),
+            _ => None,
+        }
+    }
+
+    /// The widget status, for a widget request that got an answer.
+    pub fn widget(&self) -> Option<&WidgetStatus> {
+        match self.answer()? {
+            Answer::Widget(widget) => Some(widget),
+            _ => None,
+        }
+    }
+
+    /// The E.164 number looked up, if the input was a valid number.
+    pub fn number(&self) -> Option<&PhoneNumber> {
+        self.number.as_ref()
+    }
+
+    /// The callback report, for a status lookup that got an answer.
+    pub fn report(&self) -> Option<&StatusReport> {
+        match self.answer()? {
+            Answer::Status(report) => Some(report),
+            _ => None,
+        }
+    }
+
+    /// Why the lookup failed, if it did.
+    pub fn error(&self) -> Option<&Error> {
+        self.outcome.as_ref().err()
+    }
+
+    /// The API answered and at least one callback exists.
+    pub fn found(&self) -> bool {
+        self.report().is_some_and(StatusReport::found)
+    }
+
+    /// The callback the message is about (the soonest one).
+    pub fn primary(&self) -> Option<&Callback> {
+        self.report().and_then(StatusReport::primary)
+    }
+
+    /// How many callbacks exist (0 when not found or failed).
+    pub fn count(&self) -> usize {
+        self.report().map_or(0, StatusReport::count)
+    }
+
+    /// When the lookup was made; "today" and "tomorrow" are relative to it.
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
+
+    /// The zone clock times are said in.
+    pub fn timezone(&self) -> &TimeZone {
+        &self.timezone
+    }
+
+    /// The speech options this result renders with by default.
+    pub fn speech_options(&self) -> &SpeechOptions {
+        &self.speech
+    }
+
+    /// Render in `format` with this result's own speech options.
+    pub fn render(&self, format: Format) -> String {
+        self.render_with(format, &self.speech)
+    }
+
+    /// Render in `format` and another locale. An unknown locale renders in English and
+    /// returns an [`ErrorKind::UnknownLocale`] error alongside.
+    pub fn render_in(&self, format: Format, locale: &str) -> (String, Option<Error>) {
+        let (locale, warning) = match Locale::parse(locale) {
+            Ok(locale) => (locale, None),
+            Err(unknown) => (
+                Locale::default(),
+                Some(Error::new(ErrorKind::UnknownLocale, unknown.to_string())),
+            ),
+        };
+        let options = SpeechOptions {
+            locale,
+            ..self.speech.clone()
+        };
+        (self.render_with(format, &options), warning)
+    }
+
+    /// Render in `format` with explicit speech options.
+    pub fn render_with(&self, format: Format, options: &SpeechOptions) -> String {
+        speech::speak(
+            &self.speech_outcome(),
+            self.at,
+            &self.timezone,
+            options,
+            format,
+        )
+    }
+
+    /// What speech should talk about.
+    fn speech_outcome(&self) -> Outcome<'_> {
+        match (&self.outcome, self.action) {
+            (Ok(Answer::Status(report)), _) => Outcome::Status {
+                report,
+                number: self.number.as_ref(),
+            },
+            // TEMPORARY until speech has cancel/widget situations (lead is adding them).
+            _ => Outcome::Failed,
+        }
+    }
+}
+
+impl Client {
+    /// Look `number` up and keep everything needed to speak the answer. Never fails: a failed
+    /// lookup gives a result whose [`LookupResult::error`] says why.
+    pub fn status(&self, number: &str) -> LookupResult {
+        self.for_number(Action::Status, number, |n| {
+            self.lookup_number(n).map(Answer::Status)
+        })
+    }
+
+    /// Ask Mindful to cancel the callback of `number`. Never fails: see [`Client::status`].
+    pub fn cancel_callback(&self, number: &str) -> LookupResult {
+        self.for_number(Action::Cancel, number, |n| {
+            self.cancel(n).map(Answer::Cancel)
+        })
+    }
+
+    /// Check whether callbacks are offered (widget `widget_id`, else the configured one).
+    /// Never fails: see [`Client::status`].
+    pub fn widget(&self, widget_id: Option<&str>) -> LookupResult {
+        let outcome = self.widget_status(widget_id).map(Answer::Widget);
+        LookupResult::new(
+            Action::Widget,
+            None,
+            outcome,
+            Timestamp::now(),
+            self.config(),
+        )
+    }
+
+    fn for_number(
+        &self,
+        action: Action,
+        number: &str,
+        request: impl FnOnce(&PhoneNumber) -> Result<Answer, Error>,
+    ) -> LookupResult {
+        let config = self.config();
+        let number = match self.normalize(number) {
+            Ok(number) => number,
+            Err(error) => return LookupResult::failed(action, error, config),
+        };
+        let outcome = request(&number);
+        LookupResult::new(action, Some(number), outcome, Timestamp::now(), config)
+    }
+}
+
+impl LookupResult {
+    /// A JSON object with every field, the error (if any) and all three renderings, in this
+    /// result's locale or `locale`. Returns the [`ErrorKind::UnknownLocale`] warning alongside
+    /// when `locale` is unknown (the renderings are then English).
+    pub fn to_json(&self, locale: Option<&str>) -> (String, Option<Error>) {
+        let (options, warning) = match locale.map(Locale::parse) {
+            None => (self.speech.clone(), None),
+            Some(Ok(locale)) => (
+                SpeechOptions {
+                    locale,
+                    ..self.speech.clone()
+                },
+                None,
+            ),
+            Some(Err(unknown)) => (
+                SpeechOptions {
+                    locale: Locale::default(),
+                    ..self.speech.clone()
+                },
+                Some(Error::new(ErrorKind::UnknownLocale, unknown.to_string())),
+            ),
+        };
+        let result = self.result_name();
+        let callbacks: Vec<serde_json::Value> = self
+            .report()
+            .map(|r| {
+                r.callbacks
+                    .iter()
+                    .map(|c| callback_json(c, &self.timezone))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let value = serde_json::json!({
+            "action": self.action.as_str(),
+            "number": self.number.as_ref().map(PhoneNumber::as_str),
+            "result": result,
+            "found": self.found(),
+            "count": self.count(),
+            "callback": callbacks.first(),
+            "callbacks": callbacks,
+            "locale": options.locale.tag(),
+            "timezone": self.timezone.iana_name(),
+            "looked_up_at": self.at.as_second(),
+            "text": self.render_with(Format::Text, &options),
+            "ssml": self.render_with(Format::Ssml, &options),
+            "prompts": self.render_with(Format::Prompts, &options),
+            "cancel": self.cancel_outcome().map(CancelOutcome::as_str),
+            "widget": self.widget().map(|w| serde_json::json!({
+                "state": w.state.as_ref().map(|s| s.as_str()),
+                "callbacks_available": w.callbacks_available(),
+                "offer_asap": w.offer_asap,
+                "offer_scheduled": w.offer_scheduled,
+                "ewt_seconds": w.ewt.map(|d| d.as_secs()),
+            })),
+            "error": self.error().map(|e| serde_json::json!({
+                "code": e.code(),
+                "name": e.kind().name(),
+                "message": e.to_string(),
+                "http_status": e.http_status(),
+            })),
+        });
+        (value.to_string(), warning)
+    }
+}
+
+impl LookupResult {
+    /// The outcome in one word, as the AGI `CBSTATUS_RESULT` variable says it:
+    /// status: `FOUND` / `NOT_FOUND`; cancel: `CANCELED` / `NOT_FOUND` / `TOO_MANY` / `FAILED`;
+    /// widget: `AVAILABLE` / `UNAVAILABLE`; any failed request: `ERROR`.
+    pub fn result_code(&self) -> &'static str {
+        match self.answer() {
+            None => "ERROR",
+            Some(Answer::Status(report)) if report.found() => "FOUND",
+            Some(Answer::Status(_)) => "NOT_FOUND",
+            Some(Answer::Cancel(CancelOutcome::Canceled)) => "CANCELED",
+            Some(Answer::Cancel(CancelOutcome::NotFound)) => "NOT_FOUND",
+            Some(Answer::Cancel(CancelOutcome::TooMany)) => "TOO_MANY",
+            Some(Answer::Cancel(CancelOutcome::Failed)) => "FAILED",
+            Some(Answer::Widget(w)) if w.callbacks_available() => "AVAILABLE",
+            Some(Answer::Widget(_)) => "UNAVAILABLE",
+        }
+    }
+
+    /// [`LookupResult::result_code`] in lower case, for JSON.
+    fn result_name(&self) -> String {
+        self.result_code().to_ascii_lowercase()
+    }
+}
+
+/// One callback as JSON: canonical values only (lower-case status/type, numbers, times).
+fn callback_json(c: &Callback, tz: &TimeZone) -> serde_json::Value {
+    let local = |t: Option<Timestamp>| t.map(|t| t.to_zoned(tz.clone()).to_string());
+    serde_json::json!({
+        "status": c.status.as_ref().map(|s| s.as_str()),
+        "type": c.kind.as_ref().map(|k| k.as_str()),
+        "position": c.position,
+        "wait_seconds": c.wait.map(|w| w.as_secs()),
+        "estimated_for": c.estimated_for.map(|t| t.as_second()),
+        "estimated_for_local": local(c.estimated_for),
+        "created_at": c.created_at.map(|t| t.as_second()),
+        "callback_number": c.callback_number,
+        "request_id": c.request_id,
+        "call_target_id": c.call_target_id,
+        "source": c.source,
+    })
+}

@@ -1,0 +1,387 @@
+//! The HTTP client for the Mindful Scheduler API.
+//!
+//! One [`Client`] owns one `ureq` agent (a connection pool), is cheap to clone, and can be used
+//! from many threads at once: no lock is held across network I/O. Every request is bounded by
+//! the configured deadline, end to end (resolve, connect, TLS, request, body).
+
+use super::breaker::Breaker;
+use super::cache::LookupCache;
+use super::url::ApiUrl;
+use super::wire::{self, CancelOutcome};
+use crate::config::{Config, Secret};
+use crate::error::{Error, ErrorKind, Result};
+use crate::number::{CountryCode, PhoneNumber};
+use crate::status::StatusReport;
+use crate::widget::WidgetStatus;
+use jiff::Timestamp;
+use std::sync::Arc;
+use std::time::Duration;
+use ureq::http::StatusCode;
+
+/// Largest reply body read from the API.
+pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
+
+/// The `User-Agent` sent with every request.
+pub const USER_AGENT: &str = concat!("cbstatus/", env!("CARGO_PKG_VERSION"));
+
+/// A Mindful Scheduler API client. Clone it freely: clones share connections.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    agent: ureq::Agent,
+    url: ApiUrl,
+    /// `(header name, header value)` carrying the token.
+    auth: Option<(String, Secret)>,
+    country: CountryCode,
+    timeout: Duration,
+    /// The settings the client was made from (speech options, zone) for rendering.
+    config: Config,
+    cache: LookupCache,
+    breaker: Breaker,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("url", &self.inner.url)
+            .field("token", &self.inner.auth.as_ref().map(|_| "<redacted>"))
+            .field("timeout", &self.inner.timeout)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for the organization in `config` (which must have an API URL).
+    pub fn new(config: &Config) -> Result<Client> {
+        let url = config.require_api_url()?.clone();
+        let auth = config.api_token.as_ref().map(|token| {
+            let value = if config.auth_scheme.is_empty() {
+                token.expose().to_string()
+            } else {
+                format!("{} {}", config.auth_scheme, token.expose())
+            };
+            (config.auth_header.clone(), Secret::new(value))
+        });
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(path) = &config.ca_bundle {
+            tls = tls.root_certs(load_ca_bundle(path)?);
+        }
+        let agent = ureq::Agent::config_builder()
+            .tls_config(tls.build())
+            .timeout_global(Some(config.timeout))
+            .http_status_as_error(false)
+            // A redirect would replay the token to another host: report it instead.
+            .max_redirects(0)
+            .user_agent(USER_AGENT)
+            .no_delay(true)
+            .build()
+            .new_agent();
+        Ok(Client {
+            inner: Arc::new(Inner {
+                agent,
+                url,
+                auth,
+                country: config.default_country.clone(),
+                timeout: config.timeout,
+                config: config.clone(),
+                cache: LookupCache::new(config.cache_ttl, config.not_found_ttl),
+                breaker: Breaker::new(config.breaker_threshold, config.breaker_cooldown),
+            }),
+        })
+    }
+
+    /// The settings this client was made from.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The organization URL this client talks to.
+    pub fn api_url(&self) -> &ApiUrl {
+        &self.inner.url
+    }
+
+    /// Normalise `number` to E.164 with the configured default country.
+    pub fn normalize(&self, number: &str) -> Result<PhoneNumber> {
+        PhoneNumber::parse(number, &self.inner.country)
+    }
+
+    /// Look up the callbacks of `number` (any caller-id shape; see [`PhoneNumber::parse`]).
+    pub fn lookup(&self, number: &str) -> Result<StatusReport> {
+        self.lookup_number(&self.normalize(number)?)
+    }
+
+    /// Look up the callbacks of an already normalised number: from the cache, shared with an
+    /// identical lookup in flight, or from the API (unless the circuit breaker is open).
+    pub fn lookup_number(&self, number: &PhoneNumber) -> Result<StatusReport> {
+        self.inner
+            .cache
+            .get_or_fetch(number.as_str(), self.inner.timeout, || {
+                self.guarded(|| {
+                    let body = self.post(&self.inner.url.callback_status(), number)?;
+                    wire::parse_callback_status(&body, Timestamp::now())
+                })
+            })
+    }
+
+    /// Ask Mindful to cancel the callback of `number`.
+    pub fn cancel(&self, number: &PhoneNumber) -> Result<CancelOutcome> {
+        let outcome = self.guarded(|| {
+            let body = self.post(&self.inner.url.cancel_callback(), number)?;
+            wire::parse_cancel(&body)
+        });
+        // Whatever happened, the cached status of this number may be stale now.
+        self.inner.cache.forget(number.as_str());
+        outcome
+    }
+
+    /// Forget cached answers (e.g. after the contact centre changed something).
+    pub fn clear_cache(&self) {
+        self.inner.cache.clear();
+    }
+
+    /// Run one API request through the circuit breaker.
+    fn guarded<T>(&self, request: impl FnOnce() -> Result<T>) -> Result<T> {
+        let permit = self.inner.breaker.admit()?;
+        let outcome = request();
+        self.inner
+            .breaker
+            .record(permit, outcome.as_ref().map(|_| ()));
+        outcome
+    }
+
+    /// Ask the widget endpoint whether callbacks are offered and what the wait is.
+    /// `widget_id` overrides the configured `widget_id`.
+    pub fn widget_status(&self, widget_id: Option<&str>) -> Result<WidgetStatus> {
+        let id = match widget_id {
+            Some(id) => {
+                let mut check = Config::new();
+                check.set("widget_id", id)?;
+                check.widget_id.unwrap_or_default()
+            }
+            None => self.inner.config.widget_id.clone().unwrap_or_default(),
+        };
+        if id.is_empty() {
+            return Err(Error::new(
+                ErrorKind::NotConfigured,
+                "no widget id: set CBSTATUS_WIDGET_ID (or widget_id in the config file)",
+            ));
+        }
+        let zone = self.inner.config.timezone.iana_name().unwrap_or("UTC");
+        let mut request = self
+            .inner
+            .agent
+            .get(&self.inner.url.widget(&id))
+            .query("time_zone", zone)
+            .header("Accept", "application/json");
+        if let Some((name, value)) = &self.inner.auth {
+            request = request.header(name.as_str(), value.expose());
+        }
+        self.guarded(|| {
+            let response = request.call().map_err(|e| self.transport_error(e))?;
+            wire::parse_widget(&self.read_reply(response)?)
+        })
+    }
+
+    /// POST `{"contact_number": number}` to `url` and return the body of a 2xx reply.
+    fn post(&self, url: &str, number: &PhoneNumber) -> Result<Vec<u8>> {
+        let payload = serde_json::json!({ "contact_number": number.as_str() }).to_string();
+        let mut request = self
+            .inner
+            .agent
+            .post(url)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json");
+        if let Some((name, value)) = &self.inner.auth {
+            request = request.header(name.as_str(), value.expose());
+        }
+        let response = request
+            .send(payload.as_bytes())
+            .map_err(|e| self.transport_error(e))?;
+        self.read_reply(response)
+    }
+
+    /// Check the status and read the body (capped at [`MAX_BODY_BYTES`]).
+    fn read_reply(&self, mut response: ureq::http::Response<ureq::Body>) -> Result<Vec<u8>> {
+        let status = response.status();
+        if !status.is_success() {
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, Timestamp::now()));
+            return Err(status_error(status).with_retry_after(retry_after));
+        }
+        response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_vec()
+            .map_err(|e| self.transport_error(e))
+    }
+
+    fn transport_error(&self, error: ureq::Error) -> Error {
+        transport_error(error, self.inner.timeout)
+    }
+}
+
+/// Read a PEM file of CA certificates to trust.
+fn load_ca_bundle(path: &std::path::Path) -> Result<ureq::tls::RootCerts> {
+    let invalid = |why: String| {
+        Error::new(
+            ErrorKind::InvalidConfig,
+            format!("ca_bundle {}: {why}", path.display()),
+        )
+    };
+    let pem = std::fs::read(path).map_err(|e| invalid(format!("cannot read it ({e})")))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item.map_err(|e| invalid(format!("bad PEM ({e})")))? {
+            ureq::tls::PemItem::Certificate(cert) => certs.push(cert),
+            _ => {}
+        }
+    }
+    if certs.is_empty() {
+        return Err(invalid("holds no certificates".to_string()));
+    }
+    Ok(ureq::tls::RootCerts::from(certs))
+}
+
+/// Map a non-2xx HTTP status to an error kind.
+fn status_error(status: StatusCode) -> Error {
+    let code = status.as_u16();
+    match code {
+        401 | 403 => Error::http(
+            ErrorKind::Unauthorized,
+            code,
+            format!(
+                "HTTP {code}: check CBSTATUS_API_TOKEN, CBSTATUS_AUTH_HEADER/CBSTATUS_AUTH_SCHEME \
+                 and that this server's IP is on the organization's allow list"
+            ),
+        ),
+        429 => Error::http(
+            ErrorKind::RateLimited,
+            code,
+            "HTTP 429: Mindful is rate limiting this IP; ask Mindful to allow-list it",
+        ),
+        404 => Error::http(
+            ErrorKind::HttpStatus,
+            code,
+            "HTTP 404: check CBSTATUS_API_URL is the organization endpoint URL from the Mindful UI",
+        ),
+        300..=399 => Error::http(
+            ErrorKind::HttpStatus,
+            code,
+            format!("HTTP {code} redirect: set CBSTATUS_API_URL to the final URL (redirects are not followed)"),
+        ),
+        _ => Error::http(
+            ErrorKind::HttpStatus,
+            code,
+            format!(
+                "HTTP {code} {}",
+                status.canonical_reason().unwrap_or("from the Mindful API")
+            ),
+        ),
+    }
+}
+
+/// Map a ureq transport error to an error kind.
+fn transport_error(error: ureq::Error, timeout: Duration) -> Error {
+    use std::io::ErrorKind as Io;
+    let ms = timeout.as_millis();
+    match error {
+        ureq::Error::Timeout(phase) => Error::new(
+            ErrorKind::Timeout,
+            format!("no complete answer within {ms} ms ({phase}); raise CBSTATUS_TIMEOUT_MS if the API is slow"),
+        ),
+        ureq::Error::HostNotFound => Error::new(
+            ErrorKind::Connect,
+            "the API host name does not resolve; check CBSTATUS_API_URL and DNS",
+        ),
+        ureq::Error::ConnectionFailed => {
+            Error::new(ErrorKind::Connect, "could not connect to the API host")
+        }
+        ureq::Error::Io(e) => match e.kind() {
+            Io::TimedOut | Io::WouldBlock => Error::new(
+                ErrorKind::Timeout,
+                format!("no complete answer within {ms} ms"),
+            ),
+            Io::InvalidData => {
+                Error::new(ErrorKind::MalformedReply, format!("invalid reply data: {e}"))
+            }
+            _ => Error::new(ErrorKind::Connect, format!("connection to the API failed: {e}")),
+        },
+        ureq::Error::Tls(why) => Error::new(ErrorKind::Tls, format!("TLS failed: {why}")),
+        ureq::Error::Rustls(e) => Error::new(
+            ErrorKind::Tls,
+            format!("TLS failed: {e}; the server certificate must be trusted"),
+        ),
+        ureq::Error::Pem(e) => Error::new(ErrorKind::Tls, format!("bad certificate: {e}")),
+        ureq::Error::BodyExceedsLimit(limit) => Error::new(
+            ErrorKind::BodyTooLarge,
+            format!("reply is larger than {limit} bytes"),
+        ),
+        ureq::Error::Protocol(e) => Error::new(
+            ErrorKind::MalformedReply,
+            format!("the server did not answer valid HTTP: {e}"),
+        ),
+        ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => Error::new(
+            ErrorKind::HttpStatus,
+            "the API redirected; set CBSTATUS_API_URL to the final URL",
+        ),
+        other => Error::new(ErrorKind::Internal, format!("HTTP client error: {other}")),
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date; capped at one hour.
+pub(crate) fn parse_retry_after(value: &str, now: Timestamp) -> Option<Duration> {
+    const MAX: Duration = Duration::from_secs(3600);
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds).min(MAX));
+    }
+    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let delta = now.duration_until(when);
+    Some(Duration::try_from(delta).unwrap_or(Duration::ZERO).min(MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after("999999", now),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 2026 00:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 31 Dec 2025 00:00:30 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        let kind = |c: u16| status_error(StatusCode::from_u16(c).unwrap()).kind();
+        assert_eq!(kind(401), ErrorKind::Unauthorized);
+        assert_eq!(kind(403), ErrorKind::Unauthorized);
+        assert_eq!(kind(429), ErrorKind::RateLimited);
+        for c in [301, 400, 404, 500, 502, 503, 504] {
+            assert_eq!(kind(c), ErrorKind::HttpStatus);
+            assert_eq!(
+                status_error(StatusCode::from_u16(c).unwrap()).http_status(),
+                Some(c)
+            );
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The Mindful Scheduler API: organization URL, wire format (lenient parsing), HTTP client,
+//! and what protects callers and the API from each other (cache, coalescing, circuit breaker).
+mod breaker;
+mod cache;
+mod client;
+mod url;
+mod wire;
+
+pub use breaker::Breaker;
+pub use cache::LookupCache;
+pub use client::{Client, MAX_BODY_BYTES, USER_AGENT};
+pub use url::ApiUrl;
+pub use wire::{parse_callback_status, parse_cancel, parse_widget, CancelOutcome};

@@ -1,0 +1,391 @@
+//! Lenient parsing of Mindful Scheduler API replies.
+//!
+//! Mindful documents every `callback_status` field as a string but nobody knows what the live
+//! API sends, so each field may be a string, a number, `""` or `null`; a value of any other type
+//! (or one that does not parse) is treated as absent. Unknown fields are ignored. The shape
+//! around the fields (`{"data": [ {..}, .. ]}`) is checked strictly: anything else is a
+//! [`ErrorKind::MalformedReply`].
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::status::{Callback, CallbackStatus, CallbackType, StatusReport};
+use crate::widget::{WidgetState, WidgetStatus};
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// Parse a `callback_status` reply body. An empty `data` (or only `InteractionNotFound`
+/// entries) gives a report with no callbacks.
+pub fn parse_callback_status(body: &[u8], now: Timestamp) -> Result<StatusReport> {
+    let entries = data_entries(body)?;
+    let callbacks = entries.iter().map(callback_from).collect();
+    Ok(StatusReport::new(callbacks, now))
+}
+
+/// The result of a `cancel_callback` request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CancelOutcome {
+    /// The callback was canceled.
+    Canceled,
+    /// No callback exists for the number.
+    NotFound,
+    /// Several callbacks exist; Mindful cancels only when there is exactly one.
+    TooMany,
+    /// Mindful could not cancel it (`FAILED`) or answered a status we do not know.
+    Failed,
+}
+
+impl CancelOutcome {
+    /// The canonical name: `canceled`, `not_found`, `too_many`, `failed`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CancelOutcome::Canceled => "canceled",
+            CancelOutcome::NotFound => "not_found",
+            CancelOutcome::TooMany => "too_many",
+            CancelOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// Parse a `cancel_callback` reply body.
+pub fn parse_cancel(body: &[u8]) -> Result<CancelOutcome> {
+    let entries = data_entries(body)?;
+    let Some(first) = entries.first() else {
+        return Ok(CancelOutcome::NotFound);
+    };
+    let status = text_field(first, "status").unwrap_or_default();
+    let folded: String = status
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    Ok(match folded.as_str() {
+        "canceled" | "cancelled" => CancelOutcome::Canceled,
+        "interactionnotfound" | "notfound" => CancelOutcome::NotFound,
+        "toomanyinteractions" => CancelOutcome::TooMany,
+        _ => CancelOutcome::Failed,
+    })
+}
+
+/// Parse a widget status reply (`GET /api/widget/{id}`).
+pub fn parse_widget(body: &[u8]) -> Result<WidgetStatus> {
+    let entries = data_entries(body)?;
+    let Some(entry) = entries.first() else {
+        return Err(Error::new(
+            ErrorKind::MalformedReply,
+            "widget reply has an empty \"data\" list; check CBSTATUS_WIDGET_ID",
+        ));
+    };
+    Ok(WidgetStatus {
+        state: text_field(entry, "widget_state").and_then(|s| WidgetState::parse(&s)),
+        offer_asap: bool_field(entry, "offer_asap"),
+        offer_scheduled: bool_field(entry, "offer_scheduled"),
+        ewt: integer_field(entry, "ewt")
+            .and_then(|s| u64::try_from(s).ok())
+            .map(Duration::from_secs),
+    })
+}
+
+/// A boolean sent as `true`/`false`, `"true"`/`"false"`, `1`/`0` or `"yes"`; absent is false.
+fn bool_field(entry: &Map<String, Value>, key: &str) -> bool {
+    match entry.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Value::String(s)) => matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes" | "y"
+        ),
+        _ => false,
+    }
+}
+
+/// Parse `{"data": [objects]}` and return the objects.
+pub(crate) fn data_entries(body: &[u8]) -> Result<Vec<Map<String, Value>>> {
+    let malformed = |why: String| Error::new(ErrorKind::MalformedReply, why);
+    let text = std::str::from_utf8(body)
+        .map_err(|e| malformed(format!("reply is not valid UTF-8 ({e})")))?;
+    if text.trim().is_empty() {
+        return Err(malformed("reply body is empty".to_string()));
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        malformed(format!(
+            "reply is not valid JSON ({e}); check the API URL points at the Mindful Scheduler API"
+        ))
+    })?;
+    let Value::Object(mut top) = value else {
+        return Err(malformed("reply is not a JSON object".to_string()));
+    };
+    let data = match top.remove("data") {
+        Some(Value::Array(items)) => items,
+        Some(Value::Null) => Vec::new(),
+        Some(other) => {
+            return Err(malformed(format!(
+                "reply field \"data\" is {}, not an array",
+                type_name(&other)
+            )))
+        }
+        None => {
+            // Some error replies carry a bare status; treat "not found" as an empty list.
+            if top
+                .get("status")
+                .and_then(Value::as_str)
+                .map(|s| s.eq_ignore_ascii_case("InteractionNotFound"))
+                == Some(true)
+            {
+                Vec::new()
+            } else {
+                return Err(malformed("reply has no \"data\" field".to_string()));
+            }
+        }
+    };
+    data.into_iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            Value::Object(map) => Ok(map),
+            other => Err(malformed(format!(
+                "reply entry {i} is {}, not an object",
+                type_name(&other)
+            ))),
+        })
+        .collect()
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn callback_from(entry: &Map<String, Value>) -> Callback {
+    Callback {
+        callback_number: text_field(entry, "callback_number"),
+        request_id: text_field(entry, "call_request_id"),
+        kind: text_field(entry, "type").and_then(|t| CallbackType::parse(&t)),
+        status: text_field(entry, "status").and_then(|s| CallbackStatus::parse(&s)),
+        created_at: timestamp_field(entry, "created_at"),
+        estimated_for: timestamp_field(entry, "estimated_for"),
+        position: integer_field(entry, "forecast_waitlist_position")
+            .and_then(|p| u32::try_from(p).ok()),
+        wait: integer_field(entry, "estimated_wait_time")
+            .and_then(|s| u64::try_from(s).ok())
+            .map(Duration::from_secs),
+        source: text_field(entry, "source"),
+        call_target_id: text_field(entry, "call_target_id"),
+    }
+}
+
+/// A field as text: strings (trimmed, non-empty) and numbers; anything else is absent.
+pub(crate) fn text_field(entry: &Map<String, Value>, key: &str) -> Option<String> {
+    match entry.get(key)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A field as a whole number: JSON numbers (fractions rounded) or numeric strings.
+pub(crate) fn integer_field(entry: &Map<String, Value>, key: &str) -> Option<i64> {
+    let rounded = |f: f64| (f.is_finite() && f.abs() < 1e15).then(|| f.round() as i64);
+    match entry.get(key)? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(rounded)),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(rounded))
+        }
+        _ => None,
+    }
+}
+
+/// A Unix time: seconds (10 digits), milliseconds (13 digits), or an RFC 3339 string.
+fn timestamp_field(entry: &Map<String, Value>, key: &str) -> Option<Timestamp> {
+    if let Some(n) = integer_field(entry, key) {
+        // Anything past the year 5138 in seconds is really milliseconds.
+        let seconds = if n.abs() >= 100_000_000_000 {
+            n / 1000
+        } else {
+            n
+        };
+        return (seconds > 0)
+            .then(|| Timestamp::from_second(seconds).ok())
+            .flatten();
+    }
+    match entry.get(key)? {
+        Value::String(s) => s.trim().parse::<Timestamp>().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        Timestamp::from_second(1_700_000_000).unwrap()
+    }
+
+    fn parse(body: &str) -> Result<StatusReport> {
+        parse_callback_status(body.as_bytes(), now())
+    }
+
+    #[test]
+    fn documented_string_fields() {
+        let report = parse(
+            r#"{"data":[{"contact_uri":"tel:+15551234567","callback_number":"+15551234567",
+            "call_request_id":"abc","type":"ASAP","created_at":"1699999000",
+            "estimated_for":"1700000720","forecast_waitlist_position":"4",
+            "estimated_wait_time":"720","source":"Phone:8525550917","call_target_id":"12",
+            "status":"Waitlisted","unknown_field":{"x":1}}]}"#,
+        )
+        .unwrap();
+        let cb = report.primary().unwrap();
+        assert_eq!(cb.kind, Some(CallbackType::Asap));
+        assert_eq!(cb.status, Some(CallbackStatus::Waitlisted));
+        assert_eq!(cb.position, Some(4));
+        assert_eq!(cb.wait, Some(Duration::from_secs(720)));
+        assert_eq!(
+            cb.estimated_for,
+            Some(Timestamp::from_second(1_700_000_720).unwrap())
+        );
+        assert_eq!(
+            cb.created_at,
+            Some(Timestamp::from_second(1_699_999_000).unwrap())
+        );
+        assert_eq!(cb.callback_number.as_deref(), Some("+15551234567"));
+        assert_eq!(cb.request_id.as_deref(), Some("abc"));
+        assert_eq!(cb.source.as_deref(), Some("Phone:8525550917"));
+        assert_eq!(cb.call_target_id.as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn numbers_empty_strings_nulls_and_wrong_types() {
+        let report = parse(
+            r#"{"data":[{"type":"scheduled","estimated_for":1700003600,
+            "forecast_waitlist_position":3.0,"estimated_wait_time":"",
+            "created_at":null,"call_request_id":12345,"status":["x"],
+            "callback_number":{"a":1}}]}"#,
+        )
+        .unwrap();
+        let cb = report.primary().unwrap();
+        assert_eq!(cb.kind, Some(CallbackType::Scheduled));
+        assert_eq!(
+            cb.estimated_for,
+            Some(Timestamp::from_second(1_700_003_600).unwrap())
+        );
+        assert_eq!(cb.position, Some(3));
+        assert_eq!(cb.wait, None);
+        assert_eq!(cb.created_at, None);
+        assert_eq!(cb.request_id.as_deref(), Some("12345"));
+        assert_eq!(cb.status, None);
+        assert_eq!(cb.callback_number, None);
+    }
+
+    #[test]
+    fn odd_values_are_absent_not_errors() {
+        let report = parse(
+            r#"{"data":[{"forecast_waitlist_position":"-1","estimated_wait_time":"soon",
+            "estimated_for":"1700000000000","created_at":"2023-11-14T22:13:20Z"}]}"#,
+        )
+        .unwrap();
+        let cb = report.primary().unwrap();
+        assert_eq!(cb.position, None);
+        assert_eq!(cb.wait, None);
+        assert_eq!(cb.estimated_for, Some(now()), "milliseconds are accepted");
+        assert_eq!(cb.created_at, Some(now()), "RFC 3339 is accepted");
+    }
+
+    #[test]
+    fn not_found_shapes() {
+        for body in [
+            r#"{"data":[]}"#,
+            r#"{"data":null}"#,
+            r#"{"data":[{"status":"InteractionNotFound"}]}"#,
+            r#"{"data":[{"status":"interactionnotfound"}]}"#,
+            r#"{"status":"InteractionNotFound"}"#,
+        ] {
+            assert!(!parse(body).unwrap().found(), "{body}");
+        }
+    }
+
+    #[test]
+    fn malformed_shapes() {
+        for body in [
+            "",
+            "   ",
+            "<html>502 Bad Gateway</html>",
+            r#"{"data":[{"type":"asap"}"#,
+            r#"[]"#,
+            r#"{"data":{"type":"asap"}}"#,
+            r#"{"data":"none"}"#,
+            r#"{"data":[1,2]}"#,
+            r#"{"error":"bad"}"#,
+        ] {
+            let err = parse(body).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::MalformedReply, "{body}");
+        }
+        let err = parse_callback_status(b"{\"data\":[\xff]}", now()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MalformedReply);
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert_eq!(parse(&deep).unwrap_err().kind(), ErrorKind::MalformedReply);
+    }
+
+    #[test]
+    fn thousands_of_entries() {
+        let entry = r#"{"type":"asap","estimated_wait_time":"600"}"#;
+        let body = format!(r#"{{"data":[{}]}}"#, vec![entry; 5000].join(","));
+        assert_eq!(parse(&body).unwrap().count(), 5000);
+    }
+
+    #[test]
+    fn widget_replies() {
+        let w = parse_widget(
+            br#"{"data":[{"widget_state":"OFFER_CALLBACK","message":"hi","offer_asap":true,
+            "offer_scheduled":"false","ewt":"600","scheduled_timeslots":[1,2]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(w.state, Some(WidgetState::OfferCallback));
+        assert!(w.offer_asap && !w.offer_scheduled && w.callbacks_available());
+        assert_eq!(w.ewt, Some(Duration::from_secs(600)));
+        let w = parse_widget(br#"{"data":[{"widget_state":"platform_unavailable","ewt":null}]}"#)
+            .unwrap();
+        assert!(!w.callbacks_available());
+        assert_eq!(w.ewt, None);
+        let w = parse_widget(br#"{"data":[{"widget_state":"new_state","offer_asap":1}]}"#).unwrap();
+        assert_eq!(w.state, Some(WidgetState::Other("new_state".into())));
+        assert!(w.callbacks_available());
+        assert_eq!(
+            parse_widget(br#"{"data":[]}"#).unwrap_err().kind(),
+            ErrorKind::MalformedReply
+        );
+    }
+
+    #[test]
+    fn cancel_statuses() {
+        let cancel =
+            |s: &str| parse_cancel(format!(r#"{{"data":[{{"status":"{s}"}}]}}"#).as_bytes());
+        assert_eq!(cancel("Canceled").unwrap(), CancelOutcome::Canceled);
+        assert_eq!(
+            cancel("InteractionNotFound").unwrap(),
+            CancelOutcome::NotFound
+        );
+        assert_eq!(
+            cancel("TooManyInteractions").unwrap(),
+            CancelOutcome::TooMany
+        );
+        assert_eq!(cancel("FAILED").unwrap(), CancelOutcome::Failed);
+        assert_eq!(cancel("Whatever").unwrap(), CancelOutcome::Failed);
+        assert_eq!(
+            parse_cancel(br#"{"data":[]}"#).unwrap(),
+            CancelOutcome::NotFound
+        );
+        assert_eq!(
+            parse_cancel(b"nope").unwrap_err().kind(),
+            ErrorKind::MalformedReply
+        );
+    }
+}

@@ -1,0 +1,283 @@
+//! Caller number → E.164.
+//!
+//! PBXes hand us caller ids in many shapes: `+15551234567`, `15551234567`, `5551234567`,
+//! `(555) 123-4567`, `tel:+44 20 7946 0958`, or the literal `unknown`. [`PhoneNumber::parse`]
+//! turns the usable ones into E.164 (`+` and 8 to 15 digits) and rejects the rest with an
+//! [`ErrorKind::InvalidNumber`] error that says why.
+
+use crate::error::{Error, ErrorKind, Result};
+use std::fmt;
+
+/// Longest input we look at; anything longer is not a phone number.
+const MAX_INPUT_LEN: usize = 64;
+/// E.164 allows at most 15 digits including the country code.
+const MAX_E164_DIGITS: usize = 15;
+/// Shortest full international number we accept (country code + subscriber number).
+const MIN_E164_DIGITS: usize = 8;
+
+/// Caller-id values PBXes use when there is no number to show.
+const NO_NUMBER_WORDS: [&str; 9] = [
+    "unknown",
+    "anonymous",
+    "restricted",
+    "private",
+    "unavailable",
+    "withheld",
+    "blocked",
+    "none",
+    "null",
+];
+
+/// A country calling code (1 to 3 digits, no `+`), used to complete national numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    /// Parse `1`, `+44`, `052` (leading zeros are not allowed) ...
+    pub fn parse(text: &str) -> Result<CountryCode> {
+        let digits = text.trim().trim_start_matches('+');
+        let valid = (1..=3).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        if valid {
+            Ok(CountryCode(digits.to_string()))
+        } else {
+            Err(Error::new(
+                ErrorKind::InvalidConfig,
+                format!(
+                    "default_country must be a country calling code such as 1 or 44, not {text:?}"
+                ),
+            ))
+        }
+    }
+
+    /// The digits, without `+`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for CountryCode {
+    fn default() -> Self {
+        CountryCode("1".to_string())
+    }
+}
+
+/// A phone number in E.164 form, e.g. `+15551234567`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// Normalise a caller number to E.164, completing national numbers with `country`.
+    pub fn parse(input: &str, country: &CountryCode) -> Result<PhoneNumber> {
+        let invalid = |why: String| Err(Error::new(ErrorKind::InvalidNumber, why));
+        if input.len() > MAX_INPUT_LEN {
+            return invalid(format!(
+                "caller number is {} bytes long; a phone number has at most {MAX_E164_DIGITS} digits",
+                input.len()
+            ));
+        }
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return invalid("caller number is empty (no caller id)".to_string());
+        }
+        let lower = trimmed.to_ascii_lowercase();
+        if NO_NUMBER_WORDS.contains(&lower.as_str()) {
+            return invalid(format!(
+                "caller number is {trimmed:?}: the caller withheld or has no caller id"
+            ));
+        }
+        let body = ["tel:", "sip:", "sips:"]
+            .iter()
+            .find_map(|scheme| lower.strip_prefix(scheme))
+            .map(|rest| &trimmed[trimmed.len() - rest.len()..])
+            .unwrap_or(trimmed);
+        // A SIP URI carries the user part before '@'.
+        let body = body.split('@').next().unwrap_or(body);
+
+        let mut digits = String::with_capacity(MAX_E164_DIGITS);
+        let mut international = false;
+        for (i, c) in body.chars().enumerate() {
+            match c {
+                '0'..='9' => digits.push(c),
+                '+' if i == 0 => international = true,
+                ' ' | '-' | '.' | '(' | ')' | '/' | '\t' => {}
+                c if c.is_control() => {
+                    return invalid(format!(
+                        "caller number contains a control character (U+{:04X})",
+                        c as u32
+                    ))
+                }
+                c => {
+                    return invalid(format!(
+                        "caller number contains {c:?}; only digits, a leading '+', spaces and - . ( ) are allowed"
+                    ))
+                }
+            }
+        }
+        if digits.is_empty() {
+            return invalid("caller number has no digits".to_string());
+        }
+
+        let e164_digits = if international {
+            digits
+        } else if let Some(rest) = digits.strip_prefix("00") {
+            rest.to_string()
+        } else if country.as_str() == "1" {
+            north_american(digits)?
+        } else if let Some(national) = digits.strip_prefix('0') {
+            // A trunk prefix: 020 7946 0958 in the UK is +44 20 7946 0958.
+            format!("{}{national}", country.as_str())
+        } else if digits.starts_with(country.as_str()) && digits.len() >= 10 {
+            digits
+        } else {
+            format!("{}{digits}", country.as_str())
+        };
+
+        let n = e164_digits.len();
+        if !(MIN_E164_DIGITS..=MAX_E164_DIGITS).contains(&n) {
+            return invalid(format!(
+                "caller number has {n} digits with its country code; E.164 numbers have {MIN_E164_DIGITS} to {MAX_E164_DIGITS}"
+            ));
+        }
+        if e164_digits.starts_with('0') {
+            return invalid("caller number has no valid country code (starts with 0)".to_string());
+        }
+        Ok(PhoneNumber(format!("+{e164_digits}")))
+    }
+
+    /// The E.164 form, `+` then digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The digits without the `+`.
+    pub fn digits(&self) -> &str {
+        &self.0[1..]
+    }
+
+    /// The last `n` digits (all of them if there are fewer), for "ending in 4 5 6 7".
+    pub fn last_digits(&self, n: usize) -> &str {
+        let d = self.digits();
+        &d[d.len().saturating_sub(n)..]
+    }
+}
+
+/// North American Numbering Plan: 10 digits, or 11 starting with 1, or 011 + international.
+fn north_american(digits: String) -> Result<String> {
+    if let Some(rest) = digits.strip_prefix("011") {
+        return Ok(rest.to_string());
+    }
+    match digits.len() {
+        10 => Ok(format!("1{digits}")),
+        11 if digits.starts_with('1') => Ok(digits),
+        n => Err(Error::new(
+            ErrorKind::InvalidNumber,
+            format!(
+                "caller number has {n} digits; a North American number has 10 (or 11 starting with 1); \
+                 set default_country for other countries or send it with a leading +"
+            ),
+        )),
+    }
+}
+
+impl fmt::Display for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhoneNumber({})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us(input: &str) -> Result<String> {
+        PhoneNumber::parse(input, &CountryCode::default()).map(|n| n.as_str().to_string())
+    }
+
+    #[test]
+    fn asterisk_shapes_normalise_to_e164() {
+        for input in [
+            "+15551234567",
+            "15551234567",
+            "5551234567",
+            "(555) 123-4567",
+            "555.123.4567",
+            " +1 555 123 4567 ",
+            "tel:+1-555-123-4567",
+            "sip:+15551234567@pbx.example.com",
+        ] {
+            assert_eq!(us(input).unwrap(), "+15551234567", "{input}");
+        }
+    }
+
+    #[test]
+    fn international_forms() {
+        assert_eq!(us("+44 20 7946 0958").unwrap(), "+442079460958");
+        assert_eq!(us("011 44 20 7946 0958").unwrap(), "+442079460958");
+        assert_eq!(us("0044 20 7946 0958").unwrap(), "+442079460958");
+        let uk = CountryCode::parse("44").unwrap();
+        let n = PhoneNumber::parse("020 7946 0958", &uk).unwrap();
+        assert_eq!(n.as_str(), "+442079460958");
+        assert_eq!(
+            PhoneNumber::parse("442079460958", &uk).unwrap().as_str(),
+            "+442079460958"
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_number() {
+        for input in [
+            "",
+            "   ",
+            "unknown",
+            "Unknown",
+            "anonymous",
+            "restricted",
+            "abc",
+            "555-CALL-NOW",
+            "+",
+            "()",
+            "123",
+            "+1234567",
+            "+1234567890123456",
+            "55512345678",
+            "5551\n234567",
+            "555\u{0}1234567",
+            "+1555+1234567",
+        ] {
+            let err = us(input).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidNumber, "{input:?}");
+            assert!(!err.detail().is_empty());
+        }
+        assert_eq!(
+            us(&"5".repeat(10_000)).unwrap_err().kind(),
+            ErrorKind::InvalidNumber
+        );
+    }
+
+    #[test]
+    fn last_digits() {
+        let n = PhoneNumber::parse("5551234567", &CountryCode::default()).unwrap();
+        assert_eq!(n.last_digits(4), "4567");
+        assert_eq!(n.last_digits(40), "15551234567");
+        assert_eq!(n.digits(), "15551234567");
+    }
+
+    #[test]
+    fn country_code_validation() {
+        assert_eq!(CountryCode::parse("+44").unwrap().as_str(), "44");
+        for bad in ["", "0", "1234", "x", "04"] {
+            assert_eq!(
+                CountryCode::parse(bad).unwrap_err().kind(),
+                ErrorKind::InvalidConfig
+            );
+        }
+    }
+}

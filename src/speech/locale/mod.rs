@@ -1,0 +1,284 @@
+//! Locales: all the wording of a language lives in one file (`en_us.rs`, `es_us.rs`), which
+//! implements [`Language`]: the built-in phrase of every [`Sentence`] as [`Piece`]s (words with
+//! the Asterisk prompts that say them, numbers, times, digits), the values of template
+//! placeholders, and the language's number and clock-time rules for each renderer.
+//!
+//! Adding a locale: write one file implementing [`Language`] and list it in [`REGISTRY`].
+
+mod en_us;
+mod es_us;
+
+use super::message::{Digits, Placeholder, Sentence};
+use crate::error::{Error, ErrorKind};
+use jiff::civil::Time;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// Every available language, the default (English) first.
+const REGISTRY: &[&dyn Language] = &[&en_us::EnUs, &es_us::EsUs];
+
+/// A speech locale (`en-US` by default, or `es-US`).
+#[derive(Clone, Copy)]
+pub struct Locale(&'static dyn Language);
+
+impl Locale {
+    /// US English, the default.
+    pub const EN_US: Locale = Locale(&en_us::EnUs);
+    /// Latin American Spanish as spoken in the US.
+    pub const ES_US: Locale = Locale(&es_us::EsUs);
+
+    /// Parse a locale name: `en`, `en-US`, `en_US`, `es`, `es-US`, `es-MX`, `es-419` ...
+    /// (case-insensitive). An unknown name gives [`UnknownLocale`], which carries the fallback
+    /// (English) and says so: "locale xx-YY is not available; using en-US".
+    pub fn parse(name: &str) -> Result<Locale, UnknownLocale> {
+        let folded = name.trim().replace('_', "-").to_ascii_lowercase();
+        REGISTRY
+            .iter()
+            .find(|lang| lang.aliases().contains(&folded.as_str()))
+            .map(|lang| Locale(*lang))
+            .ok_or_else(|| UnknownLocale {
+                requested: sanitize(name),
+            })
+    }
+
+    /// The BCP 47 tag, e.g. `en-US`.
+    pub fn tag(&self) -> &'static str {
+        self.0.tag()
+    }
+
+    /// The Asterisk sound language folder (`en`, `es`): prompts live under
+    /// `/usr/share/asterisk/sounds/<dir>/`, project prompts under `<dir>/cbstatus/`.
+    pub fn sound_dir(&self) -> &'static str {
+        self.0.sound_dir()
+    }
+
+    /// The espeak-ng voice for generating this locale's project prompts (`en-us`, `es-419`).
+    pub fn espeak_voice(&self) -> &'static str {
+        self.0.espeak_voice()
+    }
+
+    /// Every available locale, the default first.
+    pub fn all() -> impl Iterator<Item = Locale> {
+        REGISTRY.iter().map(|lang| Locale(*lang))
+    }
+
+    pub(crate) fn language(&self) -> &'static dyn Language {
+        self.0
+    }
+}
+
+impl Default for Locale {
+    fn default() -> Self {
+        Locale::EN_US
+    }
+}
+
+impl PartialEq for Locale {
+    fn eq(&self, other: &Locale) -> bool {
+        self.tag() == other.tag()
+    }
+}
+
+impl Eq for Locale {}
+
+impl Hash for Locale {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.tag().hash(state);
+    }
+}
+
+impl fmt::Debug for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Locale({})", self.tag())
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.tag())
+    }
+}
+
+impl std::str::FromStr for Locale {
+    type Err = UnknownLocale;
+
+    fn from_str(s: &str) -> Result<Locale, UnknownLocale> {
+        Locale::parse(s)
+    }
+}
+
+/// A locale name that is not available. English ([`UnknownLocale::fallback`]) is used instead;
+/// report it with [`UnknownLocale::to_error`] (kind [`ErrorKind::UnknownLocale`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownLocale {
+    requested: String,
+}
+
+impl UnknownLocale {
+    /// The name asked for (control characters replaced, at most 40 characters).
+    pub fn requested(&self) -> &str {
+        &self.requested
+    }
+
+    /// The locale used instead: `en-US`.
+    pub fn fallback(&self) -> Locale {
+        Locale::default()
+    }
+
+    /// The error to report: kind `UnknownLocale`, detail "locale xx-YY is not available; using en-US".
+    pub fn to_error(&self) -> Error {
+        Error::new(ErrorKind::UnknownLocale, self.to_string())
+    }
+}
+
+impl fmt::Display for UnknownLocale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "locale {} is not available; using {}",
+            self.requested,
+            self.fallback().tag()
+        )
+    }
+}
+
+impl std::error::Error for UnknownLocale {}
+
+impl From<UnknownLocale> for Error {
+    fn from(unknown: UnknownLocale) -> Error {
+        unknown.to_error()
+    }
+}
+
+fn sanitize(name: &str) -> String {
+    let name = name.trim();
+    let shown: String = name
+        .chars()
+        .take(40)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if shown.is_empty() {
+        "\"\"".to_string()
+    } else {
+        shown
+    }
+}
+
+/// Grammatical gender of what a number counts (Spanish "un minuto", "una hora").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gender {
+    /// Counting on its own ("número uno").
+    Neutral,
+    /// Before a masculine noun ("un minuto").
+    Masculine,
+    /// Before a feminine noun ("una hora").
+    Feminine,
+}
+
+/// One piece of a spoken sentence, as a locale words it. Renderers turn pieces into text,
+/// SSML or prompt names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// Fixed words, and the prompt files that say exactly these words.
+    Words(&'static str, &'static [&'static str]),
+    /// Operator template text (text and SSML only; spacing is the template's own).
+    Literal(String),
+    /// A cardinal number.
+    Number(u32, Gender),
+    /// An ordinal number (a day of the month in English: "March 13th").
+    Ordinal(u32),
+    /// A local clock time (its am/pm or "de la tarde" included).
+    Time(Time),
+    /// Phone digits read one by one.
+    Digits(Digits),
+    /// End of a sentence: "." in text, `</s>` in SSML.
+    End,
+    /// A short pause (SSML `<break>`; nothing in text and prompts).
+    Pause,
+}
+
+/// Shorthand for [`Piece::Words`].
+pub(crate) const fn w(text: &'static str, prompts: &'static [&'static str]) -> Piece {
+    Piece::Words(text, prompts)
+}
+
+/// Everything one language says, and how.
+pub(crate) trait Language: Sync {
+    /// BCP 47 tag, e.g. `en-US` (also the SSML `xml:lang`).
+    fn tag(&self) -> &'static str;
+    /// Accepted names, lower case with `-` (e.g. `en`, `en-us`).
+    fn aliases(&self) -> &'static [&'static str];
+    /// Asterisk sound language folder (`en`).
+    fn sound_dir(&self) -> &'static str;
+    /// espeak-ng voice for generating project prompts.
+    fn espeak_voice(&self) -> &'static str;
+    /// The project's own prompts (bare names under `cbstatus/`, transcripts).
+    fn project_prompts(&self) -> &'static [(&'static str, &'static str)];
+    /// The built-in wording of a sentence.
+    fn sentence(&self, sentence: &Sentence) -> Vec<Piece>;
+    /// The wording of a template placeholder's value in a sentence (`None` if the sentence
+    /// has no such value).
+    fn value(&self, placeholder: Placeholder, sentence: &Sentence) -> Option<Vec<Piece>>;
+    /// A clock time as plain text ("3:45 PM").
+    fn time_text(&self, time: Time) -> String;
+    /// A clock time for SSML: the `say-as interpret-as="time" format="hms12"` content, and
+    /// words spoken after it (es "de la tarde").
+    fn time_ssml(&self, time: Time) -> (String, Option<&'static str>);
+    /// A clock time as Asterisk prompts.
+    fn time_prompts(&self, time: Time) -> Vec<String>;
+    /// A cardinal number as Asterisk prompts.
+    fn number_prompts(&self, n: u32, gender: Gender) -> Vec<String>;
+    /// An ordinal number as Asterisk prompts.
+    fn ordinal_prompts(&self, n: u32) -> Vec<String>;
+    /// Phone digits as Asterisk prompts (`digits/N` each, as `SayDigits` does).
+    fn digit_prompts(&self, digits: &Digits) -> Vec<String> {
+        digits
+            .as_str()
+            .chars()
+            .map(|c| format!("digits/{c}"))
+            .collect()
+    }
+}
+
+/// The hour on a 12-hour clock (0 and 12 are 12).
+pub(crate) fn hour12(time: Time) -> i8 {
+    match time.hour() % 12 {
+        0 => 12,
+        h => h,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_accepts_the_usual_spellings() {
+        for name in ["en", "en-US", "en_US", "EN-us", " en_us "] {
+            assert_eq!(Locale::parse(name).unwrap(), Locale::EN_US, "{name}");
+        }
+        for name in ["es", "es-US", "es_US", "ES-mx", "es_MX", "es-419"] {
+            assert_eq!(Locale::parse(name).unwrap(), Locale::ES_US, "{name}");
+        }
+        assert_eq!(Locale::default().tag(), "en-US");
+        assert_eq!(Locale::ES_US.tag(), "es-US");
+        assert_eq!(Locale::ES_US.sound_dir(), "es");
+        assert_eq!(Locale::all().count(), 2);
+    }
+
+    #[test]
+    fn unknown_locale_falls_back_to_english_and_says_so() {
+        let err = Locale::parse("xx-YY").unwrap_err();
+        assert_eq!(err.fallback(), Locale::EN_US);
+        assert_eq!(
+            err.to_string(),
+            "locale xx-YY is not available; using en-US"
+        );
+        let error = err.to_error();
+        assert_eq!(error.kind(), ErrorKind::UnknownLocale);
+        assert_eq!(error.detail(), "locale xx-YY is not available; using en-US");
+        let weird = Locale::parse("fr\nFR").unwrap_err();
+        assert_eq!(weird.requested(), "fr?FR");
+        assert!(Locale::parse("").is_err());
+    }
+}

@@ -1,0 +1,510 @@
+//! The intermediate message: *what* to say, independent of locale and renderer.
+//!
+//! [`crate::speech::decide`] builds a [`Message`] from a lookup outcome; every renderer (text,
+//! SSML, Asterisk prompts) and every locale works from this one value. A message is a list of
+//! [`Sentence`]s; each sentence is one [`Situation`] carrying typed values (numbers, waits,
+//! clock times, dates, phone digits) and never raw API strings.
+//!
+//! Adding a situation means: a new [`Sentence`] variant, its [`Situation`] (name and
+//! placeholders), and one phrase per locale file.
+
+use jiff::civil::{Date, Time};
+use std::fmt;
+
+/// What to say: sentences in speaking order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Message {
+    /// The sentences, in the order they are spoken.
+    pub sentences: Vec<Sentence>,
+}
+
+impl Message {
+    /// A message of these sentences.
+    pub fn new(sentences: Vec<Sentence>) -> Message {
+        Message { sentences }
+    }
+
+    /// The situation of each sentence, in order.
+    pub fn situations(&self) -> Vec<Situation> {
+        self.sentences.iter().map(Sentence::situation).collect()
+    }
+}
+
+/// One thing to tell the caller. Each variant is one [`Situation`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sentence {
+    /// Several open callbacks exist: "You have 3 callback requests. Here is the soonest one."
+    Several {
+        /// How many open callbacks (2 or more).
+        count: u32,
+    },
+    /// ASAP callback with a place in line and a wait.
+    AsapPosition {
+        /// Place in line (2 or more; 1 is [`Sentence::NextInLine`]).
+        position: u32,
+        /// The expected wait.
+        eta: Eta,
+    },
+    /// ASAP callback with a place in line, wait unknown.
+    AsapPositionNoWait {
+        /// Place in line (2 or more).
+        position: u32,
+    },
+    /// ASAP callback, next in line, with a wait.
+    NextInLine {
+        /// The expected wait.
+        eta: Eta,
+    },
+    /// ASAP callback, next in line, wait unknown.
+    NextInLineNoWait,
+    /// ASAP callback with a wait but no place in line.
+    AsapWait {
+        /// The expected wait.
+        eta: Eta,
+    },
+    /// A callback at a clock time (an appointment).
+    Scheduled {
+        /// The day and local time.
+        when: When,
+    },
+    /// The callback call is being placed (or is in progress) right now.
+    CallingNow,
+    /// Final: the callback took place.
+    Completed,
+    /// Final: the callback was canceled.
+    Canceled,
+    /// Final: the callback ended otherwise (abandoned, failed, unavailable).
+    Ended,
+    /// A callback exists but nothing useful is known about it.
+    NoDetails,
+    /// No callback for the caller's number.
+    NotFound,
+    /// No callback for the number ending in these digits.
+    NotFoundForNumber {
+        /// The last digits of the number looked up.
+        digits: Digits,
+    },
+    /// Read the callback number back: "We will call you at the number ending in 4 5 6 7."
+    ReadBack {
+        /// The last digits of the callback number.
+        digits: Digits,
+    },
+    /// The lookup failed: the fallback sentence.
+    LookupFailed,
+}
+
+impl Sentence {
+    /// The situation this sentence is (the key for operator templates).
+    pub fn situation(&self) -> Situation {
+        use Sentence::*;
+        match self {
+            Several { .. } => Situation::Several,
+            AsapPosition { .. } => Situation::AsapPosition,
+            AsapPositionNoWait { .. } => Situation::AsapPositionNoWait,
+            NextInLine { .. } => Situation::NextInLine,
+            NextInLineNoWait => Situation::NextInLineNoWait,
+            AsapWait { .. } => Situation::AsapWait,
+            Scheduled { when } => match when.day {
+                Day::Today => Situation::ScheduledToday,
+                Day::Tomorrow => Situation::ScheduledTomorrow,
+                Day::Weekday(_) => Situation::ScheduledWeekday,
+                Day::Date(_) => Situation::ScheduledDate,
+            },
+            CallingNow => Situation::CallingNow,
+            Completed => Situation::Completed,
+            Canceled => Situation::Canceled,
+            Ended => Situation::Ended,
+            NoDetails => Situation::NoDetails,
+            NotFound => Situation::NotFound,
+            NotFoundForNumber { .. } => Situation::NotFoundForNumber,
+            ReadBack { .. } => Situation::ReadBack,
+            LookupFailed => Situation::LookupFailed,
+        }
+    }
+
+    /// The place in line, if this sentence says one.
+    pub fn position(&self) -> Option<u32> {
+        match self {
+            Sentence::AsapPosition { position, .. } | Sentence::AsapPositionNoWait { position } => {
+                Some(*position)
+            }
+            _ => None,
+        }
+    }
+
+    /// The wait, if this sentence says one.
+    pub fn eta(&self) -> Option<&Eta> {
+        match self {
+            Sentence::AsapPosition { eta, .. }
+            | Sentence::NextInLine { eta }
+            | Sentence::AsapWait { eta } => Some(eta),
+            _ => None,
+        }
+    }
+
+    /// The day and time, if this sentence says one.
+    pub fn when(&self) -> Option<&When> {
+        match self {
+            Sentence::Scheduled { when } => Some(when),
+            _ => None,
+        }
+    }
+
+    /// The number of callbacks, if this sentence says one.
+    pub fn count(&self) -> Option<u32> {
+        match self {
+            Sentence::Several { count } => Some(*count),
+            _ => None,
+        }
+    }
+
+    /// The phone digits, if this sentence reads some.
+    pub fn digits(&self) -> Option<&Digits> {
+        match self {
+            Sentence::NotFoundForNumber { digits } | Sentence::ReadBack { digits } => Some(digits),
+            _ => None,
+        }
+    }
+}
+
+/// The kinds of sentence, named for operator templates (`[templates.en-US] asap_position = "..."`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Situation {
+    /// `several`: several open callbacks; `{count}`.
+    Several,
+    /// `asap_position`: place in line and wait; `{position}`, `{wait}`.
+    AsapPosition,
+    /// `asap_position_no_wait`: place in line only; `{position}`.
+    AsapPositionNoWait,
+    /// `next_in_line`: next in line with a wait; `{wait}`.
+    NextInLine,
+    /// `next_in_line_no_wait`: next in line, wait unknown.
+    NextInLineNoWait,
+    /// `asap_wait`: a wait only; `{wait}`.
+    AsapWait,
+    /// `scheduled_today`: `{time}`, `{at_time}`, `{day}`.
+    ScheduledToday,
+    /// `scheduled_tomorrow`: `{time}`, `{at_time}`, `{day}`.
+    ScheduledTomorrow,
+    /// `scheduled_weekday` (within the coming week): `{time}`, `{at_time}`, `{day}`.
+    ScheduledWeekday,
+    /// `scheduled_date` (a week or more ahead): `{time}`, `{at_time}`, `{day}`, `{date}`.
+    ScheduledDate,
+    /// `calling_now`: the callback is being placed now.
+    CallingNow,
+    /// `completed`: final, the callback took place.
+    Completed,
+    /// `canceled`: final, the callback was canceled.
+    Canceled,
+    /// `ended`: final, abandoned / failed / unavailable.
+    Ended,
+    /// `no_details`: a callback exists, nothing more is known.
+    NoDetails,
+    /// `not_found`: no callback for the caller's number.
+    NotFound,
+    /// `not_found_for_number`: no callback, reading the number back; `{digits}`.
+    NotFoundForNumber,
+    /// `read_back`: the callback number read back; `{digits}`.
+    ReadBack,
+    /// `lookup_failed`: the fallback when the lookup failed.
+    LookupFailed,
+}
+
+impl Situation {
+    /// Every situation, in a stable order.
+    pub const ALL: [Situation; 19] = [
+        Situation::Several,
+        Situation::AsapPosition,
+        Situation::AsapPositionNoWait,
+        Situation::NextInLine,
+        Situation::NextInLineNoWait,
+        Situation::AsapWait,
+        Situation::ScheduledToday,
+        Situation::ScheduledTomorrow,
+        Situation::ScheduledWeekday,
+        Situation::ScheduledDate,
+        Situation::CallingNow,
+        Situation::Completed,
+        Situation::Canceled,
+        Situation::Ended,
+        Situation::NoDetails,
+        Situation::NotFound,
+        Situation::NotFoundForNumber,
+        Situation::ReadBack,
+        Situation::LookupFailed,
+    ];
+
+    /// The template key, e.g. `asap_position`.
+    pub const fn name(self) -> &'static str {
+        use Situation::*;
+        match self {
+            Several => "several",
+            AsapPosition => "asap_position",
+            AsapPositionNoWait => "asap_position_no_wait",
+            NextInLine => "next_in_line",
+            NextInLineNoWait => "next_in_line_no_wait",
+            AsapWait => "asap_wait",
+            ScheduledToday => "scheduled_today",
+            ScheduledTomorrow => "scheduled_tomorrow",
+            ScheduledWeekday => "scheduled_weekday",
+            ScheduledDate => "scheduled_date",
+            CallingNow => "calling_now",
+            Completed => "completed",
+            Canceled => "canceled",
+            Ended => "ended",
+            NoDetails => "no_details",
+            NotFound => "not_found",
+            NotFoundForNumber => "not_found_for_number",
+            ReadBack => "read_back",
+            LookupFailed => "lookup_failed",
+        }
+    }
+
+    /// The situation with this template key (case-insensitive, `-` accepted for `_`).
+    pub fn from_name(name: &str) -> Option<Situation> {
+        let folded = name.trim().to_ascii_lowercase().replace('-', "_");
+        Situation::ALL.into_iter().find(|s| s.name() == folded)
+    }
+
+    /// The placeholders a template for this situation may use.
+    pub const fn placeholders(self) -> &'static [Placeholder] {
+        use Placeholder as P;
+        use Situation::*;
+        match self {
+            Several => &[P::Count],
+            AsapPosition => &[P::Position, P::Wait],
+            AsapPositionNoWait => &[P::Position],
+            NextInLine | AsapWait => &[P::Wait],
+            ScheduledToday | ScheduledTomorrow | ScheduledWeekday => &[P::Time, P::AtTime, P::Day],
+            ScheduledDate => &[P::Time, P::AtTime, P::Day, P::Date],
+            NotFoundForNumber | ReadBack => &[P::Digits],
+            NextInLineNoWait | CallingNow | Completed | Canceled | Ended | NoDetails | NotFound
+            | LookupFailed => &[],
+        }
+    }
+}
+
+impl fmt::Display for Situation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A named value a template can use, written `{name}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Placeholder {
+    /// `{position}`: place in line ("4").
+    Position,
+    /// `{wait}`: the wait phrase ("about 12 minutes", "between 10 and 15 minutes").
+    Wait,
+    /// `{time}`: the clock time ("3:45 PM"; es "3:45 de la tarde").
+    Time,
+    /// `{at_time}`: the clock time with its preposition ("at 3:45 PM"; es "a la 1:15 de la tarde").
+    AtTime,
+    /// `{day}`: "today", "tomorrow" or the weekday name.
+    Day,
+    /// `{date}`: month and day ("March 13"; es "13 de marzo").
+    Date,
+    /// `{count}`: how many callbacks.
+    Count,
+    /// `{digits}`: phone digits read one by one ("4 5 6 7").
+    Digits,
+}
+
+impl Placeholder {
+    /// Every placeholder.
+    pub const ALL: [Placeholder; 8] = [
+        Placeholder::Position,
+        Placeholder::Wait,
+        Placeholder::Time,
+        Placeholder::AtTime,
+        Placeholder::Day,
+        Placeholder::Date,
+        Placeholder::Count,
+        Placeholder::Digits,
+    ];
+
+    /// The name written between braces.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Placeholder::Position => "position",
+            Placeholder::Wait => "wait",
+            Placeholder::Time => "time",
+            Placeholder::AtTime => "at_time",
+            Placeholder::Day => "day",
+            Placeholder::Date => "date",
+            Placeholder::Count => "count",
+            Placeholder::Digits => "digits",
+        }
+    }
+
+    /// The placeholder with this name (exact, lower case).
+    pub fn from_name(name: &str) -> Option<Placeholder> {
+        Placeholder::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// An expected wait, already rounded and bounded by the [`crate::speech::EtaPolicy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Eta {
+    /// "less than a minute".
+    UnderAMinute,
+    /// "about 12 minutes", "about 2 hours and 15 minutes".
+    About(Span),
+    /// "between 10 and 15 minutes", "between 1 and 2 hours".
+    Between {
+        /// Lower bound, in `unit`s.
+        low: u32,
+        /// Upper bound, in `unit`s.
+        high: u32,
+        /// Minutes or hours.
+        unit: RangeUnit,
+    },
+    /// Below the configured minimum: "less than 2 minutes".
+    LessThan(Span),
+    /// Above the configured maximum: "more than 90 minutes".
+    MoreThan(Span),
+}
+
+/// A duration as it is spoken: hours and minutes (either may be zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Whole hours.
+    pub hours: u32,
+    /// Minutes (normally below 60 when `hours` > 0).
+    pub minutes: u32,
+}
+
+impl Span {
+    /// A span of `minutes`, said in minutes only ("90 minutes").
+    pub const fn minutes(minutes: u32) -> Span {
+        Span { hours: 0, minutes }
+    }
+
+    /// A span split into hours and minutes ("1 hour and 30 minutes").
+    pub const fn hours_and_minutes(total_minutes: u32) -> Span {
+        Span {
+            hours: total_minutes / 60,
+            minutes: total_minutes % 60,
+        }
+    }
+
+    /// The total in minutes.
+    pub const fn total_minutes(self) -> u32 {
+        self.hours * 60 + self.minutes
+    }
+}
+
+/// The unit of a [`Eta::Between`] range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeUnit {
+    /// "between 10 and 15 minutes".
+    Minutes,
+    /// "between 1 and 2 hours".
+    Hours,
+}
+
+/// When a scheduled callback is: the day (relative to today, in the configured zone) and the
+/// local clock time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct When {
+    /// Today, tomorrow, a weekday within the coming week, or a later date.
+    pub day: Day,
+    /// The local time (seconds are ignored when speaking).
+    pub time: Time,
+}
+
+/// The day of a scheduled callback, relative to the caller's today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Day {
+    /// "today".
+    Today,
+    /// "tomorrow".
+    Tomorrow,
+    /// Within the coming week: said as the weekday ("Wednesday").
+    Weekday(Date),
+    /// A week or more ahead: said as weekday and date ("Wednesday, March 13").
+    Date(Date),
+}
+
+/// Phone digits to read one by one (ASCII digits only, 1 to 15 of them).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Digits(String);
+
+impl Digits {
+    /// `text` if it is 1 to 15 ASCII digits.
+    pub fn new(text: &str) -> Option<Digits> {
+        let ok = (1..=15).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit());
+        ok.then(|| Digits(text.to_string()))
+    }
+
+    /// The last `n` digits found in `text` (which may hold `+`, spaces, dashes ...), if it has
+    /// at least `n` digits.
+    pub fn last_of(text: &str, n: usize) -> Option<Digits> {
+        let all: Vec<u8> = text.bytes().filter(u8::is_ascii_digit).collect();
+        if n == 0 || all.len() < n {
+            return None;
+        }
+        let tail = &all[all.len() - n..];
+        Digits::new(std::str::from_utf8(tail).ok()?)
+    }
+
+    /// The digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Digits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Digits({})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn situation_names_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for s in Situation::ALL {
+            assert!(seen.insert(s.name()));
+            assert_eq!(Situation::from_name(s.name()), Some(s));
+            assert_eq!(
+                Situation::from_name(&s.name().to_uppercase().replace('_', "-")),
+                Some(s)
+            );
+        }
+        assert_eq!(Situation::from_name("asap"), None);
+        for p in Placeholder::ALL {
+            assert_eq!(Placeholder::from_name(p.name()), Some(p));
+        }
+    }
+
+    #[test]
+    fn digits_are_validated() {
+        assert_eq!(Digits::new("4567").unwrap().as_str(), "4567");
+        assert!(Digits::new("").is_none());
+        assert!(Digits::new("45a7").is_none());
+        assert!(Digits::new("1234567890123456").is_none());
+        assert_eq!(
+            Digits::last_of("+1 (555) 123-4567", 4).unwrap().as_str(),
+            "4567"
+        );
+        assert!(Digits::last_of("12", 4).is_none());
+        assert!(Digits::last_of("Phone:abc", 4).is_none());
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(
+            Span::hours_and_minutes(135),
+            Span {
+                hours: 2,
+                minutes: 15
+            }
+        );
+        assert_eq!(Span::minutes(90).total_minutes(), 90);
+    }
+}

@@ -1,0 +1,94 @@
+//! Rendering a [`Message`] in one locale: text, SSML or Asterisk prompts.
+//!
+//! The locale words each sentence as [`Piece`]s (or an operator template does, for text and
+//! SSML); the renderers only decide how pieces look.
+
+pub(crate) mod prompts;
+pub(crate) mod ssml;
+pub(crate) mod text;
+
+use super::locale::{Language, Piece};
+use super::message::{Message, Sentence};
+use super::templates::{Part, Templates};
+use super::Locale;
+
+/// One sentence of the message, worded.
+pub(crate) struct Unit {
+    pub(crate) pieces: Vec<Piece>,
+}
+
+/// Word every sentence: the operator's template if there is one for the situation (and all
+/// its values exist), else the locale's built-in wording.
+pub(crate) fn word(message: &Message, locale: Locale, templates: Option<&Templates>) -> Vec<Unit> {
+    let lang = locale.language();
+    message
+        .sentences
+        .iter()
+        .map(|sentence| {
+            let templated = templates
+                .and_then(|t| t.get(locale, sentence.situation()))
+                .and_then(|t| fill(t.parts(), sentence, lang));
+            Unit {
+                pieces: templated.unwrap_or_else(|| lang.sentence(sentence)),
+            }
+        })
+        .collect()
+}
+
+fn fill(parts: &[Part], sentence: &Sentence, lang: &dyn Language) -> Option<Vec<Piece>> {
+    let mut pieces = Vec::new();
+    for part in parts {
+        match part {
+            Part::Text(text) => pieces.push(Piece::Literal(text.clone())),
+            Part::Value(placeholder) => pieces.extend(lang.value(*placeholder, sentence)?),
+        }
+    }
+    Some(pieces)
+}
+
+/// Joins rendered fragments with single spaces between words, none before punctuation, and
+/// none next to template text (which carries its own spacing).
+#[derive(Default)]
+pub(crate) struct Joiner {
+    out: String,
+    prev_literal: bool,
+}
+
+impl Joiner {
+    pub(crate) fn push(&mut self, fragment: &str, literal: bool, starts_with_punct: bool) {
+        if fragment.is_empty() {
+            return;
+        }
+        let need_space = !self.out.is_empty()
+            && !literal
+            && !self.prev_literal
+            && !starts_with_punct
+            && !self.out.ends_with(' ');
+        if need_space {
+            self.out.push(' ');
+        }
+        self.out.push_str(fragment);
+        self.prev_literal = literal;
+    }
+
+    /// Markup that takes no space of its own (SSML `<break/>`): keeps the spacing state.
+    pub(crate) fn push_markup(&mut self, markup: &str) {
+        if !self.out.is_empty() && !self.out.ends_with(' ') {
+            self.out.push(' ');
+        }
+        self.out.push_str(markup);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.out.trim().is_empty()
+    }
+
+    pub(crate) fn take(&mut self) -> String {
+        self.prev_literal = false;
+        std::mem::take(&mut self.out).trim().to_string()
+    }
+}
+
+pub(crate) fn starts_with_punct(text: &str) -> bool {
+    text.starts_with([',', '.', ';', ':', '!', '?'])
+}

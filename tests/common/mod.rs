@@ -1,0 +1,75 @@
+//! Helpers shared by the integration tests: where the built library is, and how to compile
+//! C against it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The directory holding `libcbstatus.so` / `.a` of this build (target/<profile>).
+pub fn lib_dir() -> PathBuf {
+    // Integration tests run from target/<profile>/deps/.
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+pub fn include_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("include")
+}
+
+/// A scratch directory unique to this test process.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cbstatus-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The C (or C++) compiler the `cc` crate picks for this target, with warnings as errors.
+pub fn compiler(cpp: bool) -> Command {
+    let target = env!("CBSTATUS_BUILD_TARGET");
+    let tool = cc::Build::new()
+        .cpp(cpp)
+        .target(target)
+        .host(target)
+        .opt_level(0)
+        .cargo_metadata(false)
+        .warnings(true)
+        .extra_warnings(true)
+        .warnings_into_errors(true)
+        .get_compiler();
+    let mut cmd = tool.to_command();
+    cmd.arg(format!("-I{}", include_dir().display()));
+    cmd
+}
+
+/// Compile `source` into the executable `out`, linked against the shared library (with an
+/// rpath) or the static archive.
+pub fn compile_c(source: &Path, out: &Path, link_static: bool, extra: &[&str]) {
+    let mut cmd = compiler(false);
+    cmd.args([
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Wpedantic",
+        "-Werror",
+        "-g",
+    ])
+    .arg(source)
+    .arg("-o")
+    .arg(out);
+    let dir = lib_dir();
+    if link_static {
+        cmd.arg(dir.join("libcbstatus.a"))
+            .args(["-lpthread", "-ldl", "-lm"]);
+    } else {
+        cmd.arg(format!("-L{}", dir.display()))
+            .arg("-lcbstatus")
+            .arg(format!("-Wl,-rpath,{}", dir.display()));
+    }
+    cmd.args(extra).arg("-lpthread");
+    let status = cmd.status().expect("run the C compiler");
+    assert!(
+        status.success(),
+        "compiling {} failed: {cmd:?}",
+        source.display()
+    );
+}

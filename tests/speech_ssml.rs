@@ -1,0 +1,143 @@
+//! SSML output is well-formed (xmllint) and accepted by a real engine (espeak-ng writes
+//! non-empty audio), for every situation in every locale, with and without operator templates.
+//! Each tool is skipped with a notice when it is not installed.
+
+use cbstatus::speech::{render, sample_messages, Format, Locale, SpeechOptions, Templates};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn tool(name: &str) -> bool {
+    let found = Command::new(name)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        eprintln!("NOTICE: {name} is not installed; skipping its SSML checks");
+    }
+    found
+}
+
+/// Every SSML document to check: all samples, both locales, plain and templated.
+fn documents() -> Vec<(String, String)> {
+    let table: toml::Table = toml::from_str(
+        r#"
+        [templates.en-US]
+        asap_position = "You're caller {position} & <first> in \"line\". Expect us in {wait}."
+        scheduled_date = "See you {day}, {date}, {at_time}!"
+        read_back = "Ending {digits}."
+        [templates.es-US]
+        scheduled_today = "Le llamaremos {day} {at_time} — ¿de acuerdo?"
+        not_found = "No hay <nada> & nadie."
+        "#,
+    )
+    .expect("template TOML");
+    let templates = Templates::from_toml_table(&table).expect("templates load");
+    let mut docs = Vec::new();
+    for locale in Locale::all() {
+        for templated in [false, true] {
+            let opts = SpeechOptions {
+                locale,
+                templates: if templated {
+                    templates.clone()
+                } else {
+                    Templates::default()
+                },
+                ..SpeechOptions::default()
+            };
+            for message in sample_messages() {
+                let label = format!("{locale} {:?} templated={templated}", message.situations());
+                docs.push((label, render(&message, Format::Ssml, &opts)));
+            }
+        }
+    }
+    docs
+}
+
+#[test]
+fn ssml_is_well_formed_per_xmllint() {
+    if !tool("xmllint") {
+        return;
+    }
+    for (label, doc) in documents() {
+        let mut child = Command::new("xmllint")
+            .args(["--noout", "-"])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run xmllint");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(doc.as_bytes())
+            .expect("write SSML");
+        let out = child.wait_with_output().expect("xmllint finishes");
+        assert!(
+            out.status.success(),
+            "{label}: xmllint rejected\n{doc}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn ssml_is_spoken_by_espeak_ng() {
+    if !tool("espeak-ng") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("cbstatus-speech-ssml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (i, (label, doc)) in documents().into_iter().enumerate() {
+        let wav: PathBuf = dir.join(format!("{i}.wav"));
+        let out = Command::new("espeak-ng")
+            .arg("-m")
+            .arg("-w")
+            .arg(&wav)
+            .arg(&doc)
+            .output()
+            .expect("run espeak-ng");
+        assert!(
+            out.status.success(),
+            "{label}: espeak-ng failed: {}\n{doc}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let len = std::fs::metadata(&wav).map(|m| m.len()).unwrap_or(0);
+        // A WAV header alone is 44 bytes; any speech is thousands.
+        assert!(
+            len > 1000,
+            "{label}: espeak-ng wrote {len} bytes for\n{doc}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn espeak_does_not_read_markup_or_periods_aloud() {
+    if !tool("espeak-ng") {
+        return;
+    }
+    // -x prints phonemes; "dot" (d'0t) would mean a stray period after a say-as, and
+    // "slash" a date read as digits.
+    for (label, doc) in documents() {
+        if !label.starts_with("en-US") {
+            continue;
+        }
+        let out = Command::new("espeak-ng")
+            .args(["-m", "-q", "-x"])
+            .arg(&doc)
+            .output()
+            .expect("run espeak-ng");
+        let phonemes = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !phonemes.contains("d'0t"),
+            "{label}: says \"dot\": {phonemes}\n{doc}"
+        );
+        assert!(
+            !phonemes.contains("sl'aS"),
+            "{label}: says \"slash\": {phonemes}\n{doc}"
+        );
+    }
+}
