@@ -135,6 +135,26 @@
 #define CB_VERSION_NUMBER 100
 
 /**
+ * Errors: requests that failed, API misbehaviour.
+ */
+#define CB_LOG_ERROR 1
+
+/**
+ * Degraded but handled: circuit breaker open, fallback spoken.
+ */
+#define CB_LOG_WARN 2
+
+/**
+ * One line per request to the API.
+ */
+#define CB_LOG_INFO 3
+
+/**
+ * Troubleshooting details.
+ */
+#define CB_LOG_DEBUG 4
+
+/**
  * Render as plain text for a TTS engine.
  */
 #define CB_FORMAT_TEXT 0
@@ -155,6 +175,41 @@
 #define CB_FORMAT_JSON 3
 
 /**
+ * The result answers `cb_client_lookup` (or `cb_status_lookup`).
+ */
+#define CB_ACTION_STATUS 0
+
+/**
+ * The result answers `cb_client_cancel`.
+ */
+#define CB_ACTION_CANCEL 1
+
+/**
+ * The result answers `cb_client_widget_status`.
+ */
+#define CB_ACTION_WIDGET 2
+
+/**
+ * Cancel outcome: the callback was canceled.
+ */
+#define CB_CANCEL_CANCELED 1
+
+/**
+ * Cancel outcome: no callback exists for the number.
+ */
+#define CB_CANCEL_NOT_FOUND 2
+
+/**
+ * Cancel outcome: several callbacks exist; Mindful cancels only a single one.
+ */
+#define CB_CANCEL_TOO_MANY 3
+
+/**
+ * Cancel outcome: Mindful could not cancel it.
+ */
+#define CB_CANCEL_FAILED 4
+
+/**
  * Largest reply body read from the API.
  */
 #define MAX_BODY_BYTES (1024 * 1024)
@@ -163,6 +218,21 @@
  * What went wrong, as a stable code. `0` is reserved for success (`CB_OK`).
  */
 typedef struct ErrorKind ErrorKind;
+
+/**
+ * How to render a message.
+ */
+typedef struct Format Format;
+
+/**
+ * A named value a template can use, written `{name}`.
+ */
+typedef struct Placeholder Placeholder;
+
+/**
+ * The kinds of sentence, named for operator templates (`[templates.en-US] asap_position = "..."`).
+ */
+typedef struct Situation Situation;
 
 /**
  * A client (opaque). Thread-safe: one client can serve lookups from many threads at once,
@@ -177,10 +247,23 @@ typedef struct cb_client cb_client;
 typedef struct cb_config cb_config;
 
 /**
- * The outcome of one lookup (opaque). Immutable: any number of threads may read one result
+ * The outcome of one request (opaque). Immutable: any number of threads may read one result
  * at once. Strings it lends (`const char *`) live until `cb_result_free`.
  */
 typedef struct cb_result cb_result;
+
+/**
+ * A log sink: `level` is a `CB_LOG_*` value, `message` a NUL-terminated UTF-8 line valid only
+ * during the call (copy it to keep it), `userdata` what was passed to `cb_set_log_callback`.
+ * It may be called from any thread, several at once, and must not call back into cbstatus.
+ */
+typedef void (*cb_log_fn)(int32_t level, const char *message, void *userdata);
+
+
+
+
+
+
 
 
 
@@ -253,6 +336,16 @@ void cb_string_free(char *text);
 void cb_shutdown(void);
 
 /**
+ * Route cbstatus's diagnostics to `callback` for messages up to `max_level` (`CB_LOG_ERROR`
+ * .. `CB_LOG_DEBUG`); a NULL callback turns logging off (the default: cbstatus never writes
+ * to stdout or stderr by itself). Messages never contain the API token, and show caller
+ * numbers by their last 4 digits only. Process-wide; thread-safe; replaces any previous
+ * callback (which may still receive a message already in progress).
+ * Errors: `CB_E_INVALID_ARGUMENT` for a level outside 1-4.
+ */
+int32_t cb_set_log_callback(cb_log_fn callback, int32_t max_level, void *userdata);
+
+/**
  * Create settings with the built-in defaults (no API URL). On `CB_OK`, `*out` receives a new
  * handle to release with `cb_config_free`; on error `*out` is untouched.
  * Errors: `CB_E_INVALID_ARGUMENT` (out is NULL).
@@ -309,6 +402,27 @@ int32_t cb_client_new(const struct cb_config *config, struct cb_client **out);
 int32_t cb_client_lookup(const struct cb_client *client,
                          const char *number,
                          struct cb_result **out);
+
+/**
+ * Ask Mindful to cancel the callback of `number` (`cancel_callback`). Returns and fills
+ * `*out` exactly like `cb_client_lookup`; on `CB_OK`, `cb_result_cancel_outcome()` says
+ * whether it was canceled, not found, one of several (`CB_CANCEL_TOO_MANY`: Mindful cancels
+ * only a single callback) or refused, and rendering gives the spoken confirmation. Thread-safe.
+ */
+int32_t cb_client_cancel(const struct cb_client *client,
+                         const char *number,
+                         struct cb_result **out);
+
+/**
+ * Ask the widget endpoint whether callbacks are offered now and what the current wait is.
+ * `widget_id` NULL uses the configured `widget_id`. Returns and fills `*out` like
+ * `cb_client_lookup` (`CB_E_NOT_CONFIGURED` when no widget id is known); read it with
+ * `cb_result_callbacks_available()`, `cb_result_widget_state()`, `cb_result_ewt_seconds()`.
+ * Thread-safe.
+ */
+int32_t cb_client_widget_status(const struct cb_client *client,
+                                const char *widget_id,
+                                struct cb_result **out);
 
 /**
  * Release a client and its connections. NULL is a no-op. No lookup on this client may be
@@ -373,6 +487,51 @@ int64_t cb_result_wait_seconds(const struct cb_result *result);
 int64_t cb_result_estimated_for(const struct cb_result *result);
 
 /**
+ * Which request the result answers: `CB_ACTION_STATUS`, `CB_ACTION_CANCEL` or
+ * `CB_ACTION_WIDGET` (-1 for NULL). Thread-safe.
+ */
+int32_t cb_result_action(const struct cb_result *result);
+
+/**
+ * For an answered cancel request: `CB_CANCEL_CANCELED`, `CB_CANCEL_NOT_FOUND`,
+ * `CB_CANCEL_TOO_MANY` or `CB_CANCEL_FAILED`; 0 for any other result (failed request, other
+ * action, NULL). Thread-safe.
+ */
+int32_t cb_result_cancel_outcome(const struct cb_result *result);
+
+/**
+ * For an answered widget request: the widget state ("offer_callback",
+ * "offer_asap_callback", "offer_scheduled_callback", "display_ewt_only",
+ * "platform_unavailable", or an unknown value lower-cased); "" otherwise. Lent until
+ * `cb_result_free`. Thread-safe.
+ */
+const char *cb_result_widget_state(const struct cb_result *result);
+
+/**
+ * For an answered widget request: true when callbacks may be offered to the caller now
+ * (an `offer_*` state). False otherwise (including failures: do not offer what may not
+ * exist). Thread-safe.
+ */
+bool cb_result_callbacks_available(const struct cb_result *result);
+
+/**
+ * For an answered widget request: ASAP callbacks are offered. False otherwise. Thread-safe.
+ */
+bool cb_result_offer_asap(const struct cb_result *result);
+
+/**
+ * For an answered widget request: scheduled callbacks are offered. False otherwise.
+ * Thread-safe.
+ */
+bool cb_result_offer_scheduled(const struct cb_result *result);
+
+/**
+ * For an answered widget request: the current estimated callback wait in seconds, or -1
+ * when unknown (or not a widget result). Thread-safe.
+ */
+int64_t cb_result_ewt_seconds(const struct cb_result *result);
+
+/**
  * Render the result as `format` (`CB_FORMAT_TEXT`, `_SSML`, `_PROMPTS`, `_JSON`) in `locale`
  * ("en-US", "es-US", ...; NULL = the client's locale). On `CB_OK` `*out` receives a new
  * string to release with `cb_string_free`. An unknown locale renders in English, writes
@@ -389,6 +548,14 @@ int32_t cb_result_render(const struct cb_result *result,
  * Release a result. NULL is a no-op. Strings it lent become invalid.
  */
 void cb_result_free(struct cb_result *result);
+
+#if defined(CBSTATUS_TEST_PANIC)
+/**
+ * TEST ONLY (built with the `test-panic` feature): panics inside the library. Proves the panic
+ * boundary: returns `CB_E_PANIC` and sets the last error instead of unwinding into C.
+ */
+int32_t cb_test_panic(void);
+#endif
 
 #ifdef __cplusplus
 }  // extern "C"

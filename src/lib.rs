@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod error;
+pub mod log;
 pub mod ffi;
 mod lookup;
 pub mod mindful;

@@ -12,13 +12,17 @@
 // the safety section C callers read in the header.
 #![allow(clippy::missing_safety_doc)]
 
-// Declared in the order the header presents them.
-mod boundary;
-pub mod client;
+// Declared in the order the header presents them (rustfmt.toml keeps this order).
 pub mod codes;
-pub mod config;
 pub mod oneshot;
+pub mod log;
+pub mod config;
+pub mod client;
 pub mod result;
+#[cfg(feature = "test-panic")]
+pub mod testing;
+mod boundary;
 
 pub use codes::*;
+pub use self::log::*;
 pub use result::*;

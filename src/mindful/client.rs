@@ -10,6 +10,7 @@ use super::url::ApiUrl;
 use super::wire::{self, CancelOutcome};
 use crate::config::{Config, Secret};
 use crate::error::{Error, ErrorKind, Result};
+use crate::log::{log, masked, Level};
 use crate::number::{CountryCode, PhoneNumber};
 use crate::status::StatusReport;
 use crate::widget::WidgetStatus;
@@ -119,7 +120,7 @@ impl Client {
         self.inner
             .cache
             .get_or_fetch(number.as_str(), self.inner.timeout, || {
-                self.guarded(|| {
+                self.guarded(&format!("callback_status {}", masked(number.as_str())), || {
                     let body = self.post(&self.inner.url.callback_status(), number)?;
                     wire::parse_callback_status(&body, Timestamp::now())
                 })
@@ -128,7 +129,7 @@ impl Client {
 
     /// Ask Mindful to cancel the callback of `number`.
     pub fn cancel(&self, number: &PhoneNumber) -> Result<CancelOutcome> {
-        let outcome = self.guarded(|| {
+        let outcome = self.guarded(&format!("cancel_callback {}", masked(number.as_str())), || {
             let body = self.post(&self.inner.url.cancel_callback(), number)?;
             wire::parse_cancel(&body)
         });
@@ -142,13 +143,25 @@ impl Client {
         self.inner.cache.clear();
     }
 
-    /// Run one API request through the circuit breaker.
-    fn guarded<T>(&self, request: impl FnOnce() -> Result<T>) -> Result<T> {
-        let permit = self.inner.breaker.admit()?;
+    /// Run one API request through the circuit breaker, and log how it went.
+    fn guarded<T>(&self, what: &str, request: impl FnOnce() -> Result<T>) -> Result<T> {
+        let permit = match self.inner.breaker.admit() {
+            Ok(permit) => permit,
+            Err(error) => {
+                log!(Level::Warn, "{what}: {error}");
+                return Err(error);
+            }
+        };
+        let started = std::time::Instant::now();
         let outcome = request();
         self.inner
             .breaker
             .record(permit, outcome.as_ref().map(|_| ()));
+        let ms = started.elapsed().as_millis();
+        match &outcome {
+            Ok(_) => log!(Level::Info, "{what}: answered in {ms} ms"),
+            Err(error) => log!(Level::Error, "{what}: failed after {ms} ms: {error}"),
+        }
         outcome
     }
 
@@ -179,7 +192,7 @@ impl Client {
         if let Some((name, value)) = &self.inner.auth {
             request = request.header(name.as_str(), value.expose());
         }
-        self.guarded(|| {
+        self.guarded(&format!("widget {id}"), || {
             let response = request.call().map_err(|e| self.transport_error(e))?;
             wire::parse_widget(&self.read_reply(response)?)
         })

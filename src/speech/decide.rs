@@ -90,9 +90,11 @@ fn main_sentence(cb: &Callback, now: Timestamp, tz: &TimeZone, opts: &SpeechOpti
     };
     if scheduled {
         return match cb.expected_at(now) {
-            Some(at) if at >= now - SCHEDULED_GRACE => Sentence::Scheduled {
-                when: when(at, now, tz),
-            },
+            Some(at) if at >= now.checked_sub(SCHEDULED_GRACE).unwrap_or(now) => {
+                Sentence::Scheduled {
+                    when: when(at, now, tz),
+                }
+            }
             _ => Sentence::NoDetails,
         };
     }

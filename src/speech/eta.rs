@@ -95,7 +95,9 @@ impl EtaPolicy {
 
     /// The spoken form of `wait` under this policy.
     pub fn quote(&self, wait: Duration) -> Eta {
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let secs = wait
+            .as_secs()
+            .saturating_add(u64::from(wait.subsec_nanos() > 0));
         let min = self.min_minutes.filter(|&m| m > 0);
         let max = self.max_minutes.filter(|&m| m > 0);
         if let Some(min) = min {
@@ -121,8 +123,12 @@ impl EtaPolicy {
         };
         match self.style {
             EtaStyle::Exact => {
-                let m = to_u32((secs + 30) / 60);
-                let m = if m < 10 { m } else { (m + 2) / 5 * 5 };
+                let m = to_u32(secs.saturating_add(30) / 60);
+                let m = if m < 10 {
+                    m
+                } else {
+                    m.saturating_add(2) / 5 * 5
+                };
                 Eta::About(Span::hours_and_minutes(clamp(m)))
             }
             EtaStyle::Range => {
@@ -132,7 +138,7 @@ impl EtaPolicy {
                     (low.max(1), low + 5)
                 } else {
                     let low = m / 60 * 60;
-                    (low, low + 60)
+                    (low, low.saturating_add(60))
                 };
                 let low = clamp(low);
                 let high = max.map_or(high, |max| high.min(max));
@@ -357,5 +363,27 @@ mod tests {
             .unwrap_err()
             .detail()
             .contains("above the maximum"));
+    }
+
+    #[test]
+    fn huge_waits_do_not_overflow() {
+        let open = EtaPolicy {
+            style: EtaStyle::Exact,
+            min_minutes: None,
+            max_minutes: None,
+        };
+        assert!(matches!(open.quote(Duration::MAX), Eta::About(_)));
+        let range = EtaPolicy {
+            style: EtaStyle::Range,
+            ..open
+        };
+        assert!(matches!(
+            range.quote(Duration::MAX),
+            Eta::Between { .. } | Eta::About(_)
+        ));
+        assert_eq!(
+            EtaPolicy::default().quote(Duration::MAX),
+            Eta::MoreThan(Span::minutes(90))
+        );
     }
 }

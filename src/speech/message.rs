@@ -391,7 +391,7 @@ impl Span {
 
     /// The total in minutes.
     pub const fn total_minutes(self) -> u32 {
-        self.hours * 60 + self.minutes
+        self.hours.saturating_mul(60).saturating_add(self.minutes)
     }
 }
 

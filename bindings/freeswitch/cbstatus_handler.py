@@ -1,0 +1,203 @@
+"""cbstatus_handler: FreeSWITCH mod_python3 handler telling a caller where their Mindful callback stands.
+
+Dialplan (see README.md and dialplan.xml)::
+
+    <action application="answer"/>
+    <action application="python" data="cbstatus_handler"/>
+    <action application="python" data="cbstatus_handler ${caller_id_number} locale=es-US"/>
+
+What it does, per call:
+
+1. Number: the first plain argument, else the ``caller_id_number`` channel variable. An empty,
+   ``unknown``/``anonymous`` caller ID, or one the caller hid (``privacy_hide_number=true``)
+   counts as no number (the lookup then fails with ``invalid_number`` and the fallback
+   sentence is spoken).
+2. Lookup with one shared, thread-safe :class:`cbstatus.Client` (configured from the
+   ``CBSTATUS_*`` environment of the FreeSWITCH process, see README.md).
+3. Channel variables, the same names as the Asterisk AGI: ``CBSTATUS_RESULT`` (FOUND,
+   NOT_FOUND, ERROR), ``CBSTATUS_TEXT``, ``CBSTATUS_SSML``, ``CBSTATUS_PROMPTS``,
+   ``CBSTATUS_STATUS``, ``CBSTATUS_TYPE``, ``CBSTATUS_POSITION``, ``CBSTATUS_WAIT_SECONDS``,
+   ``CBSTATUS_ESTIMATED_FOR`` (Unix seconds), ``CBSTATUS_COUNT``, ``CBSTATUS_ERROR``.
+4. Speech (skipped with the ``nospeak`` argument), first match wins:
+
+   a. ``tts_engine`` is set (and ``tts_voice``, default ``default``): ``session.set_tts_params``
+      then ``session.speak(text)`` -- the text is the most natural output and matches the
+      locale, so a configured TTS engine is always preferred;
+   b. ``cbstatus_sound_prefix`` is set: the prompt list is played file by file as
+      ``<cbstatus_sound_prefix>/<name>.<cbstatus_sound_ext or wav>``. The names are Asterisk
+      sound names (``queue-thereare``, ``digits/4``, ``cbstatus/...``), so the prefix must
+      point at a copy of those sounds (not at FreeSWITCH's own ``sound_prefix``, whose callie
+      prompts have other names);
+   c. otherwise ``session.execute("speak", "<engine>|<voice>|<text>")`` with
+      ``cbstatus_fallback_tts`` (default ``flite|kal``), which needs mod_flite (English only).
+
+Arguments (space separated after the module name): a number, ``locale=<tag>`` (else the
+``cbstatus_locale`` channel variable, else the configured locale), ``nospeak``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any, Dict, List, Optional, Tuple
+
+import cbstatus
+
+try:  # inside FreeSWITCH
+    import freeswitch  # type: ignore[import-not-found]
+except ImportError:  # tests, linters
+    freeswitch = None
+
+log = logging.getLogger("cbstatus.freeswitch")
+
+VARIABLES = (
+    "CBSTATUS_TEXT",
+    "CBSTATUS_SSML",
+    "CBSTATUS_PROMPTS",
+    "CBSTATUS_STATUS",
+    "CBSTATUS_TYPE",
+    "CBSTATUS_POSITION",
+    "CBSTATUS_WAIT_SECONDS",
+    "CBSTATUS_ESTIMATED_FOR",
+    "CBSTATUS_COUNT",
+    "CBSTATUS_ERROR",
+    "CBSTATUS_RESULT",
+)
+
+FALLBACK_TEXT = "Sorry, we can't check your callback right now."
+_PROMPT = re.compile(r"^[A-Za-z0-9/_-]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NO_NUMBER = {"", "unknown", "anonymous", "restricted", "private", "0000000000"}
+
+_client: Optional[cbstatus.Client] = None
+_client_lock = threading.Lock()
+
+
+def _console(level: str, message: str) -> None:
+    """Log to the FreeSWITCH console when running inside it, else to Python logging."""
+    if freeswitch is not None:
+        freeswitch.consoleLog(level, f"cbstatus: {message}\n")
+    else:
+        getattr(log, {"err": "error", "warning": "warning", "info": "info"}.get(level, "debug"))(message)
+
+
+def get_client() -> cbstatus.Client:
+    """The process-wide client, made on first use (thread-safe; shared by all channels)."""
+    global _client
+    with _client_lock:
+        if _client is None or _client.closed:
+            _client = cbstatus.Client()
+        return _client
+
+
+def reset_client() -> None:
+    """Close the shared client (e.g. after changing the configuration); the next call makes a new one."""
+    global _client
+    with _client_lock:
+        client, _client = _client, None
+    if client is not None:
+        client.close()
+
+
+def parse_args(args: Any) -> Tuple[Optional[str], Optional[str], bool]:
+    """``(number, locale, speak)`` from the handler's argument string."""
+    number = locale = None
+    speak = True
+    for token in str(args or "").split():
+        if token.lower() == "nospeak":
+            speak = False
+        elif token.startswith("locale="):
+            locale = token[len("locale=") :] or None
+        elif number is None:
+            number = token
+    return number, locale, speak
+
+
+def _var(session: Any, name: str) -> str:
+    value = session.getVariable(name)
+    return "" if value is None else str(value)
+
+
+def pick_number(session: Any, arg_number: Optional[str]) -> str:
+    """The number to look up ("" for none): the argument, else the caller ID unless hidden."""
+    callerid = _var(session, "caller_id_number").strip()
+    number = (arg_number or "").strip() or callerid
+    if number == callerid and _var(session, "privacy_hide_number").lower() == "true":
+        return ""
+    if number.lower() in _NO_NUMBER:
+        return ""
+    return number
+
+
+def lookup_values(number: str, locale: Optional[str]) -> Dict[str, str]:
+    """Every channel variable's value for ``number`` ("" = none)."""
+    values = {name: "" for name in VARIABLES}
+    try:
+        client = get_client()
+    except cbstatus.CbError as e:
+        _console("err", f"not usable: {e}")
+        values.update(CBSTATUS_RESULT="ERROR", CBSTATUS_COUNT="0", CBSTATUS_ERROR=e.name,
+                      CBSTATUS_TEXT=cbstatus.status_lookup(number))
+        return values
+    with client.lookup(number) as r:
+        prompts = r.render("prompts", locale)
+        if not all(_PROMPT.match(p) for p in prompts.split("&") if p):
+            prompts = ""
+        values.update(
+            CBSTATUS_RESULT=r.outcome.upper(),
+            CBSTATUS_TEXT=r.render("text", locale),
+            CBSTATUS_SSML=r.render("ssml", locale),
+            CBSTATUS_PROMPTS=prompts,
+            CBSTATUS_STATUS=r.status or "",
+            CBSTATUS_TYPE=r.type or "",
+            CBSTATUS_POSITION="" if r.position is None else str(r.position),
+            CBSTATUS_WAIT_SECONDS="" if r.wait_seconds is None else str(r.wait_seconds),
+            CBSTATUS_ESTIMATED_FOR="" if r.estimated_for is None else str(int(r.estimated_for.timestamp())),
+            CBSTATUS_COUNT=str(r.count),
+            CBSTATUS_ERROR=r.error.name if r.error else "",
+        )
+    return values
+
+
+def speak(session: Any, values: Dict[str, str]) -> str:
+    """Say the result on the channel; returns how: "tts", "prompts", "speak" or "none"."""
+    text = _CONTROL.sub(" ", values["CBSTATUS_TEXT"]) or FALLBACK_TEXT
+    engine = _var(session, "tts_engine")
+    if engine:
+        session.set_tts_params(engine, _var(session, "tts_voice") or "default")
+        session.speak(text)
+        return "tts"
+    prefix = _var(session, "cbstatus_sound_prefix").rstrip("/")
+    prompts: List[str] = [p for p in values["CBSTATUS_PROMPTS"].split("&") if p]
+    if prefix and prompts:
+        ext = _var(session, "cbstatus_sound_ext") or "wav"
+        for name in prompts:
+            if hasattr(session, "ready") and not session.ready():
+                break
+            session.streamFile(f"{prefix}/{name}.{ext}")
+        return "prompts"
+    tts = _var(session, "cbstatus_fallback_tts") or "flite|kal"
+    session.execute("speak", f"{tts}|{text.replace('|', ' ')}")
+    return "speak"
+
+
+def handler(session: Any, args: Any = "") -> None:
+    """mod_python3 entry point: ``<action application="python" data="cbstatus_handler [args]"/>``."""
+    try:
+        arg_number, locale, do_speak = parse_args(args)
+        number = pick_number(session, arg_number)
+        locale = locale or _var(session, "cbstatus_locale") or None
+        values = lookup_values(number, locale)
+        for name in VARIABLES:  # CBSTATUS_RESULT last
+            session.setVariable(name, values[name])
+        if values["CBSTATUS_ERROR"] and values["CBSTATUS_ERROR"] != "invalid_number":
+            _console("warning", f"lookup failed: {values['CBSTATUS_ERROR']}")
+        if do_speak and (not hasattr(session, "ready") or session.ready()):
+            speak(session, values)
+    except Exception as e:  # never take the call down with us
+        _console("err", f"handler error: {type(e).__name__}: {e}")
+        try:
+            session.setVariable("CBSTATUS_RESULT", "ERROR")
+        except Exception:
+            pass
