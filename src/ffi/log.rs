@@ -19,7 +19,8 @@ pub const CB_LOG_DEBUG: i32 = 4;
 /// during the call (copy it to keep it), `userdata` what was passed to `cb_set_log_callback`.
 /// It may be called from any thread, several at once, and must not call back into cbstatus.
 #[allow(non_camel_case_types)]
-pub type cb_log_fn = Option<unsafe extern "C" fn(level: i32, message: *const c_char, userdata: *mut c_void)>;
+pub type cb_log_fn =
+    Option<unsafe extern "C" fn(level: i32, message: *const c_char, userdata: *mut c_void)>;
 
 /// The host's userdata pointer. The host promises the callback is thread-safe with it.
 struct UserData(*mut c_void);

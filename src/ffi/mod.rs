@@ -23,6 +23,6 @@ pub mod result;
 pub mod testing;
 mod boundary;
 
-pub use codes::*;
 pub use self::log::*;
+pub use codes::*;
 pub use result::*;

@@ -120,19 +120,25 @@ impl Client {
         self.inner
             .cache
             .get_or_fetch(number.as_str(), self.inner.timeout, || {
-                self.guarded(&format!("callback_status {}", masked(number.as_str())), || {
-                    let body = self.post(&self.inner.url.callback_status(), number)?;
-                    wire::parse_callback_status(&body, Timestamp::now())
-                })
+                self.guarded(
+                    &format!("callback_status {}", masked(number.as_str())),
+                    || {
+                        let body = self.post(&self.inner.url.callback_status(), number)?;
+                        wire::parse_callback_status(&body, Timestamp::now())
+                    },
+                )
             })
     }
 
     /// Ask Mindful to cancel the callback of `number`.
     pub fn cancel(&self, number: &PhoneNumber) -> Result<CancelOutcome> {
-        let outcome = self.guarded(&format!("cancel_callback {}", masked(number.as_str())), || {
-            let body = self.post(&self.inner.url.cancel_callback(), number)?;
-            wire::parse_cancel(&body)
-        });
+        let outcome = self.guarded(
+            &format!("cancel_callback {}", masked(number.as_str())),
+            || {
+                let body = self.post(&self.inner.url.cancel_callback(), number)?;
+                wire::parse_cancel(&body)
+            },
+        );
         // Whatever happened, the cached status of this number may be stale now.
         self.inner.cache.forget(number.as_str());
         outcome
@@ -251,9 +257,10 @@ fn load_ca_bundle(path: &std::path::Path) -> Result<ureq::tls::RootCerts> {
     let pem = std::fs::read(path).map_err(|e| invalid(format!("cannot read it ({e})")))?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
-        match item.map_err(|e| invalid(format!("bad PEM ({e})")))? {
-            ureq::tls::PemItem::Certificate(cert) => certs.push(cert),
-            _ => {}
+        if let ureq::tls::PemItem::Certificate(cert) =
+            item.map_err(|e| invalid(format!("bad PEM ({e})")))?
+        {
+            certs.push(cert);
         }
     }
     if certs.is_empty() {

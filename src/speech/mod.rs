@@ -126,10 +126,9 @@ pub fn decide(outcome: &Outcome, now: Timestamp, tz: &TimeZone, opts: &SpeechOpt
 pub fn render(message: &Message, format: Format, opts: &SpeechOptions) -> String {
     let lang = opts.locale.language();
     match format {
-        Format::Text => render::text::render(
-            &render::word(message, opts.locale, Some(&opts.templates)),
-            lang,
-        ),
+        Format::Text => {
+            render::text::render(&render::word(message, opts.locale, Some(&opts.templates)))
+        }
         Format::Ssml => render::ssml::render(
             &render::word(message, opts.locale, Some(&opts.templates)),
             lang,

@@ -148,10 +148,15 @@ fn next_in_line_and_short_and_long_waits() {
         .ends_with("digits/1&cbstatus/hour&vm-and&digits/5&minutes"));
     assert!(render(&hour, Format::Prompts, &es())
         .ends_with("digits/1F&cbstatus/hour&vm-and&digits/5&minutes"));
+    assert_eq!(
+        render(&hour, Format::Text, &es()),
+        "El tiempo estimado para devolverle la llamada es de aproximadamente una hora y 5 minutos."
+    );
+    assert!(render(&hour, Format::Ssml, &es()).contains("aproximadamente una hora y <say-as"));
     let minute = one(Sentence::AsapWait { eta: eta(1) });
     assert_eq!(
         render(&minute, Format::Text, &es()),
-        "El tiempo estimado para devolverle la llamada es de aproximadamente 1 minuto."
+        "El tiempo estimado para devolverle la llamada es de aproximadamente un minuto."
     );
     assert!(render(&minute, Format::Prompts, &es()).ends_with("digits/1M&queue-minute"));
 }
@@ -209,7 +214,11 @@ fn range_minimum_and_maximum_wording() {
         "We expect to call you in between 1 and 2 hours."
     );
     assert!(render(&hours, Format::Prompts, &es())
-        .ends_with("cbstatus/between&digits/1&vm-and&digits/2&hours"));
+        .ends_with("cbstatus/between&digits/1F&vm-and&digits/2&hours"));
+    assert_eq!(
+        render(&hours, Format::Text, &es()),
+        "El tiempo estimado para devolverle la llamada es de entre una y 2 horas."
+    );
 }
 
 #[test]
@@ -247,7 +256,7 @@ fn scheduled_today_tomorrow_weekday_date() {
     );
     assert_eq!(
         render(&tomorrow, Format::Text, &es()),
-        "Su devolución de llamada está programada para mañana a la 1:15 de la tarde."
+        "Su devolución de llamada está programada para mañana a la una y 15 de la tarde."
     );
     assert!(render(&tomorrow, Format::Prompts, &es())
         .contains("digits/tomorrow&cbstatus/a-la&digits/1F&digits/and&digits/15&digits/afternoon"));
@@ -302,8 +311,20 @@ fn scheduled_today_tomorrow_weekday_date() {
         .ends_with("digits/at&digits/12&digits/oclock&digits/a-m"));
     assert_eq!(
         render(&midnight, Format::Text, &es()),
-        "Su devolución de llamada está programada para hoy a las 12:00 de la noche."
+        "Su devolución de llamada está programada para hoy a las 12 de la noche."
     );
+    // On the hour Spanish drops ":00"; one o'clock is "la una" in every renderer.
+    let three = scheduled(Day::Today, 15, 0);
+    assert_eq!(
+        render(&three, Format::Text, &es()),
+        "Su devolución de llamada está programada para hoy a las 3 de la tarde."
+    );
+    assert!(render(&three, Format::Ssml, &es())
+        .contains("a las <say-as interpret-as=\"cardinal\">3</say-as> de la tarde."));
+    let one_pm = scheduled(Day::Today, 13, 0);
+    assert!(render(&one_pm, Format::Ssml, &es()).contains("hoy a la una de la tarde.</s>"));
+    assert!(render(&one_pm, Format::Prompts, &es())
+        .ends_with("digits/today&cbstatus/a-la&digits/1F&digits/afternoon"));
     let noon = scheduled(Day::Today, 12, 30);
     assert!(render(&noon, Format::Prompts, &en()).ends_with("digits/12&digits/30&digits/p-m"));
 }
@@ -614,7 +635,7 @@ fn templates_reword_text_and_ssml_but_not_prompts() {
     );
     assert_eq!(
         render(&scheduled(Day::Today, 13, 0), Format::Text, &es_opts),
-        "Le llamaremos hoy a la 1:00 de la tarde."
+        "Le llamaremos hoy a la una de la tarde."
     );
 }
 

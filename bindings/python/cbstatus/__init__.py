@@ -18,7 +18,8 @@ The library is found at ``load_library(path)`` / ``Client(library=path)``, else
 It is loaded on first use, so importing this package never fails for lack of it.
 
 Logging goes to ``logging.getLogger("cbstatus")`` (numbers masked to their last 4 digits);
-nothing is printed.
+nothing is printed. ``forward_library_logs()`` also routes the C library's own diagnostics to
+the ``cbstatus.lib`` logger.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from ._errors import (
     error_class,
 )
 from ._lib import EXPECTED_MAJOR, Library, get_library, load_library
+from ._log import LIBRARY_LOGGER, forward_library_logs, stop_library_logs
 from ._result import Action, CancelOutcome, Format, Result
 
 __version__ = "0.1.0"
@@ -72,6 +74,9 @@ __all__ = [
     "get_library",
     "mask_number",
     "error_class",
+    "forward_library_logs",
+    "stop_library_logs",
+    "LIBRARY_LOGGER",
     # classes
     "Library",
     "Config",

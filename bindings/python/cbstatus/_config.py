@@ -25,6 +25,11 @@ SETTINGS = (
     "eta_max_minutes",
     "read_back_number",
     "widget_id",
+    "cache_ttl_ms",
+    "not_found_ttl_ms",
+    "breaker_threshold",
+    "breaker_cooldown_ms",
+    "ca_bundle",
 )
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "cb_config",
     "cb_client",
     "cb_result",
+    "cb_log_fn",
     "PROTOTYPES",
     "OPTIONAL_FUNCTIONS",
 ]
@@ -55,6 +56,9 @@ class cb_result(ctypes.Structure):
     """Opaque ``cb_result`` (immutable, readable from any thread)."""
 
 
+#: ``typedef void (*cb_log_fn)(int32_t level, const char *message, void *userdata);``
+cb_log_fn = ctypes.CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
+
 cb_config_p = POINTER(cb_config)
 cb_client_p = POINTER(cb_client)
 cb_result_p = POINTER(cb_result)
@@ -71,6 +75,7 @@ PROTOTYPES: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "cb_status_lookup": (c_void_p, (c_char_p,)),  # owned char *
     "cb_string_free": (None, (c_void_p,)),
     "cb_shutdown": (None, ()),
+    "cb_set_log_callback": (c_int32, (cb_log_fn, c_int32, c_void_p)),
     "cb_config_new": (c_int32, (POINTER(cb_config_p),)),
     "cb_config_from_env": (c_int32, (POINTER(cb_config_p),)),
     "cb_config_set": (c_int32, (cb_config_p, c_char_p, c_char_p)),
@@ -101,6 +106,8 @@ PROTOTYPES: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "cb_result_offer_asap": (c_bool, (cb_result_p,)),
     "cb_result_offer_scheduled": (c_bool, (cb_result_p,)),
     "cb_result_ewt_seconds": (c_int64, (cb_result_p,)),
+    # Only in builds with the `test-panic` feature.
+    "cb_test_panic": (c_int32, ()),
 }
 
 #: Functions the package uses when present but does not require.
@@ -115,6 +122,7 @@ OPTIONAL_FUNCTIONS = frozenset(
         "cb_result_offer_asap",
         "cb_result_offer_scheduled",
         "cb_result_ewt_seconds",
+        "cb_test_panic",
     }
 )
 

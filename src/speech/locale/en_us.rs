@@ -343,13 +343,14 @@ impl Language for EnUs {
         })
     }
 
-    fn time_text(&self, time: Time) -> String {
+    /// "3:45 PM", "12:00 AM".
+    fn time_words(&self, time: Time) -> Vec<Piece> {
         let ampm = if time.hour() < 12 { "AM" } else { "PM" };
-        format!("{}:{:02} {ampm}", hour12(time), time.minute())
-    }
-
-    fn time_ssml(&self, time: Time) -> (String, Option<&'static str>) {
-        (self.time_text(time), None)
+        vec![Piece::Clock(format!(
+            "{}:{:02} {ampm}",
+            hour12(time),
+            time.minute()
+        ))]
     }
 
     /// Asterisk English time: hour, then `digits/oclock` / `digits/oh` N / N, then am/pm.
@@ -483,10 +484,11 @@ mod tests {
         assert_eq!(time(0, 0), "digits/12&digits/oclock&digits/a-m");
         assert_eq!(time(12, 30), "digits/12&digits/30&digits/p-m");
         assert_eq!(time(9, 10), "digits/9&digits/10&digits/a-m");
-        assert_eq!(EnUs.time_text(Time::constant(15, 45, 0, 0)), "3:45 PM");
-        assert_eq!(EnUs.time_text(Time::constant(0, 0, 0, 0)), "12:00 AM");
-        assert_eq!(EnUs.time_text(Time::constant(12, 30, 0, 0)), "12:30 PM");
-        assert_eq!(EnUs.time_text(Time::constant(9, 5, 0, 0)), "9:05 AM");
+        let text = |h, m| EnUs.time_words(Time::constant(h, m, 0, 0));
+        assert_eq!(text(15, 45), vec![Piece::Clock("3:45 PM".into())]);
+        assert_eq!(text(0, 0), vec![Piece::Clock("12:00 AM".into())]);
+        assert_eq!(text(12, 30), vec![Piece::Clock("12:30 PM".into())]);
+        assert_eq!(text(9, 5), vec![Piece::Clock("9:05 AM".into())]);
     }
 
     #[test]

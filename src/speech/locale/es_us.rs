@@ -172,13 +172,14 @@ impl EsUs {
             Eta::LessThan(span) => with(w("menos de", &["queue-less-than"]), span),
             Eta::MoreThan(span) => with(w("más de", &["cbstatus/more-than"]), span),
             Eta::Between { low, high, unit } => {
-                let (gender, noun) = match unit {
-                    RangeUnit::Minutes => (M, w("minutos", &["minutes"])),
-                    RangeUnit::Hours => (F, w("horas", &["hours"])),
+                // "entre uno y cinco minutos", "entre una y dos horas".
+                let (low_gender, gender, noun) = match unit {
+                    RangeUnit::Minutes => (N, M, w("minutos", &["minutes"])),
+                    RangeUnit::Hours => (F, F, w("horas", &["hours"])),
                 };
                 vec![
                     w("entre", &["cbstatus/between"]),
-                    Piece::Number(low, N),
+                    Piece::Number(low, low_gender),
                     w("y", &["vm-and"]),
                     Piece::Number(high, gender),
                     noun,
@@ -392,17 +393,27 @@ impl Language for EsUs {
         })
     }
 
-    fn time_text(&self, time: Time) -> String {
+    /// "3:45 de la tarde", "3 de la tarde" on the hour, and one o'clock in words so that
+    /// every engine says the feminine "una": "una de la tarde", "una y 15 de la tarde".
+    fn time_words(&self, time: Time) -> Vec<Piece> {
         let (period, _) = self.period(time);
-        format!("{}:{:02} {period}", hour12(time), time.minute())
+        let (hour, minute) = (hour12(time), time.minute());
+        let mut v = match (hour, minute) {
+            (1, 0) => vec![w("una", &[])],
+            (1, m) => vec![w("una", &[]), w("y", &[]), Piece::Number(m as u32, N)],
+            (h, 0) => vec![Piece::Number(h as u32, F)],
+            (h, m) => vec![Piece::Clock(format!("{h}:{m:02}"))],
+        };
+        v.push(w(period, &[]));
+        v
     }
 
-    fn time_ssml(&self, time: Time) -> (String, Option<&'static str>) {
-        let (period, _) = self.period(time);
-        (
-            format!("{}:{:02}", hour12(time), time.minute()),
-            Some(period),
-        )
+    fn number_word(&self, n: u32, gender: Gender) -> Option<&'static str> {
+        match (n, gender) {
+            (1, Gender::Masculine) => Some("un"),
+            (1, Gender::Feminine) => Some("una"),
+            _ => None,
+        }
     }
 
     fn time_prompts(&self, time: Time) -> Vec<String> {
@@ -544,21 +555,32 @@ mod tests {
         );
         assert_eq!(time(1, 0), "digits/1F&cbstatus/de-la-manana");
         assert_eq!(time(21, 0), "digits/9&cbstatus/de-la-noche");
+        let words = |h, m| EsUs.time_words(Time::constant(h, m, 0, 0));
         assert_eq!(
-            EsUs.time_text(Time::constant(15, 45, 0, 0)),
-            "3:45 de la tarde"
+            words(15, 45),
+            vec![Piece::Clock("3:45".into()), w("de la tarde", &[])]
         );
         assert_eq!(
-            EsUs.time_text(Time::constant(9, 5, 0, 0)),
-            "9:05 de la mañana"
+            words(9, 5),
+            vec![Piece::Clock("9:05".into()), w("de la mañana", &[])]
         );
         assert_eq!(
-            EsUs.time_text(Time::constant(0, 0, 0, 0)),
-            "12:00 de la noche"
+            words(0, 0),
+            vec![Piece::Number(12, F), w("de la noche", &[])]
         );
         assert_eq!(
-            EsUs.time_text(Time::constant(20, 30, 0, 0)),
-            "8:30 de la noche"
+            words(20, 30),
+            vec![Piece::Clock("8:30".into()), w("de la noche", &[])]
+        );
+        assert_eq!(words(13, 0), vec![w("una", &[]), w("de la tarde", &[])]);
+        assert_eq!(
+            words(1, 15),
+            vec![
+                w("una", &[]),
+                w("y", &[]),
+                Piece::Number(15, N),
+                w("de la mañana", &[])
+            ]
         );
         let at = |h| {
             EsUs.at_time(Time::constant(h, 0, 0, 0))

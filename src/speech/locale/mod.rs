@@ -187,8 +187,11 @@ pub(crate) enum Piece {
     Number(u32, Gender),
     /// An ordinal number (a day of the month in English: "March 13th").
     Ordinal(u32),
-    /// A local clock time (its am/pm or "de la tarde" included).
+    /// A local clock time (its am/pm or "de la tarde" included). For text and SSML it is
+    /// replaced by the locale's [`Language::time_words`]; prompts use [`Language::time_prompts`].
     Time(Time),
+    /// A clock time written for reading ("3:45 PM"; SSML `say-as interpret-as="time"`).
+    Clock(String),
     /// Phone digits read one by one.
     Digits(Digits),
     /// End of a sentence: "." in text, `</s>` in SSML.
@@ -219,11 +222,14 @@ pub(crate) trait Language: Sync {
     /// The wording of a template placeholder's value in a sentence (`None` if the sentence
     /// has no such value).
     fn value(&self, placeholder: Placeholder, sentence: &Sentence) -> Option<Vec<Piece>>;
-    /// A clock time as plain text ("3:45 PM").
-    fn time_text(&self, time: Time) -> String;
-    /// A clock time for SSML: the `say-as interpret-as="time" format="hms12"` content, and
-    /// words spoken after it (es "de la tarde").
-    fn time_ssml(&self, time: Time) -> (String, Option<&'static str>);
+    /// A clock time for text and SSML, e.g. `[Clock("3:45 PM")]`, or es
+    /// `[Words("una"), Words("de la tarde")]`. Must not contain [`Piece::Time`].
+    fn time_words(&self, time: Time) -> Vec<Piece>;
+    /// A number said as a word in text and SSML instead of digits, where grammar needs it
+    /// (es "una hora", "un minuto").
+    fn number_word(&self, _n: u32, _gender: Gender) -> Option<&'static str> {
+        None
+    }
     /// A clock time as Asterisk prompts.
     fn time_prompts(&self, time: Time) -> Vec<String>;
     /// A cardinal number as Asterisk prompts.

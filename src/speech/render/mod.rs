@@ -29,10 +29,27 @@ pub(crate) fn word(message: &Message, locale: Locale, templates: Option<&Templat
                 .and_then(|t| t.get(locale, sentence.situation()))
                 .and_then(|t| fill(t.parts(), sentence, lang));
             Unit {
-                pieces: templated.unwrap_or_else(|| lang.sentence(sentence)),
+                pieces: expand(templated.unwrap_or_else(|| lang.sentence(sentence)), lang),
             }
         })
         .collect()
+}
+
+/// For text and SSML: clock times become the locale's time words, and numbers that grammar
+/// wants as words (es "una hora") become words.
+fn expand(pieces: Vec<Piece>, lang: &dyn Language) -> Vec<Piece> {
+    let mut out = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        match piece {
+            Piece::Time(time) => out.extend(expand(lang.time_words(time), lang)),
+            Piece::Number(n, gender) => match lang.number_word(n, gender) {
+                Some(word) => out.push(Piece::Words(word, &[])),
+                None => out.push(Piece::Number(n, gender)),
+            },
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn fill(parts: &[Part], sentence: &Sentence, lang: &dyn Language) -> Option<Vec<Piece>> {

@@ -21,7 +21,8 @@ pub(crate) fn names(message: &Message, lang: &dyn Language) -> Vec<String> {
                 Piece::Ordinal(n) => names.extend(lang.ordinal_prompts(n)),
                 Piece::Time(time) => names.extend(lang.time_prompts(time)),
                 Piece::Digits(digits) => names.extend(lang.digit_prompts(&digits)),
-                Piece::Literal(_) | Piece::End | Piece::Pause => {}
+                // Templates and written clock times never reach prompts.
+                Piece::Literal(_) | Piece::Clock(_) | Piece::End | Piece::Pause => {}
             }
         }
     }

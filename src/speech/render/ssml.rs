@@ -26,17 +26,15 @@ pub(crate) fn render(units: &[Unit], lang: &dyn Language) -> String {
                 Piece::Literal(text) => j.push(&escape(text), true, false),
                 Piece::Number(n, _) => j.push(&say_as("cardinal", &n.to_string()), false, false),
                 Piece::Ordinal(n) => j.push(&say_as("ordinal", &n.to_string()), false, false),
-                Piece::Time(time) => {
-                    let (content, after) = lang.time_ssml(*time);
+                Piece::Clock(clock) => {
                     let markup = format!(
                         "<say-as interpret-as=\"time\" format=\"hms12\">{}</say-as>",
-                        escape(&content)
+                        escape(clock)
                     );
                     j.push(&markup, false, false);
-                    if let Some(after) = after {
-                        j.push(&escape(after), false, false);
-                    }
                 }
+                // Expanded into time words before rendering.
+                Piece::Time(_) => {}
                 Piece::Digits(digits) => {
                     j.push(&say_as("telephone", digits.as_str()), false, false)
                 }

@@ -3,9 +3,9 @@
 //! phone digits "4 5 6 7". One line, no markup.
 
 use super::{starts_with_punct, Joiner, Unit};
-use crate::speech::locale::{Language, Piece};
+use crate::speech::locale::Piece;
 
-pub(crate) fn render(units: &[Unit], lang: &dyn Language) -> String {
+pub(crate) fn render(units: &[Unit]) -> String {
     let mut sentences = Vec::new();
     for unit in units {
         let mut j = Joiner::default();
@@ -14,7 +14,9 @@ pub(crate) fn render(units: &[Unit], lang: &dyn Language) -> String {
                 Piece::Words(text, _) => j.push(text, false, starts_with_punct(text)),
                 Piece::Literal(text) => j.push(text, true, false),
                 Piece::Number(n, _) | Piece::Ordinal(n) => j.push(&n.to_string(), false, false),
-                Piece::Time(time) => j.push(&lang.time_text(*time), false, false),
+                Piece::Clock(clock) => j.push(clock, false, false),
+                // Expanded into time words before rendering.
+                Piece::Time(_) => {}
                 Piece::Digits(digits) => j.push(&spaced(digits.as_str()), false, false),
                 Piece::End => j.push(".", false, true),
                 Piece::Pause => {}
