@@ -13,13 +13,20 @@
 //! noche": `digits/1F` for one o'clock (feminine, "la una"), `digits/and` before the minutes,
 //! nothing for :00, then "de la mañana" (01:00-11:59), "de la tarde" (12:00-18:59,
 //! `digits/afternoon`) or "de la noche" (19:00-00:59). "a las" is `digits/at`; "a la" (one
-//! o'clock) and "de la mañana" / "de la noche" are project prompts. Dates follow Asterisk's
+//! o'clock) and "de la mañana" / "de la noche" are project prompts. In text and SSML times are
+//! "3:45 de la tarde", "3 de la tarde" on the hour, and one o'clock in words ("una de la tarde",
+//! "una y 15 de la tarde"), and a gendered one is a word ("una hora", "un minuto"), so that every
+//! TTS engine gets the grammar right. Dates follow Asterisk's
 //! Spanish format `'digits/es-el' A d 'digits/es-de' B`: "el miércoles 13 de marzo".
 //!
 //! Stock prompts used (asterisk-core-sounds-es): `digits/*` as above plus `digits/at`,
 //! `digits/afternoon`, `digits/es-el`, `digits/es-de`, `digits/today`, `digits/tomorrow`,
 //! `digits/day-0..6`, `digits/mon-0..11`; `minutes`, `hours`, `queue-minute`,
-//! `queue-less-than`, `vm-and`, `vm-youhave`.
+//! `queue-less-than`, `vm-and`, `vm-youhave`. Not used: `digits/hundred` (transcribed "cient")
+//! and `digits/at_s` (no transcript), whose words could not be confirmed.
+//!
+//! Known limit (as in Asterisk): 21, 31 ... before a noun keep the full form in prompts
+//! ("veintiuno minutos" rather than "veintiún"); rounded waits never produce them.
 
 use super::{hour12, w, Gender, Language, Piece};
 use crate::speech::message::{Day, Eta, Placeholder, RangeUnit, Sentence, Span};
