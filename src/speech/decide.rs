@@ -191,7 +191,7 @@ mod tests {
             decide_one(cb.clone(), &o),
             vec![Sentence::AsapPosition {
                 position: 4,
-                eta: about(10)
+                eta: about(12)
             }]
         );
         let next = Callback {
@@ -200,7 +200,7 @@ mod tests {
         };
         assert_eq!(
             decide_one(next, &o),
-            vec![Sentence::NextInLine { eta: about(10) }]
+            vec![Sentence::NextInLine { eta: about(12) }]
         );
         let no_wait = Callback {
             wait: None,
@@ -468,7 +468,7 @@ mod tests {
                 Sentence::Several { count: 2 },
                 Sentence::AsapPosition {
                     position: 4,
-                    eta: about(10)
+                    eta: about(12)
                 },
             ]
         );

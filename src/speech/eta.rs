@@ -5,11 +5,15 @@
 //! - below the minimum (if set): "less than N minutes" ("less than a minute" when N is 1);
 //! - above the maximum (if set): "more than N minutes" ("more than 2 hours" for whole hours);
 //! - under 60 seconds: "less than a minute";
-//! - `exact`: rounded to the nearest minute below 10 minutes, then to the nearest 5 minutes;
+//! - `exact`: rounded to the nearest minute below a quarter of an hour ("about 12 minutes",
+//!   the product's own example), then to the nearest 5 minutes;
 //!   60 minutes and more are said in hours and minutes ("about 2 hours and 15 minutes");
 //! - `range`: 5-minute bands below an hour ("between 10 and 15 minutes", "between 1 and 5
 //!   minutes" at the start), then 1-hour bands ("between 1 and 2 hours"), trimmed to the
 //!   minimum and maximum.
+
+/// Below this many minutes, exact waits are said to the minute; from it on, to the nearest 5.
+pub const WHOLE_MINUTES_BELOW: u32 = 15;
 
 use super::message::{Eta, RangeUnit, Span};
 use crate::error::{Error, ErrorKind};
@@ -94,6 +98,10 @@ impl EtaPolicy {
     }
 
     /// The spoken form of `wait` under this policy.
+    ///
+    /// Exact waits keep whole minutes below [`WHOLE_MINUTES_BELOW`]: callers hear "about 12
+    /// minutes" (as the contact centre's own announcements would say), and "about 25" rather
+    /// than "about 27" once precision stops meaning anything.
     pub fn quote(&self, wait: Duration) -> Eta {
         let secs = wait
             .as_secs()
@@ -124,7 +132,7 @@ impl EtaPolicy {
         match self.style {
             EtaStyle::Exact => {
                 let m = to_u32(secs.saturating_add(30) / 60);
-                let m = if m < 10 {
+                let m = if m < WHOLE_MINUTES_BELOW {
                     m
                 } else {
                     m.saturating_add(2) / 5 * 5
@@ -218,9 +226,12 @@ mod tests {
         assert_eq!(exact(90), about(2));
         assert_eq!(exact(9 * 60 + 29), about(9));
         assert_eq!(exact(9 * 60 + 30), about(10));
-        assert_eq!(exact(12 * 60), about(10));
-        assert_eq!(exact(12 * 60 + 30), about(15));
-        assert_eq!(exact(13 * 60), about(15));
+        assert_eq!(exact(12 * 60), about(12), "the product's own example");
+        assert_eq!(exact(12 * 60 + 30), about(13));
+        assert_eq!(exact(14 * 60 + 29), about(14));
+        assert_eq!(exact(14 * 60 + 30), about(15));
+        assert_eq!(exact(16 * 60), about(15));
+        assert_eq!(exact(18 * 60), about(20));
         assert_eq!(exact(47 * 60), about(45));
         assert_eq!(exact(58 * 60), about(60));
         assert_eq!(

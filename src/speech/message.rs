@@ -1,6 +1,6 @@
 //! The intermediate message: *what* to say, independent of locale and renderer.
 //!
-//! [`crate::speech::decide`] builds a [`Message`] from a lookup outcome; every renderer (text,
+//! [`crate::speech::decide()`] builds a [`Message`] from a lookup outcome; every renderer (text,
 //! SSML, Asterisk prompts) and every locale works from this one value. A message is a list of
 //! [`Sentence`]s; each sentence is one [`Situation`] carrying typed values (numbers, waits,
 //! clock times, dates, phone digits) and never raw API strings.

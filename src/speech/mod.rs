@@ -5,10 +5,10 @@
 //! Outcome ──decide()──▶ Message ──render(Format, Locale)──▶ text | SSML | prompts
 //! ```
 //!
-//! - [`decide`] is pure and locale-free: it picks the [`Situation`]s and their typed values
+//! - [`decide()`] is pure and locale-free: it picks the [`Situation`]s and their typed values
 //!   (place in line, a rounded [`Eta`], the local day and time, phone digits). It never passes
 //!   on raw API values (status strings, ids, error bodies).
-//! - [`render`] words the message in a [`Locale`] (one file per locale under `locale/`) and
+//! - [`render()`] words the message in a [`Locale`] (one file per locale under `locale/`) and
 //!   lays it out for a [`Format`]. Operator [`Templates`] reword sentences for text and SSML;
 //!   prompts always keep the built-in wording.
 //! - Project prompts (words Asterisk's stock sounds lack) are listed by [`project_prompts`] and

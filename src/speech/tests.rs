@@ -469,7 +469,7 @@ fn speak_end_to_end_from_a_report() {
     }
     assert_eq!(
         speak(&outcome, now, &tz, &en(), Format::Text),
-        "You are number 4 in line for your callback. We expect to call you in about 10 minutes."
+        "You are number 4 in line for your callback. We expect to call you in about 12 minutes."
     );
     let scheduled = StatusReport::new(
         vec![Callback {

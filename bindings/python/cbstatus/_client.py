@@ -37,10 +37,10 @@ def mask_number(number: object) -> str:
     return "***" + digits[-4:]
 
 
-def _log_failure(what: str, number: object, code: int, name: str, message: str) -> None:
+def _log_failure(what: str, subject: str, code: int, name: str, message: str) -> None:
     # An anonymous/unknown caller is routine on a PBX: info, not warning.
     level = logging.INFO if code == ErrorCode.INVALID_NUMBER else logging.WARNING
-    log.log(level, "cbstatus: %s %s failed: %s (%d): %s", what, mask_number(number), name, code, message)
+    log.log(level, "cbstatus: %s %s failed: %s (%d): %s", what, subject, name, code, message)
 
 
 class Client:
@@ -106,7 +106,7 @@ class Client:
         """True once :meth:`close` has been called."""
         return self._handle is None
 
-    def _call(self, what: str, fn_name: str, number: object, arg: Optional[bytes], raise_on_error: bool) -> Result:
+    def _call(self, what: str, fn_name: str, subject: str, arg: Optional[bytes], raise_on_error: bool) -> Result:
         lib = self.library
         handle = self._enter()
         try:
@@ -123,7 +123,7 @@ class Client:
         record_last_error(code, message or (result.error.message if result.error else ""))
         if result.error is not None:
             err = result.error
-            _log_failure(what, number, err.code, err.name, err.message)
+            _log_failure(what, subject, err.code, err.name, err.message)
             if raise_on_error:
                 result.close()
                 raise err
@@ -142,8 +142,9 @@ class Client:
             or the client is closed.
         """
         arg = encode_arg(number, "number")
-        log.debug("cbstatus: lookup %s", mask_number(number))
-        return self._call("lookup", "cb_client_lookup", number, arg, raise_on_error)
+        subject = mask_number(number)
+        log.debug("cbstatus: lookup %s", subject)
+        return self._call("lookup", "cb_client_lookup", subject, arg, raise_on_error)
 
     def cancel(self, number: str, *, raise_on_error: bool = False) -> Result:
         """Cancel the callback of ``number``; ``Result.cancel_outcome`` says what happened.
@@ -153,8 +154,9 @@ class Client:
         """
         check_functions(self.library, ["cb_client_cancel"])
         arg = encode_arg(number, "number")
-        log.debug("cbstatus: cancel %s", mask_number(number))
-        return self._call("cancel", "cb_client_cancel", number, arg, raise_on_error)
+        subject = mask_number(number)
+        log.debug("cbstatus: cancel %s", subject)
+        return self._call("cancel", "cb_client_cancel", subject, arg, raise_on_error)
 
     def widget_status(self, widget_id: Optional[str] = None, *, raise_on_error: bool = False) -> Result:
         """Ask a widget whether callbacks are offered now (``None`` = the configured ``widget_id``).
@@ -165,8 +167,9 @@ class Client:
         """
         check_functions(self.library, ["cb_client_widget_status"])
         arg = encode_arg(widget_id, "widget_id", allow_none=True)
-        log.debug("cbstatus: widget status %s", widget_id if widget_id is not None else "<configured>")
-        return self._call("widget status", "cb_client_widget_status", widget_id, arg, raise_on_error)
+        subject = repr(widget_id) if widget_id is not None else "<configured widget>"
+        log.debug("cbstatus: widget status %s", subject)
+        return self._call("widget status", "cb_client_widget_status", subject, arg, raise_on_error)
 
     def close(self) -> None:
         """Release the client (idempotent). Waits for lookups still running on other threads;
@@ -221,7 +224,7 @@ def status_lookup(number: str) -> str:
     text = lib.take_string(ptr)
     record_last_error(code, message)
     if code:
-        _log_failure("status_lookup", number, code, lib.status_name(code), message)
+        _log_failure("status_lookup", mask_number(number), code, lib.status_name(code), message)
     return text
 
 

@@ -5,6 +5,7 @@ mod agi;
 mod demo;
 mod fastagi;
 mod lookup;
+mod prompts;
 mod signals;
 mod simulate;
 
@@ -49,6 +50,9 @@ enum Command {
     Agi(agi::Args),
     /// Run a FastAGI server (AGI(agi://host:4573/cbstatus)) for many concurrent calls.
     Fastagi(fastagi::Args),
+    /// The project's own prompts (words the stock Asterisk sounds lack).
+    #[command(subcommand)]
+    Prompts(prompts::PromptsCommand),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Agi(args) => agi::run(args),
         Command::Fastagi(args) => fastagi::run(args),
+        Command::Prompts(command) => prompts::run(command),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,70 @@
+//! `cbstatus prompts generate` writes every project prompt of every locale as an 8 kHz mono
+//! 16-bit WAV file with speech in it, plus a manifest.
+
+use cbstatus::speech::{project_prompts, Locale, PROMPT_DIR};
+use std::process::Command;
+
+fn espeak_available() -> bool {
+    Command::new("espeak-ng").arg("--version").output().is_ok()
+}
+
+#[test]
+fn generates_every_prompt_as_telephone_wav() {
+    if !espeak_available() {
+        eprintln!("SKIPPED: espeak-ng is not installed (scripts/test installs it)");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("cbstatus-prompts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_cbstatus"))
+        .args(["prompts", "generate", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for locale in Locale::all() {
+        let folder = dir.join(locale.sound_dir()).join(PROMPT_DIR);
+        let manifest = std::fs::read_to_string(folder.join("MANIFEST.txt")).unwrap();
+        assert!(!project_prompts(locale).is_empty());
+        for (name, transcript) in project_prompts(locale) {
+            assert!(manifest.contains(&format!("{PROMPT_DIR}/{name}\t{transcript}")));
+            let wav = std::fs::read(folder.join(format!("{name}.wav"))).unwrap();
+            assert_eq!(&wav[0..4], b"RIFF");
+            assert_eq!(&wav[8..16], b"WAVEfmt ");
+            let u16_at = |i: usize| u16::from_le_bytes([wav[i], wav[i + 1]]);
+            let rate = u32::from_le_bytes([wav[24], wav[25], wav[26], wav[27]]);
+            assert_eq!(
+                (u16_at(20), u16_at(22), rate, u16_at(34)),
+                (1, 1, 8000, 16),
+                "{name}: PCM mono 8 kHz 16-bit"
+            );
+            let samples: Vec<i16> = wav[44..]
+                .chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            assert!(samples.len() > 8000 / 5, "{name}: at least 0.2 s of audio");
+            let peak = samples.iter().map(|s| s.unsigned_abs()).max().unwrap();
+            assert!(peak > 3000, "{name}: speech, not silence (peak {peak})");
+        }
+    }
+    // One locale only.
+    let only = dir.join("only-es");
+    let out = Command::new(env!("CARGO_BIN_EXE_cbstatus"))
+        .args(["prompts", "generate", "--locale", "es-US", "--dir"])
+        .arg(&only)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(only.join("es").join(PROMPT_DIR).is_dir() && !only.join("en").exists());
+    let out = Command::new(env!("CARGO_BIN_EXE_cbstatus"))
+        .args(["prompts", "generate", "--locale", "xx", "--dir"])
+        .arg(&only)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

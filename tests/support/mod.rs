@@ -1,0 +1,339 @@
+//! Helpers for the reliability tests (deadlines, faults, stress, bad input, security): a raw
+//! loopback HTTP server whose every byte the test controls, clients made from a few settings,
+//! and bounded waiting. Everything listens on 127.0.0.1 and stops when dropped.
+#![allow(dead_code)]
+
+use cbstatus::{Client, Config};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Longest any server thread keeps a connection open, whatever its handler wants: a test that
+/// forgets to stop a server still ends.
+pub const MAX_HOLD: Duration = Duration::from_secs(20);
+
+/// What a connection handler gets besides its stream.
+pub struct Ctx {
+    stop: Arc<AtomicBool>,
+    /// Requests read so far on this server (see [`read_request`]).
+    pub requests: Arc<AtomicUsize>,
+}
+
+impl Ctx {
+    /// True once the server is being dropped.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Sleep until the server stops (bounded by [`MAX_HOLD`]), keeping whatever is open.
+    pub fn hold(&self) {
+        let until = Instant::now() + MAX_HOLD;
+        while !self.stopped() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Sleep `d`, or less if the server stops. Returns false if it stopped.
+    pub fn sleep(&self, d: Duration) -> bool {
+        let until = Instant::now() + d;
+        while Instant::now() < until {
+            if self.stopped() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5).min(d));
+        }
+        !self.stopped()
+    }
+
+    /// Read one request (head and `Content-Length` body) and count it; `None` at EOF / error.
+    pub fn read_request(&self, reader: &mut BufReader<TcpStream>) -> Option<Request> {
+        let request = read_request(reader)?;
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        Some(request)
+    }
+}
+
+/// A request as the raw server saw it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub head: String,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    }
+}
+
+/// Read a request head and its `Content-Length` body.
+pub fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        let n = reader.read_line(&mut line).ok()?;
+        if n == 0 {
+            return None;
+        }
+        if line == "\r\n" || line == "\n" {
+            break;
+        }
+        head.push_str(&line);
+        if head.len() > 64 * 1024 {
+            return None;
+        }
+    }
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; len.min(1 << 20)];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request { head, body })
+}
+
+/// A complete HTTP/1.1 response with `Content-Length` and `Connection: close`.
+pub fn response(status: &str, extra_headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+    for (name, value) in extra_headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// A JSON 200 reply with `body`.
+pub fn json_ok(body: &str) -> Vec<u8> {
+    response(
+        "200 OK",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+}
+
+/// A found reply: ASAP, `position` in line, `wait` seconds.
+pub fn found_body(position: u32, wait: u32) -> String {
+    format!(
+        r#"{{"data":[{{"type":"ASAP","status":"waitlisted","forecast_waitlist_position":"{position}","estimated_wait_time":"{wait}"}}]}}"#
+    )
+}
+
+type Handler = dyn Fn(TcpStream, &Ctx) + Send + Sync + 'static;
+
+/// A loopback TCP server running `handler` on a thread per accepted connection.
+pub struct RawServer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    connections: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl RawServer {
+    pub fn start(handler: impl Fn(TcpStream, &Ctx) + Send + Sync + 'static) -> RawServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let (s, c, r) = (stop.clone(), connections.clone(), requests.clone());
+        let accept = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if s.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                c.fetch_add(1, Ordering::SeqCst);
+                let ctx = Ctx {
+                    stop: s.clone(),
+                    requests: r.clone(),
+                };
+                let handler = handler.clone();
+                std::thread::spawn(move || {
+                    let _ = stream.set_read_timeout(Some(MAX_HOLD));
+                    let _ = stream.set_write_timeout(Some(MAX_HOLD));
+                    handler(stream, &ctx)
+                });
+            }
+        });
+        RawServer {
+            addr,
+            stop,
+            connections,
+            requests,
+            accept: Some(accept),
+        }
+    }
+
+    /// A server that reads each request and answers it with `reply` (then closes).
+    pub fn answering(reply: Vec<u8>) -> RawServer {
+        RawServer::start(move |stream, ctx| {
+            let mut reader = BufReader::new(stream);
+            if ctx.read_request(&mut reader).is_some() {
+                let _ = reader.get_mut().write_all(&reply);
+                let _ = reader.get_mut().flush();
+            }
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `http://127.0.0.1:PORT/api/organization/raw`.
+    pub fn url(&self) -> String {
+        format!("http://{}/api/organization/raw", self.addr)
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// Requests read so far (by handlers using [`Ctx::read_request`]).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+    }
+}
+
+/// A client for `url` with extra settings (`key`, `value`) applied over the defaults.
+pub fn client(url: &str, settings: &[(&str, &str)]) -> Client {
+    Client::new(&config(url, settings)).expect("client")
+}
+
+/// Defaults + `api_url` + `settings`.
+pub fn config(url: &str, settings: &[(&str, &str)]) -> Config {
+    let mut config = Config::new();
+    config.set("api_url", url).expect("api_url");
+    config.set("timezone", "America/New_York").unwrap();
+    for (key, value) in settings {
+        config
+            .set(key, value)
+            .unwrap_or_else(|e| panic!("{key}={value}: {e}"));
+    }
+    config
+}
+
+/// Run `f` on its own thread and fail the test if it has not finished within `limit` (a
+/// deadlock or a hang must fail the test, not stall the suite).
+pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(value) => {
+            let _ = worker.join();
+            value
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("did not finish within {limit:?} (hang or deadlock)")
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("worker ended without a value"),
+        },
+    }
+}
+
+/// Time `f`.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let value = f();
+    (value, started.elapsed())
+}
+
+/// The English fallback sentence every failed lookup renders as text.
+pub const FALLBACK_EN: &str = "Sorry, we can't check your callback right now.";
+
+/// Path of the `cbstatus` binary built for these tests.
+pub fn cbstatus_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_cbstatus")
+}
+
+/// A `Command` for the CLI with a clean environment (PATH only) plus `env`.
+pub fn cli(env: &[(&str, &str)]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(cbstatus_bin());
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CBSTATUS_TIMEZONE", "America/New_York");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Run a command, killing it if it runs past `limit`; returns (output, elapsed).
+pub fn run_bounded(
+    mut cmd: std::process::Command,
+    stdin: Option<Vec<u8>>,
+    limit: Duration,
+) -> (std::process::Output, Duration) {
+    use std::process::Stdio;
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    let id = child.id();
+    let (tx, rx) = mpsc::channel::<()>();
+    let killer = std::thread::spawn(move || {
+        if rx.recv_timeout(limit).is_err() {
+            // Still running past the limit: end it (by its own pid) and let the test fail.
+            // SAFETY: plain kill(2) on the child we spawned.
+            unsafe {
+                libc::kill(id as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    });
+    let output = child.wait_with_output().expect("wait");
+    let elapsed = started.elapsed();
+    let _ = tx.send(());
+    let _ = killer.join();
+    assert!(
+        elapsed < limit,
+        "{cmd:?} ran past {limit:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output, elapsed)
+}
