@@ -195,8 +195,11 @@ impl LookupResult {
                 report,
                 number: self.number.as_ref(),
             },
-            // TEMPORARY until speech has cancel/widget situations (lead is adding them).
-            _ => Outcome::Failed,
+            (Ok(Answer::Cancel(outcome)), _) => Outcome::Cancel(outcome),
+            (Ok(Answer::Widget(widget)), _) => Outcome::Widget(widget),
+            (Err(_), Action::Status) => Outcome::Failed,
+            (Err(_), Action::Cancel) => Outcome::CancelFailed,
+            (Err(_), Action::Widget) => Outcome::WidgetFailed,
         }
     }
 }

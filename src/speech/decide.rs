@@ -14,11 +14,17 @@
 //! - Read-back (off by default): the last 4 digits of the callback number (else of the number
 //!   looked up), for callbacks still to happen.
 //!
+//! - Cancel: canceled / nothing to cancel / several requests (none canceled) / failed.
+//! - Widget: callbacks available or not, then the current wait (ECBT) when Mindful gives one,
+//!   phrased with the same wait policy.
+//!
 //! Unknown status and type values are never spoken; only typed fields are.
 
 use super::message::{Day, Digits, Message, Sentence, When};
 use super::{Outcome, SpeechOptions};
+use crate::mindful::CancelOutcome;
 use crate::status::{Callback, CallbackStatus, CallbackType};
+use crate::widget::WidgetStatus;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::time::Duration;
@@ -36,8 +42,12 @@ pub(crate) fn decide(
     opts: &SpeechOptions,
 ) -> Message {
     let (report, number) = match outcome {
-        Outcome::Failed => return Message::new(vec![Sentence::LookupFailed]),
         Outcome::Status { report, number } => (report, number),
+        Outcome::Failed => return Message::new(vec![Sentence::LookupFailed]),
+        Outcome::Cancel(cancel) => return Message::new(vec![cancel_sentence(cancel)]),
+        Outcome::CancelFailed => return Message::new(vec![Sentence::CancelFailed]),
+        Outcome::Widget(widget) => return widget_message(widget, opts),
+        Outcome::WidgetFailed => return Message::new(vec![Sentence::AvailabilityFailed]),
     };
     let number_digits = || {
         number
@@ -70,6 +80,31 @@ pub(crate) fn decide(
         if let Some(digits) = digits {
             sentences.push(Sentence::ReadBack { digits });
         }
+    }
+    Message::new(sentences)
+}
+
+/// The confirmation of a cancel request.
+fn cancel_sentence(outcome: &CancelOutcome) -> Sentence {
+    match outcome {
+        CancelOutcome::Canceled => Sentence::CancelDone,
+        CancelOutcome::NotFound => Sentence::CancelNotFound,
+        CancelOutcome::TooMany => Sentence::CancelTooMany,
+        CancelOutcome::Failed => Sentence::CancelFailed,
+    }
+}
+
+/// Whether callbacks are offered, then the current wait when Mindful gave one.
+fn widget_message(widget: &WidgetStatus, opts: &SpeechOptions) -> Message {
+    let mut sentences = vec![if widget.callbacks_available() {
+        Sentence::CallbacksAvailable
+    } else {
+        Sentence::CallbacksUnavailable
+    }];
+    if let Some(ewt) = widget.ewt {
+        sentences.push(Sentence::CurrentWait {
+            eta: opts.eta.quote(ewt),
+        });
     }
     Message::new(sentences)
 }
@@ -553,5 +588,68 @@ mod tests {
             now,
         );
         assert_eq!(run(&report, &on), vec![Sentence::Canceled]);
+    }
+
+    #[test]
+    fn cancel_and_widget_messages() {
+        use crate::mindful::CancelOutcome;
+        use crate::widget::{WidgetState, WidgetStatus};
+        let now = Timestamp::from_second(1_700_000_000).unwrap();
+        let opts = SpeechOptions::default();
+        let say = |o: Outcome| decide(&o, now, &ny(), &opts).sentences;
+        assert_eq!(
+            say(Outcome::Cancel(&CancelOutcome::Canceled)),
+            vec![Sentence::CancelDone]
+        );
+        assert_eq!(
+            say(Outcome::Cancel(&CancelOutcome::NotFound)),
+            vec![Sentence::CancelNotFound]
+        );
+        assert_eq!(
+            say(Outcome::Cancel(&CancelOutcome::TooMany)),
+            vec![Sentence::CancelTooMany]
+        );
+        assert_eq!(
+            say(Outcome::Cancel(&CancelOutcome::Failed)),
+            vec![Sentence::CancelFailed]
+        );
+        assert_eq!(say(Outcome::CancelFailed), vec![Sentence::CancelFailed]);
+        assert_eq!(
+            say(Outcome::WidgetFailed),
+            vec![Sentence::AvailabilityFailed]
+        );
+        let open = WidgetStatus {
+            state: Some(WidgetState::OfferCallback),
+            offer_asap: true,
+            offer_scheduled: true,
+            ewt: Some(Duration::from_secs(600)),
+        };
+        assert_eq!(
+            say(Outcome::Widget(&open)),
+            vec![
+                Sentence::CallbacksAvailable,
+                Sentence::CurrentWait { eta: about(10) }
+            ]
+        );
+        let closed = WidgetStatus {
+            state: Some(WidgetState::PlatformUnavailable),
+            ..WidgetStatus::default()
+        };
+        assert_eq!(
+            say(Outcome::Widget(&closed)),
+            vec![Sentence::CallbacksUnavailable]
+        );
+        let ewt_only = WidgetStatus {
+            state: Some(WidgetState::DisplayEwtOnly),
+            ewt: Some(Duration::from_secs(240)),
+            ..WidgetStatus::default()
+        };
+        assert_eq!(
+            say(Outcome::Widget(&ewt_only)),
+            vec![
+                Sentence::CallbacksUnavailable,
+                Sentence::CurrentWait { eta: about(4) }
+            ]
+        );
     }
 }

@@ -91,6 +91,25 @@ pub enum Sentence {
     },
     /// The lookup failed: the fallback sentence.
     LookupFailed,
+    /// Cancel: the callback request has been canceled.
+    CancelDone,
+    /// Cancel: there was no callback request to cancel.
+    CancelNotFound,
+    /// Cancel: several callback requests exist; Mindful cancels only a single one.
+    CancelTooMany,
+    /// Cancel: Mindful refused, or the request failed.
+    CancelFailed,
+    /// Widget: callbacks can be offered now.
+    CallbacksAvailable,
+    /// Widget: callbacks are not offered now.
+    CallbacksUnavailable,
+    /// Widget: the current estimated wait for a callback (ECBT).
+    CurrentWait {
+        /// The wait.
+        eta: Eta,
+    },
+    /// Widget: the availability check failed.
+    AvailabilityFailed,
 }
 
 impl Sentence {
@@ -119,6 +138,14 @@ impl Sentence {
             NotFoundForNumber { .. } => Situation::NotFoundForNumber,
             ReadBack { .. } => Situation::ReadBack,
             LookupFailed => Situation::LookupFailed,
+            CancelDone => Situation::CancelDone,
+            CancelNotFound => Situation::CancelNotFound,
+            CancelTooMany => Situation::CancelTooMany,
+            CancelFailed => Situation::CancelFailed,
+            CallbacksAvailable => Situation::CallbacksAvailable,
+            CallbacksUnavailable => Situation::CallbacksUnavailable,
+            CurrentWait { .. } => Situation::CurrentWait,
+            AvailabilityFailed => Situation::AvailabilityFailed,
         }
     }
 
@@ -137,7 +164,8 @@ impl Sentence {
         match self {
             Sentence::AsapPosition { eta, .. }
             | Sentence::NextInLine { eta }
-            | Sentence::AsapWait { eta } => Some(eta),
+            | Sentence::AsapWait { eta }
+            | Sentence::CurrentWait { eta } => Some(eta),
             _ => None,
         }
     }
@@ -208,11 +236,27 @@ pub enum Situation {
     ReadBack,
     /// `lookup_failed`: the fallback when the lookup failed.
     LookupFailed,
+    /// `cancel_done`: the callback request has been canceled.
+    CancelDone,
+    /// `cancel_not_found`: no callback request to cancel.
+    CancelNotFound,
+    /// `cancel_too_many`: several requests; none canceled.
+    CancelTooMany,
+    /// `cancel_failed`: the cancel did not go through.
+    CancelFailed,
+    /// `callbacks_available`: callbacks can be offered now.
+    CallbacksAvailable,
+    /// `callbacks_unavailable`: callbacks are not offered now.
+    CallbacksUnavailable,
+    /// `current_wait`: the current wait for a callback; `{wait}`.
+    CurrentWait,
+    /// `availability_failed`: the availability check failed.
+    AvailabilityFailed,
 }
 
 impl Situation {
     /// Every situation, in a stable order.
-    pub const ALL: [Situation; 19] = [
+    pub const ALL: [Situation; 27] = [
         Situation::Several,
         Situation::AsapPosition,
         Situation::AsapPositionNoWait,
@@ -232,6 +276,14 @@ impl Situation {
         Situation::NotFoundForNumber,
         Situation::ReadBack,
         Situation::LookupFailed,
+        Situation::CancelDone,
+        Situation::CancelNotFound,
+        Situation::CancelTooMany,
+        Situation::CancelFailed,
+        Situation::CallbacksAvailable,
+        Situation::CallbacksUnavailable,
+        Situation::CurrentWait,
+        Situation::AvailabilityFailed,
     ];
 
     /// The template key, e.g. `asap_position`.
@@ -257,6 +309,14 @@ impl Situation {
             NotFoundForNumber => "not_found_for_number",
             ReadBack => "read_back",
             LookupFailed => "lookup_failed",
+            CancelDone => "cancel_done",
+            CancelNotFound => "cancel_not_found",
+            CancelTooMany => "cancel_too_many",
+            CancelFailed => "cancel_failed",
+            CallbacksAvailable => "callbacks_available",
+            CallbacksUnavailable => "callbacks_unavailable",
+            CurrentWait => "current_wait",
+            AvailabilityFailed => "availability_failed",
         }
     }
 
@@ -274,12 +334,13 @@ impl Situation {
             Several => &[P::Count],
             AsapPosition => &[P::Position, P::Wait],
             AsapPositionNoWait => &[P::Position],
-            NextInLine | AsapWait => &[P::Wait],
+            NextInLine | AsapWait | CurrentWait => &[P::Wait],
             ScheduledToday | ScheduledTomorrow | ScheduledWeekday => &[P::Time, P::AtTime, P::Day],
             ScheduledDate => &[P::Time, P::AtTime, P::Day, P::Date],
             NotFoundForNumber | ReadBack => &[P::Digits],
             NextInLineNoWait | CallingNow | Completed | Canceled | Ended | NoDetails | NotFound
-            | LookupFailed => &[],
+            | LookupFailed | CancelDone | CancelNotFound | CancelTooMany | CancelFailed
+            | CallbacksAvailable | CallbacksUnavailable | AvailabilityFailed => &[],
         }
     }
 }

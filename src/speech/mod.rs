@@ -115,6 +115,14 @@ pub enum Outcome<'a> {
     },
     /// The lookup failed: the fallback sentence.
     Failed,
+    /// A cancel request was answered.
+    Cancel(&'a crate::mindful::CancelOutcome),
+    /// A cancel request failed.
+    CancelFailed,
+    /// A widget (availability) request was answered.
+    Widget(&'a crate::widget::WidgetStatus),
+    /// A widget (availability) request failed.
+    WidgetFailed,
 }
 
 /// Decide what to say. Pure: `now` and `tz` decide "today", "tomorrow" and clock times.
@@ -226,6 +234,21 @@ pub fn sample_messages() -> Vec<Message> {
             Sentence::ReadBack { digits },
         ]),
         one(Sentence::LookupFailed),
+        one(Sentence::CancelDone),
+        one(Sentence::CancelNotFound),
+        one(Sentence::CancelTooMany),
+        one(Sentence::CancelFailed),
+        Message::new(vec![
+            Sentence::CallbacksAvailable,
+            Sentence::CurrentWait { eta: eta(10) },
+        ]),
+        Message::new(vec![
+            Sentence::CallbacksUnavailable,
+            Sentence::CurrentWait {
+                eta: Eta::UnderAMinute,
+            },
+        ]),
+        one(Sentence::AvailabilityFailed),
     ]
 }
 

@@ -9,7 +9,19 @@ use std::process::Command;
 pub fn lib_dir() -> PathBuf {
     // Integration tests run from target/<profile>/deps/.
     let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
+    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    soname_link(&dir);
+    dir
+}
+
+/// The shared object's SONAME is `libcbstatus.so.0` (build.rs), so programs linked with
+/// `-lcbstatus` look for that name at run time; cargo makes only `libcbstatus.so`.
+fn soname_link(dir: &Path) {
+    let link = dir.join("libcbstatus.so.0");
+    if std::fs::read_link(&link).is_err() {
+        // Several test threads may race here; whichever creates it wins.
+        let _ = std::os::unix::fs::symlink("libcbstatus.so", &link);
+    }
 }
 
 pub fn include_dir() -> PathBuf {

@@ -3,7 +3,7 @@
 use crate::{EXIT_OK, EXIT_USAGE};
 use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::speech::Format;
-use cbstatus::{Client, Config};
+use cbstatus::{Client, Config, LookupResult};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -61,22 +61,42 @@ pub fn run(args: Args) -> u8 {
         config.timezone.iana_name().unwrap_or("system")
     );
     for (number, description) in scenarios.numbers() {
-        let result = client.status(&number);
-        println!("{number}  ({description})");
-        println!("  caller hears: {}", result.render(Format::Text));
-        if let Some(error) = result.error() {
-            println!(
-                "  error:        {} ({})",
-                error.kind().name(),
-                error.detail()
-            );
-        }
-        if args.all_formats {
-            println!("  ssml:         {}", result.render(Format::Ssml));
-            println!("  prompts:      {}", result.render(Format::Prompts));
-        }
-        println!();
+        show(
+            &format!("{number}  ({description})"),
+            &client.status(&number),
+            &args,
+        );
     }
+    println!("Call-flow actions:\n");
+    show(
+        "cancel +15551230002",
+        &client.cancel_callback("+15551230002"),
+        &args,
+    );
+    show(
+        "cancel +15551230007 (two callbacks)",
+        &client.cancel_callback("+15551230007"),
+        &args,
+    );
+    show("widget w-open", &client.widget(Some("w-open")), &args);
+    show("widget w-closed", &client.widget(Some("w-closed")), &args);
     simulator.shutdown();
     EXIT_OK
+}
+
+fn show(title: &str, result: &LookupResult, args: &Args) {
+    println!("{title}");
+    println!("  caller hears: {}", result.render(Format::Text));
+    if let Some(error) = result.error() {
+        println!(
+            "  error:        {} ({})",
+            error.kind().name(),
+            error.detail()
+        );
+    }
+    if args.all_formats {
+        println!("  ssml:         {}", result.render(Format::Ssml));
+        println!("  prompts:      {}", result.render(Format::Prompts));
+    }
+    println!();
 }

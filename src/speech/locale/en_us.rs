@@ -66,6 +66,29 @@ const PROMPTS: &[(&str, &str)] = &[
         "cant-check-right-now",
         "Sorry, we can't check your callback right now.",
     ),
+    ("cancel-done", "Your callback request has been canceled."),
+    (
+        "cancel-not-found",
+        "We could not find a callback request to cancel.",
+    ),
+    (
+        "cancel-too-many",
+        "You have more than one callback request, so we could not cancel it here.",
+    ),
+    (
+        "cant-cancel-right-now",
+        "Sorry, we could not cancel your callback right now.",
+    ),
+    ("callbacks-available", "We can call you back."),
+    (
+        "callbacks-unavailable",
+        "We are unable to offer callbacks at this time.",
+    ),
+    ("current-wait-is", "The current wait is"),
+    (
+        "cant-check-availability",
+        "Sorry, we can't check whether callbacks are available right now.",
+    ),
 ];
 
 const DAYS: [(&str, &[&str]); 7] = [
@@ -320,6 +343,37 @@ impl Language for EnUs {
             LookupFailed => one(
                 "Sorry, we can't check your callback right now",
                 &["cbstatus/cant-check-right-now"],
+            ),
+            CancelDone => one(
+                "Your callback request has been canceled",
+                &["cbstatus/cancel-done"],
+            ),
+            CancelNotFound => one(
+                "We could not find a callback request to cancel",
+                &["cbstatus/cancel-not-found"],
+            ),
+            CancelTooMany => one(
+                "You have more than one callback request, so we could not cancel it here",
+                &["cbstatus/cancel-too-many"],
+            ),
+            CancelFailed => one(
+                "Sorry, we could not cancel your callback right now",
+                &["cbstatus/cant-cancel-right-now"],
+            ),
+            CallbacksAvailable => one("We can call you back", &["cbstatus/callbacks-available"]),
+            CallbacksUnavailable => one(
+                "We are unable to offer callbacks at this time",
+                &["cbstatus/callbacks-unavailable"],
+            ),
+            CurrentWait { eta } => {
+                let mut v = vec![w("The current wait is", &["cbstatus/current-wait-is"])];
+                v.extend(self.eta(eta));
+                v.push(Piece::End);
+                v
+            }
+            AvailabilityFailed => one(
+                "Sorry, we can't check whether callbacks are available right now",
+                &["cbstatus/cant-check-availability"],
             ),
         }
     }

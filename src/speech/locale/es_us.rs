@@ -100,6 +100,32 @@ const PROMPTS: &[(&str, &str)] = &[
         "cant-check-right-now",
         "Lo sentimos, no podemos consultar su devolución de llamada en este momento.",
     ),
+    (
+        "cancel-done",
+        "Su solicitud de devolución de llamada ha sido cancelada.",
+    ),
+    (
+        "cancel-not-found",
+        "No encontramos ninguna solicitud de devolución de llamada para cancelar.",
+    ),
+    (
+        "cancel-too-many",
+        "Usted tiene más de una solicitud de devolución de llamada, así que no pudimos cancelarla aquí.",
+    ),
+    (
+        "cant-cancel-right-now",
+        "Lo sentimos, no pudimos cancelar su devolución de llamada en este momento.",
+    ),
+    ("callbacks-available", "Podemos devolverle la llamada."),
+    (
+        "callbacks-unavailable",
+        "En este momento no podemos ofrecer devoluciones de llamada.",
+    ),
+    ("current-wait-is", "El tiempo de espera actual es de"),
+    (
+        "cant-check-availability",
+        "Lo sentimos, no podemos consultar si hay devoluciones de llamada disponibles en este momento.",
+    ),
 ];
 
 const DAYS: [(&str, &[&str]); 7] = [
@@ -377,6 +403,43 @@ impl Language for EsUs {
             LookupFailed => one(
                 "Lo sentimos, no podemos consultar su devolución de llamada en este momento",
                 &["cbstatus/cant-check-right-now"],
+            ),
+            CancelDone => one(
+                "Su solicitud de devolución de llamada ha sido cancelada",
+                &["cbstatus/cancel-done"],
+            ),
+            CancelNotFound => one(
+                "No encontramos ninguna solicitud de devolución de llamada para cancelar",
+                &["cbstatus/cancel-not-found"],
+            ),
+            CancelTooMany => one(
+                "Usted tiene más de una solicitud de devolución de llamada, así que no pudimos cancelarla aquí",
+                &["cbstatus/cancel-too-many"],
+            ),
+            CancelFailed => one(
+                "Lo sentimos, no pudimos cancelar su devolución de llamada en este momento",
+                &["cbstatus/cant-cancel-right-now"],
+            ),
+            CallbacksAvailable => one(
+                "Podemos devolverle la llamada",
+                &["cbstatus/callbacks-available"],
+            ),
+            CallbacksUnavailable => one(
+                "En este momento no podemos ofrecer devoluciones de llamada",
+                &["cbstatus/callbacks-unavailable"],
+            ),
+            CurrentWait { eta } => {
+                let mut v = vec![w(
+                    "El tiempo de espera actual es de",
+                    &["cbstatus/current-wait-is"],
+                )];
+                v.extend(self.eta(eta));
+                v.push(Piece::End);
+                v
+            }
+            AvailabilityFailed => one(
+                "Lo sentimos, no podemos consultar si hay devoluciones de llamada disponibles en este momento",
+                &["cbstatus/cant-check-availability"],
             ),
         }
     }
