@@ -143,8 +143,8 @@ impl<R: BufRead, W: Write> Conversation<R, W> {
                 self.hung_up = true;
                 return Ok(Some(Reply::DeadChannel));
             }
-            if line.starts_with("520-") {
-                let mut text = line[4..].to_string();
+            if let Some(first) = line.strip_prefix("520-") {
+                let mut text = first.to_string();
                 loop {
                     let Some(more) = read_line(&mut self.input)? else {
                         return Ok(None);

@@ -107,6 +107,6 @@ fn synthesize(espeak: &str, voice: &str, text: &str, path: &Path) -> Result<(), 
         ));
     }
     let audio = wav::Pcm16::parse(&output.stdout)?;
-    let telephone = audio.to_mono().resample(8000);
+    let telephone = audio.into_mono().resample(8000);
     std::fs::write(path, telephone.to_wav()).map_err(|e| e.to_string())
 }

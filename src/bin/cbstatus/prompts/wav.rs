@@ -54,7 +54,7 @@ impl Pcm16 {
     }
 
     /// Average the channels.
-    pub fn to_mono(self) -> Pcm16 {
+    pub fn into_mono(self) -> Pcm16 {
         if self.channels == 1 {
             return self;
         }
