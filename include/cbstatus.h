@@ -35,7 +35,8 @@
 #define CB_E_INVALID_NUMBER 1
 
 /**
- * No API URL is configured (`CBSTATUS_API_URL`).
+ * A required setting is missing: the API URL (`CBSTATUS_API_URL`), or the widget id for
+ * `cb_client_widget_status`.
  */
 #define CB_E_NOT_CONFIGURED 2
 
@@ -215,6 +216,11 @@
 #define MAX_BODY_BYTES (1024 * 1024)
 
 /**
+ * Below this many minutes, exact waits are said to the minute; from it on, to the nearest 5.
+ */
+#define WHOLE_MINUTES_BELOW 15
+
+/**
  * What went wrong, as a stable code. `0` is reserved for success (`CB_OK`).
  */
 typedef struct ErrorKind ErrorKind;
@@ -364,7 +370,7 @@ int32_t cb_config_from_env(struct cb_config **out);
  * Set one setting by name: `api_url`, `api_token`, `auth_header`, `auth_scheme`,
  * `timeout_ms`, `locale`, `timezone`, `default_country`, `eta_style`, `eta_min_minutes`,
  * `eta_max_minutes`, `read_back_number`, `widget_id` (the `CBSTATUS_*` spelling works too).
- * `value` is text, e.g. "1500"; "" resets optional settings. Both strings are copied.
+ * `value` is text, e.g. "1500"; "" restores the setting's default. Both strings are copied.
  * Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG`,
  * `CB_E_NOT_CONFIGURED` (empty api_url). On error the setting keeps its previous value.
  */

@@ -62,6 +62,9 @@ pub const KEYS: [&str; 18] = [
 /// Largest accepted `timeout_ms`: a caller should never wait longer than this.
 const MAX_TIMEOUT_MS: u64 = 60_000;
 
+/// Largest configuration file read.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// The API access token. Its `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -169,10 +172,31 @@ impl Config {
 
     /// Apply a TOML configuration file.
     pub fn load_file(&mut self, path: &Path) -> Result<()> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        use std::io::Read;
+        let cannot = |e: std::io::Error| {
             Error::new(
                 ErrorKind::InvalidConfig,
                 format!("cannot read config file {}: {e}", path.display()),
+            )
+        };
+        // Bounded: a path such as /dev/zero must give an error, not exhaust memory.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(cannot)?;
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(Error::new(
+                ErrorKind::InvalidConfig,
+                format!(
+                    "config file {} is larger than {MAX_CONFIG_BYTES} bytes",
+                    path.display()
+                ),
+            ));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidConfig,
+                format!("config file {} is not valid UTF-8", path.display()),
             )
         })?;
         self.apply_toml(&text)
@@ -219,7 +243,7 @@ impl Config {
     }
 
     /// Set one key from its text form. Keys are those of [`KEYS`]; the `CBSTATUS_` env var
-    /// spelling is accepted too. An empty value resets an optional key.
+    /// spelling is accepted too. An empty value restores the key's default.
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         let key = key.trim();
         let normalized = key
@@ -227,6 +251,10 @@ impl Config {
             .unwrap_or(key)
             .to_ascii_lowercase();
         let value = value.trim();
+        if value.is_empty() && KEYS.contains(&normalized.as_str()) {
+            self.reset(&normalized);
+            return Ok(());
+        }
         let invalid = |why: String| Err(Error::new(ErrorKind::InvalidConfig, why));
         match normalized.as_str() {
             "api_url" => {
@@ -343,6 +371,32 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Restore one key (of [`KEYS`]) to its default.
+    fn reset(&mut self, key: &str) {
+        let d = Config::default();
+        match key {
+            "api_url" => self.api_url = d.api_url,
+            "api_token" => self.api_token = d.api_token,
+            "auth_header" => self.auth_header = d.auth_header,
+            "auth_scheme" => self.auth_scheme = d.auth_scheme,
+            "timeout_ms" => self.timeout = d.timeout,
+            "locale" => self.speech.locale = d.speech.locale,
+            "timezone" => self.timezone = d.timezone,
+            "default_country" => self.default_country = d.default_country,
+            "eta_style" => self.speech.eta.style = d.speech.eta.style,
+            "eta_min_minutes" => self.speech.eta.min_minutes = d.speech.eta.min_minutes,
+            "eta_max_minutes" => self.speech.eta.max_minutes = d.speech.eta.max_minutes,
+            "read_back_number" => self.speech.read_back_number = d.speech.read_back_number,
+            "widget_id" => self.widget_id = d.widget_id,
+            "cache_ttl_ms" => self.cache_ttl = d.cache_ttl,
+            "not_found_ttl_ms" => self.not_found_ttl = d.not_found_ttl,
+            "breaker_threshold" => self.breaker_threshold = d.breaker_threshold,
+            "breaker_cooldown_ms" => self.breaker_cooldown = d.breaker_cooldown,
+            "ca_bundle" => self.ca_bundle = d.ca_bundle,
+            _ => {}
+        }
     }
 
     /// The API URL, or a [`ErrorKind::NotConfigured`] error saying how to set it.
@@ -480,6 +534,29 @@ mod tests {
                 "{key}={value}"
             );
         }
+    }
+
+    #[test]
+    fn empty_values_restore_defaults() {
+        let mut c = Config::new();
+        for (key, value) in [
+            ("locale", "es-US"),
+            ("timeout_ms", "100"),
+            ("eta_max_minutes", "30"),
+            ("api_token", "t"),
+            ("cache_ttl_ms", "0"),
+        ] {
+            c.set(key, value).unwrap();
+            c.set(key, "").unwrap();
+        }
+        let d = Config::new();
+        assert_eq!(c.speech, d.speech);
+        assert_eq!((c.timeout, c.cache_ttl), (d.timeout, d.cache_ttl));
+        assert!(c.api_token.is_none());
+        assert_eq!(
+            c.set("no_such_key", "").unwrap_err().kind(),
+            ErrorKind::InvalidConfig
+        );
     }
 
     #[test]

@@ -123,7 +123,7 @@ impl ErrorKind {
     pub const fn description(self) -> &'static str {
         match self {
             ErrorKind::InvalidNumber => "the caller number is not a valid phone number",
-            ErrorKind::NotConfigured => "cbstatus is not configured: set CBSTATUS_API_URL",
+            ErrorKind::NotConfigured => "a required cbstatus setting is missing",
             ErrorKind::InvalidConfig => "a cbstatus setting has an invalid value",
             ErrorKind::Timeout => "the Mindful API did not answer within the deadline",
             ErrorKind::Connect => "could not connect to the Mindful API",

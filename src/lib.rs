@@ -7,6 +7,49 @@
 //! The pipeline: [`number`] (caller number → E.164) → [`mindful`] (HTTP client, wire types,
 //! lenient parsing) → [`status`] (the domain result) → [`speech`] (decide the message, render
 //! it). [`ffi`] is the C ABI; the `cbstatus` binary is the CLI, AGI and simulator shell.
+//!
+//! # Example
+//!
+//! Look a caller up and get what to say. Here the API is the project's Mindful
+//! [`simulator`] on a loopback port, whose demo data has a caller 4th in line; against a real
+//! organization, set `api_url` to the endpoint URL from the Mindful UI (and `api_token`), or
+//! use [`Config::from_env`].
+//!
+//! ```
+//! use cbstatus::simulator::{Scenarios, Simulator};
+//! use cbstatus::speech::Format;
+//! use cbstatus::{Client, Config};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let simulator = Simulator::start("127.0.0.1:0", Scenarios::demo())?;
+//!
+//! let mut config = Config::new();
+//! config.set("api_url", &simulator.organization_url())?;
+//! config.set("timeout_ms", "1500")?;
+//! config.set("timezone", "America/New_York")?;
+//! // One client serves every call: it is thread-safe and reuses its connections.
+//! let client = Client::new(&config)?;
+//!
+//! // Never fails: a failed lookup renders the fallback sentence and says why in `error()`.
+//! let result = client.status("(555) 123-0001");
+//! assert!(result.error().is_none());
+//! assert!(result.found());
+//! assert_eq!(result.primary().and_then(|c| c.position), Some(4));
+//! let text = result.render(Format::Text);
+//! assert!(text.starts_with("You are number 4 in line for your callback."));
+//! println!("{text}");
+//! // The same answer as SSML, or as Asterisk sound files for Playback().
+//! assert!(result.render(Format::Ssml).starts_with("<speak"));
+//! assert!(result.render(Format::Prompts).contains("digits/4"));
+//!
+//! // A number with no callback, and an API that fails: still something to say.
+//! assert!(!client.status("+15551230099").found());
+//! let failed = client.status("+15551230500");
+//! assert!(failed.error().is_some());
+//! assert!(failed.render(Format::Text).starts_with("Sorry"));
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod config;
 pub mod error;

@@ -8,6 +8,20 @@
 use jiff::Timestamp;
 use std::time::Duration;
 
+/// Longest unknown status/type value kept (longer ones are cut).
+const MAX_UNKNOWN_VALUE_CHARS: usize = 64;
+
+/// An unknown API value as we keep it: lower case, no control characters (so it can go into a
+/// C string, an AGI variable or a log line as-is), at most [`MAX_UNKNOWN_VALUE_CHARS`].
+fn unknown_value(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_UNKNOWN_VALUE_CHARS)
+        .collect::<String>()
+        .to_lowercase()
+}
+
 /// ASAP or scheduled. Unknown values are kept, not dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CallbackType {
@@ -15,7 +29,8 @@ pub enum CallbackType {
     Asap,
     /// Call back at an appointment time.
     Scheduled,
-    /// A value Mindful sent that we do not know (kept as sent, lower-cased).
+    /// A value Mindful sent that we do not know (lower-cased, control characters replaced by
+    /// spaces, at most 64 characters).
     Other(String),
 }
 
@@ -27,7 +42,7 @@ impl CallbackType {
             "" => return None,
             "asap" => CallbackType::Asap,
             "scheduled" | "schedule" | "appointment" => CallbackType::Scheduled,
-            _ => CallbackType::Other(t),
+            _ => CallbackType::Other(unknown_value(&t)),
         })
     }
 
@@ -73,7 +88,8 @@ pub enum CallbackStatus {
     Unavailable,
     /// Mindful's marker for "no such callback request".
     InteractionNotFound,
-    /// A value we do not know (kept as sent, lower-cased).
+    /// A value we do not know (lower-cased, control characters replaced by spaces, at most
+    /// 64 characters).
     Other(String),
 }
 
@@ -103,7 +119,7 @@ impl CallbackStatus {
             "successful" | "success" | "completed" => Successful,
             "unavailable" => Unavailable,
             "interactionnotfound" => InteractionNotFound,
-            _ => Other(text.trim().to_ascii_lowercase()),
+            _ => Other(unknown_value(text)),
         })
     }
 
@@ -271,6 +287,12 @@ mod tests {
             Some(CallbackStatus::Other("parked".into()))
         );
         assert_eq!(CallbackStatus::parse("  "), None);
+        let hostile = format!("x\r\nHANGUP{}", "y".repeat(500));
+        let Some(CallbackStatus::Other(kept)) = CallbackStatus::parse(&hostile) else {
+            panic!("kept as unknown")
+        };
+        assert!(!kept.chars().any(char::is_control) && kept.chars().count() <= 64);
+        assert!(kept.starts_with("x  hangup"));
     }
 
     #[test]

@@ -508,3 +508,25 @@ fn not_found_shapes_are_answers_not_errors() {
         assert_ne!(result.render(Format::Text), FALLBACK_EN);
     }
 }
+
+#[test]
+fn a_probe_that_never_reports_does_not_wedge_the_breaker() {
+    // A probe whose request panics (caught at the C boundary) never reports its outcome. The
+    // breaker must not stay half-open, refusing every lookup of a long-lived PBX process.
+    use cbstatus::mindful::Breaker;
+    let breaker = Breaker::new(1, Duration::from_millis(100));
+    let permit = breaker.admit().unwrap();
+    breaker.record(
+        permit,
+        Err(&cbstatus::Error::new(ErrorKind::Timeout, "slow")),
+    );
+    assert_eq!(breaker.admit().unwrap_err().kind(), ErrorKind::CircuitOpen);
+    std::thread::sleep(Duration::from_millis(120));
+    let probe = breaker.admit().expect("half-open: one probe");
+    assert_eq!(breaker.admit().unwrap_err().kind(), ErrorKind::CircuitOpen);
+    drop(probe); // lost: no record()
+    std::thread::sleep(Duration::from_millis(120));
+    let probe = breaker.admit().expect("a new probe after the cool-down");
+    breaker.record(probe, Ok(()));
+    assert!(breaker.admit().is_ok(), "closed again");
+}

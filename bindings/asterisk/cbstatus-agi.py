@@ -7,12 +7,15 @@ FastAGI server, on a busy PBX). Adapt it freely. It uses the ``cbstatus`` Python
 
 Dialplan::
 
-    same => n,AGI(cbstatus-agi.py,${CALLERID(num)})   ; or no argument: agi_callerid is used
+    same => n,AGI(cbstatus-agi.py)                     ; the caller ID (honours restricted presentation)
+    same => n,AGI(cbstatus-agi.py,${CALLERID(num)})   ; or a number, used as given
+    same => n,AGI(cbstatus-agi.py,${NUM},${CHANNEL(language)})  ; optional 2nd argument: locale/language
     same => n,GotoIf($["${CBSTATUS_RESULT}" = "FOUND"]?found)
 
 It sets, on every run, these channel variables (empty when not applicable):
 
-    CBSTATUS_RESULT        FOUND, NOT_FOUND or ERROR (set last: empty means the script stopped early)
+    CBSTATUS_RESULT        FOUND, NOT_FOUND or ERROR (set last: empty means the script stopped early;
+                           the native `cbstatus agi` sets the same values, RESULT first)
     CBSTATUS_TEXT          what to say (the fallback sentence after an error)
     CBSTATUS_SSML          the same as an SSML <speak> document
     CBSTATUS_PROMPTS       an &-joined Playback() list of sound files
@@ -44,7 +47,7 @@ from typing import BinaryIO, Dict, List, Optional, Sequence, Tuple
 
 #: Longest value sent, in UTF-8 bytes, before escaping (escaping at most doubles it, which
 #: keeps every command line below Asterisk's 8191-byte limit).
-MAX_VALUE_BYTES = 4000
+MAX_VALUE_BYTES = 1900
 
 #: Variables in the order they are set; CBSTATUS_RESULT last, so a script stopped by a hangup
 #: never leaves a RESULT next to missing details.
@@ -66,7 +69,7 @@ VARIABLES = (
 FALLBACK_TEXT = "Sorry, we can't check your callback right now."
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_PROMPT = re.compile(r"^[A-Za-z0-9/_-]+$")
+_PROMPT = re.compile(r"[A-Za-z0-9/_-]+")  # used with fullmatch: "$" would accept a trailing LF
 
 log = logging.getLogger("cbstatus.agi")
 
@@ -94,18 +97,28 @@ def encode_value(value: object, limit: int = MAX_VALUE_BYTES) -> str:
     """A value as one safe AGI argument.
 
     Control characters (CR and LF above all: a newline cannot be escaped in AGI and would end
-    the command) become spaces; the text is cut to ``limit`` bytes on a character boundary;
-    ``\\`` and ``"`` are escaped; the result is wrapped in double quotes.
+    the command) become spaces; ``\\`` and ``"`` are escaped; the escaped text is cut to
+    ``limit`` bytes on a character boundary (Asterisk reads a command line into a 2048-byte
+    buffer and runs the rest of a longer line as another command); the result is wrapped in
+    double quotes.
     """
     text = _CONTROL.sub(" ", "" if value is None else str(value))
-    text = truncate_utf8(text, limit)
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    pieces = []
+    used = 0
+    for ch in text:
+        piece = ("\\" + ch if ch in '\\"' else ch).encode("utf-8", "replace").decode("utf-8")
+        size = len(piece.encode("utf-8"))
+        if used + size > limit:
+            break
+        pieces.append(piece)
+        used += size
+    return '"' + "".join(pieces) + '"'
 
 
 def safe_prompts(prompts: str) -> str:
     """``prompts`` if every name is safe for ``Playback()`` (``^[A-Za-z0-9/_-]+$``), else ""."""
     names = prompts.split("&") if prompts else []
-    if all(_PROMPT.match(n) for n in names):
+    if all(_PROMPT.fullmatch(n) for n in names):
         return prompts
     log.warning("unsafe prompt list dropped: %r", prompts[:200])
     return ""
@@ -192,39 +205,38 @@ class AGI:
 def pick_number(argv: Sequence[str], env: Dict[str, str]) -> Tuple[str, str]:
     """``(number, why)``: argv[1] if given, else ``agi_callerid``; "" when there is none.
 
-    ``unknown``/empty caller IDs and restricted presentation (``agi_callingpres & 0x60``) count
-    as no number. The presentation applies to the caller ID, also when the dialplan passes
-    ``${CALLERID(num)}`` as argument; a different argument (digits the caller typed in) is used.
+    As in the native ``cbstatus agi``: an argument is used as given (the library rejects
+    ``unknown``, ``anonymous``, ...), while the caller ID counts as no number when it is empty,
+    ``unknown``, or its presentation is restricted or unavailable (``agi_callingpres & 0x60``).
+    So ``AGI(cbstatus-agi.py)`` honours the caller's privacy; ``AGI(cbstatus-agi.py,${CALLERID(num)})``
+    deliberately looks the number up anyway.
     """
-    callerid = env.get("agi_callerid", "").strip()
     arg = argv[1].strip() if len(argv) > 1 else ""
+    if arg:
+        return arg, "argument"
+    callerid = env.get("agi_callerid", "").strip()
+    if not callerid or callerid.lower() == "unknown":
+        return "", "no caller ID"
     try:
-        pres = int(env.get("agi_callingpres", "0") or "0", 0)
+        pres = int(env.get("agi_callingpres", "0").strip() or "0", 0)
     except ValueError:
         pres = 0
-    restricted = bool(pres & 0x60)
-    if arg and arg != callerid:
-        number, source = arg, "argument"
-    else:
-        number, source = (arg or callerid), "caller ID"
-        if restricted and number:
-            return "", f"caller ID presentation is restricted (agi_callingpres={pres:#x})"
-    if not number or number.lower() in ("unknown", "anonymous", "restricted", "private"):
-        return "", f"no {source}"
-    return number, source
+    if pres & 0x60:
+        return "", f"caller ID presentation is restricted or unavailable (agi_callingpres={pres})"
+    return callerid, "caller ID"
 
 
-def pick_locale(env: Dict[str, str]) -> Optional[str]:
-    """The locale to render in: None (the configured one) when ``CBSTATUS_LOCALE`` is set,
-    else from the channel language (``es``... -> es-US, ``en``... -> en-US)."""
-    if os.environ.get("CBSTATUS_LOCALE"):
+def pick_locale(argv: Sequence[str]) -> Optional[str]:
+    """The locale to render in: argv[2] when given (a locale such as ``es-US``, or an Asterisk
+    language such as ``es`` from ``${CHANNEL(language)}``), else None: the configured locale
+    (``CBSTATUS_LOCALE``, default en-US), as the native ``cbstatus agi`` does."""
+    value = argv[2].strip() if len(argv) > 2 else ""
+    if not value:
         return None
-    language = env.get("agi_language", "").lower()
-    if language.startswith("es"):
-        return "es-US"
-    if language.startswith("en"):
-        return "en-US"
-    return None
+    language = value.replace("_", "-")
+    if "-" in language:
+        return language
+    return {"en": "en-US", "es": "es-US"}.get(language.lower(), language)
 
 
 # -- the lookup ------------------------------------------------------------------------------
@@ -302,7 +314,7 @@ def run(argv: Sequence[str], rfile: BinaryIO, wfile: BinaryIO) -> int:
         number, why = pick_number(argv, env)
         if not number:
             log.info("no usable caller number: %s", why)
-        values = lookup_values(number, pick_locale(env))
+        values = lookup_values(number, pick_locale(argv))
         for name in VARIABLES:
             agi.set_variable(name, values[name])
     except Hangup as e:

@@ -66,7 +66,7 @@ VARIABLES = (
 )
 
 FALLBACK_TEXT = "Sorry, we can't check your callback right now."
-_PROMPT = re.compile(r"^[A-Za-z0-9/_-]+$")
+_PROMPT = re.compile(r"[A-Za-z0-9/_-]+")  # used with fullmatch: "$" would accept a trailing LF
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NO_NUMBER = {"", "unknown", "anonymous", "restricted", "private", "0000000000"}
 
@@ -135,14 +135,19 @@ def lookup_values(number: str, locale: Optional[str]) -> Dict[str, str]:
     values = {name: "" for name in VARIABLES}
     try:
         client = get_client()
-    except cbstatus.CbError as e:
+    except cbstatus.CbError as e:  # not configured / invalid setting
         _console("err", f"not usable: {e}")
         values.update(CBSTATUS_RESULT="ERROR", CBSTATUS_COUNT="0", CBSTATUS_ERROR=e.name,
                       CBSTATUS_TEXT=cbstatus.status_lookup(number))
         return values
+    except ImportError as e:  # LibraryNotFound / IncompatibleLibrary
+        _console("err", str(e))
+        values.update(CBSTATUS_RESULT="ERROR", CBSTATUS_COUNT="0", CBSTATUS_ERROR="internal",
+                      CBSTATUS_TEXT=FALLBACK_TEXT)
+        return values
     with client.lookup(number) as r:
         prompts = r.render("prompts", locale)
-        if not all(_PROMPT.match(p) for p in prompts.split("&") if p):
+        if not all(_PROMPT.fullmatch(p) for p in prompts.split("&") if p):
             prompts = ""
         values.update(
             CBSTATUS_RESULT=r.outcome.upper(),
@@ -184,6 +189,7 @@ def speak(session: Any, values: Dict[str, str]) -> str:
 
 def handler(session: Any, args: Any = "") -> None:
     """mod_python3 entry point: ``<action application="python" data="cbstatus_handler [args]"/>``."""
+    variables_set = False
     try:
         arg_number, locale, do_speak = parse_args(args)
         number = pick_number(session, arg_number)
@@ -191,13 +197,16 @@ def handler(session: Any, args: Any = "") -> None:
         values = lookup_values(number, locale)
         for name in VARIABLES:  # CBSTATUS_RESULT last
             session.setVariable(name, values[name])
+        variables_set = True
         if values["CBSTATUS_ERROR"] and values["CBSTATUS_ERROR"] != "invalid_number":
             _console("warning", f"lookup failed: {values['CBSTATUS_ERROR']}")
         if do_speak and (not hasattr(session, "ready") or session.ready()):
             speak(session, values)
     except Exception as e:  # never take the call down with us
         _console("err", f"handler error: {type(e).__name__}: {e}")
-        try:
-            session.setVariable("CBSTATUS_RESULT", "ERROR")
-        except Exception:
-            pass
+        if not variables_set:
+            try:
+                session.setVariable("CBSTATUS_RESULT", "ERROR")
+                session.setVariable("CBSTATUS_ERROR", "internal")
+            except Exception:
+                pass

@@ -23,8 +23,12 @@ pub(crate) fn boundary<T>(fallback: T, body: impl FnOnce() -> T) -> T {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            // Dropping the payload could itself panic; forget it instead.
-            std::mem::forget(payload);
+            // Dropping the payload could itself panic: drop it under its own catch_unwind
+            // and leak only what such a second panic carries (forgetting every payload would
+            // leak memory on each caught panic).
+            if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+                std::mem::forget(again);
+            }
             set_last_error(Some(Error::new(
                 ErrorKind::Panic,
                 format!("internal panic caught at the C boundary: {what}"),

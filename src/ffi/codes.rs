@@ -8,7 +8,8 @@ use std::panic::AssertUnwindSafe;
 pub const CB_OK: i32 = 0;
 /// The caller number is empty, `unknown`, anonymous, has letters, or has a bad length.
 pub const CB_E_INVALID_NUMBER: i32 = 1;
-/// No API URL is configured (`CBSTATUS_API_URL`).
+/// A required setting is missing: the API URL (`CBSTATUS_API_URL`), or the widget id for
+/// `cb_client_widget_status`.
 pub const CB_E_NOT_CONFIGURED: i32 = 2;
 /// A setting has an invalid value or an unknown name.
 pub const CB_E_INVALID_CONFIG: i32 = 3;
@@ -54,7 +55,7 @@ pub const CB_VERSION_NUMBER: u32 = 100;
 const DESCRIPTIONS: [&CStr; 18] = [
     c"success",
     c"the caller number is not a valid phone number",
-    c"cbstatus is not configured: set CBSTATUS_API_URL",
+    c"a required cbstatus setting is missing",
     c"a cbstatus setting has an invalid value",
     c"the Mindful API did not answer within the deadline",
     c"could not connect to the Mindful API",

@@ -19,10 +19,17 @@ pub struct cb_config {
 #[no_mangle]
 pub unsafe extern "C" fn cb_config_new(out: *mut *mut cb_config) -> i32 {
     boundary_code(|| {
+        // Checked before allocating: `write_out` refusing NULL would leak the handle.
+        if out.is_null() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "out pointer is NULL",
+            ));
+        }
         let handle = Box::new(cb_config {
             config: Config::new(),
         });
-        // SAFETY: the caller promises `out` is NULL or writable.
+        // SAFETY: checked non-NULL above; the caller promises it is writable.
         unsafe { write_out(out, Box::into_raw(handle)) }
     })
 }
@@ -51,7 +58,7 @@ pub unsafe extern "C" fn cb_config_from_env(out: *mut *mut cb_config) -> i32 {
 /// Set one setting by name: `api_url`, `api_token`, `auth_header`, `auth_scheme`,
 /// `timeout_ms`, `locale`, `timezone`, `default_country`, `eta_style`, `eta_min_minutes`,
 /// `eta_max_minutes`, `read_back_number`, `widget_id` (the `CBSTATUS_*` spelling works too).
-/// `value` is text, e.g. "1500"; "" resets optional settings. Both strings are copied.
+/// `value` is text, e.g. "1500"; "" restores the setting's default. Both strings are copied.
 /// Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG`,
 /// `CB_E_NOT_CONFIGURED` (empty api_url). On error the setting keeps its previous value.
 #[no_mangle]

@@ -1,6 +1,6 @@
 //! Logging to the host: `cb_set_log_callback`.
 
-use super::boundary::{boundary, boundary_code};
+use super::boundary::boundary_code;
 use crate::error::{Error, ErrorKind};
 use crate::log::{set_logger, Level};
 use std::ffi::{c_char, c_void, CString};
@@ -58,11 +58,10 @@ pub unsafe extern "C" fn cb_set_log_callback(
             Some(Arc::new(move |level: Level, message: &str| {
                 let text = CString::new(message.replace('\0', "")).unwrap_or_default();
                 let data = &userdata;
-                // A panic must not unwind into the host's callback frame or out of here.
-                boundary((), || {
-                    // SAFETY: the host registered this callback for exactly this use.
-                    unsafe { callback(level as i32, text.as_ptr(), data.0) }
-                });
+                // Not `boundary`: that would reset the thread's last error, which a log line
+                // emitted after a failure must not do. A C callback cannot unwind into Rust.
+                // SAFETY: the host registered this callback for exactly this use.
+                unsafe { callback(level as i32, text.as_ptr(), data.0) }
             })),
             level,
         );

@@ -12,9 +12,17 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 enum State {
-    Closed { failures: u32 },
-    Open { until: Instant },
-    HalfOpen,
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
+    /// A probe is out. `until`: if it has not reported by then (its request panicked and the
+    /// panic was caught at the C boundary), admit another instead of staying half-open forever.
+    HalfOpen {
+        until: Instant,
+    },
 }
 
 /// See the module documentation.
@@ -51,15 +59,17 @@ impl Breaker {
         let (state, last_error) = &mut *guard;
         match state {
             State::Closed { .. } => Ok(Permit { probe: false }),
-            State::Open { until } if Instant::now() >= *until => {
-                *state = State::HalfOpen;
+            State::Open { until } | State::HalfOpen { until } if Instant::now() >= *until => {
+                *state = State::HalfOpen {
+                    until: Instant::now() + self.cooldown,
+                };
                 Ok(Permit { probe: true })
             }
             State::Open { until } => Err(open_error(
                 until.saturating_duration_since(Instant::now()),
                 last_error.as_ref(),
             )),
-            State::HalfOpen => Err(open_error(Duration::ZERO, last_error.as_ref())),
+            State::HalfOpen { .. } => Err(open_error(Duration::ZERO, last_error.as_ref())),
         }
     }
 

@@ -242,7 +242,8 @@ impl Client {
     }
 
     fn transport_error(&self, error: ureq::Error) -> Error {
-        transport_error(error, self.inner.timeout)
+        let tls = self.inner.url.origin().starts_with("https://");
+        transport_error(error, self.inner.timeout, tls)
     }
 }
 
@@ -254,7 +255,16 @@ fn load_ca_bundle(path: &std::path::Path) -> Result<ureq::tls::RootCerts> {
             format!("ca_bundle {}: {why}", path.display()),
         )
     };
-    let pem = std::fs::read(path).map_err(|e| invalid(format!("cannot read it ({e})")))?;
+    // Bounded: a path such as /dev/zero must give an error, not exhaust memory.
+    const MAX_PEM_BYTES: u64 = 16 * 1024 * 1024;
+    use std::io::Read;
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_PEM_BYTES + 1).read_to_end(&mut pem))
+        .map_err(|e| invalid(format!("cannot read it ({e})")))?;
+    if pem.len() as u64 > MAX_PEM_BYTES {
+        return Err(invalid(format!("larger than {MAX_PEM_BYTES} bytes")));
+    }
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         if let ureq::tls::PemItem::Certificate(cert) =
@@ -308,7 +318,9 @@ fn status_error(status: StatusCode) -> Error {
 }
 
 /// Map a ureq transport error to an error kind.
-fn transport_error(error: ureq::Error, timeout: Duration) -> Error {
+/// `tls`: the connection is HTTPS, where rustls reports certificate and protocol failures as
+/// `InvalidData` I/O errors.
+fn transport_error(error: ureq::Error, timeout: Duration, tls: bool) -> Error {
     use std::io::ErrorKind as Io;
     let ms = timeout.as_millis();
     match error {
@@ -327,6 +339,15 @@ fn transport_error(error: ureq::Error, timeout: Duration) -> Error {
             Io::TimedOut | Io::WouldBlock => Error::new(
                 ErrorKind::Timeout,
                 format!("no complete answer within {ms} ms"),
+            ),
+            // ureq passes rustls errors (untrusted certificate, wrong name, expired, bad
+            // record) through as InvalidData; on plain HTTP nothing else produces it.
+            Io::InvalidData if tls => Error::new(
+                ErrorKind::Tls,
+                format!(
+                    "TLS failed: {e}; the server certificate must be trusted \
+                     (CBSTATUS_CA_BUNDLE for a private CA or a TLS-inspecting proxy)"
+                ),
             ),
             Io::InvalidData => {
                 Error::new(ErrorKind::MalformedReply, format!("invalid reply data: {e}"))

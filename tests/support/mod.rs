@@ -49,7 +49,7 @@ impl Ctx {
     }
 
     /// Read one request (head and `Content-Length` body) and count it; `None` at EOF / error.
-    pub fn read_request(&self, reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    pub fn read_request(&self, reader: &mut impl BufRead) -> Option<Request> {
         let request = read_request(reader)?;
         self.requests.fetch_add(1, Ordering::SeqCst);
         Some(request)
@@ -75,7 +75,7 @@ impl Request {
 }
 
 /// Read a request head and its `Content-Length` body.
-pub fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+pub fn read_request(reader: &mut impl BufRead) -> Option<Request> {
     let mut head = String::new();
     loop {
         let mut line = String::new();
@@ -336,4 +336,157 @@ pub fn run_bounded(
         String::from_utf8_lossy(&output.stderr)
     );
     (output, elapsed)
+}
+
+/// What a fake Asterisk saw of one `cbstatus agi` run.
+#[derive(Debug)]
+pub struct AgiRun {
+    /// Every command line the program sent (without the newline).
+    pub lines: Vec<String>,
+    /// Raw stdout bytes, to check framing byte by byte.
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub code: Option<i32>,
+    pub elapsed: Duration,
+}
+
+impl AgiRun {
+    /// The decoded value of `SET VARIABLE name "..."`, if set.
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.lines.iter().find_map(|line| {
+            let (n, v) = parse_set_variable(line).ok()?;
+            (n == name).then_some(v)
+        })
+    }
+}
+
+/// Parse `SET VARIABLE NAME "value"` strictly: one line, the value quoted, `"` and `\` escaped,
+/// no control characters. Returns the name and the unescaped value.
+pub fn parse_set_variable(line: &str) -> std::result::Result<(String, String), String> {
+    let rest = line
+        .strip_prefix("SET VARIABLE ")
+        .ok_or_else(|| format!("not SET VARIABLE: {line:?}"))?;
+    let (name, quoted) = rest
+        .split_once(' ')
+        .ok_or_else(|| format!("no value: {line:?}"))?;
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+        return Err(format!("bad variable name {name:?}"));
+    }
+    let inner = quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .ok_or_else(|| format!("value not quoted: {line:?}"))?;
+    let mut value = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e @ ('\\' | '"')) => value.push(e),
+                other => return Err(format!("bad escape \\{other:?} in {line:?}")),
+            },
+            '"' => return Err(format!("unescaped quote in {line:?}")),
+            c if c.is_control() => return Err(format!("control character in {line:?}")),
+            c => value.push(c),
+        }
+    }
+    Ok((name.to_string(), value))
+}
+
+/// Run `cbstatus agi ARGS` as Asterisk would: send `agi_env` on stdin, then answer every
+/// command line with `reply` until the program closes stdout. Killed after `limit`.
+pub fn fake_asterisk(
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+    agi_env: &[u8],
+    reply: &'static str,
+    limit: Duration,
+) -> AgiRun {
+    use std::process::Stdio;
+    let mut cmd = cli(env);
+    cmd.arg("agi")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("spawn cbstatus agi");
+    let id = child.id();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let killer = std::thread::spawn(move || {
+        if done_rx.recv_timeout(limit).is_err() {
+            // SAFETY: kill(2) on the child this function spawned.
+            unsafe {
+                libc::kill(id as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr_pipe.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let _ = stdin.write_all(agi_env);
+    let _ = stdin.flush();
+    let mut reader = BufReader::new(stdout);
+    let mut raw = Vec::new();
+    let mut lines = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        raw.extend_from_slice(&line);
+        let text = String::from_utf8_lossy(&line);
+        lines.push(text.strip_suffix('\n').unwrap_or(&text).to_string());
+        let _ = stdin.write_all(reply.as_bytes());
+        let _ = stdin.flush();
+    }
+    drop(stdin);
+    let status = child.wait().expect("wait");
+    let elapsed = started.elapsed();
+    let _ = done_tx.send(());
+    let _ = killer.join();
+    AgiRun {
+        lines,
+        stdout: raw,
+        stderr: stderr.join().unwrap_or_default(),
+        code: status.code(),
+        elapsed,
+    }
+}
+
+/// A minimal AGI environment block for caller id `callerid`.
+pub fn agi_env_block(callerid: &[u8]) -> Vec<u8> {
+    let mut env =
+        b"agi_request: cbstatus\nagi_channel: PJSIP/100-00000001\nagi_language: en\nagi_callerid: "
+            .to_vec();
+    env.extend_from_slice(callerid);
+    env.extend_from_slice(
+        b"\nagi_calleridname: Test\nagi_callingpres: 0\nagi_context: default\n\n",
+    );
+    env
+}
+
+/// The commands Asterisk's res_agi.c would execute for `stdout`: it reads each command with
+/// `fgets` into a 2048-byte buffer (`AGI_BUF_LEN`), so a line of 2047 bytes or more is cut and
+/// its remainder runs as a separate command.
+pub fn asterisk_commands(stdout: &[u8]) -> Vec<String> {
+    const AGI_BUF_LEN: usize = 2048;
+    let mut commands = Vec::new();
+    let mut rest = stdout;
+    while !rest.is_empty() {
+        let max = (AGI_BUF_LEN - 1).min(rest.len());
+        let end = rest[..max]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(max, |i| i + 1);
+        let command = String::from_utf8_lossy(&rest[..end]);
+        commands.push(command.trim_end_matches('\n').to_string());
+        rest = &rest[end..];
+    }
+    commands
 }

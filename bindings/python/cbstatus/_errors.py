@@ -107,7 +107,7 @@ class CbError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, name={self.name!r}, message={self.message!r})"
 
-    def __reduce__(self):  # pickle/copy keep the subclass and all three fields
+    def __reduce__(self) -> "tuple[type, tuple[int, str, str]]":  # pickle/copy keep the subclass
         return (type(self), (self.code, self.name, self.message))
 
 

@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 from ctypes import POINTER, c_bool, c_char_p, c_int32, c_int64, c_size_t, c_uint32, c_void_p
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from ._errors import CbError, IncompatibleLibrary, LibraryNotFound, error_class
 
@@ -160,7 +160,7 @@ class Library:
         self.path: str = path
         self.cdll: ctypes.CDLL = cdll if cdll is not None else ctypes.CDLL(path)
         missing: List[str] = []
-        self.available: frozenset = frozenset()
+        self.available: FrozenSet[str] = frozenset()
         available = set()
         for name, (restype, argtypes) in PROTOTYPES.items():
             try:
@@ -190,6 +190,12 @@ class Library:
 
     def __repr__(self) -> str:
         return f"<cbstatus.Library {self.version} at {self.path!r}>"
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes not set in __init__: a C function the library lacks.
+        if name.startswith("cb_"):
+            raise AttributeError(f"libcbstatus at {self.__dict__.get('path')} does not export {name}")
+        raise AttributeError(name)
 
     def has(self, name: str) -> bool:
         """True when the loaded library exports ``name`` (for optional functions)."""
@@ -375,7 +381,7 @@ def encode_path(value: object, what: str = "path") -> bytes:
     if value is None:
         raise TypeError(f"{what} must be a path, not None")
     try:
-        raw = os.fspath(value)  # type: ignore[arg-type]
+        raw = os.fspath(value)  # type: ignore[call-overload]
     except TypeError:
         raise TypeError(f"{what} must be str, bytes or os.PathLike, not {type(value).__name__}") from None
     if isinstance(raw, bytes):

@@ -10,7 +10,7 @@ import threading
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Union
 
-from ._errors import CbError, ErrorCode, UnknownLocale
+from ._errors import CbError, ErrorCode
 from ._lib import Library, encode_arg, record_last_error
 
 __all__ = ["Result", "Format", "Action", "CancelOutcome"]
@@ -241,7 +241,8 @@ class Result:
 
     def to_dict(self, locale: Optional[str] = None) -> Dict[str, Any]:
         """The JSON rendering parsed: every field, the error and all three renderings."""
-        return json.loads(self.render(Format.JSON, locale))
+        data: Dict[str, Any] = json.loads(self.render(Format.JSON, locale))
+        return data
 
     # -- lifetime ------------------------------------------------------------------------
 

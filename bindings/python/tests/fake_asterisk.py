@@ -219,7 +219,9 @@ class FakeAsterisk:
     """A scriptable Asterisk for one AGI call. See the module docstring.
 
     Fault options count commands from 1; "after N" means once the reply to the N-th command
-    was sent (N = 0: right after the env block, before any command).
+    was sent (N = 0: right after the env block, before any command -- for a script that is
+    usually before its interpreter could install a SIGHUP handler, so prefer
+    ``sighup_after_seconds`` to hang up while a script is busy).
     """
 
     def __init__(
@@ -237,6 +239,7 @@ class FakeAsterisk:
         hangup_after: Optional[int] = None,
         send_sighup: bool = True,
         sighup_after: Optional[int] = None,
+        sighup_after_seconds: Optional[float] = None,
         close_after: Optional[int] = None,
         usage_error_on: Iterable[int] = (),
         usage_single_line: bool = False,
@@ -257,6 +260,7 @@ class FakeAsterisk:
         self.hangup_after = hangup_after
         self.send_sighup = send_sighup
         self.sighup_after = sighup_after
+        self.sighup_after_seconds = sighup_after_seconds
         self.close_after = close_after
         self.usage_error_on = set(usage_error_on)
         self.usage_single_line = usage_single_line
@@ -382,13 +386,11 @@ class FakeAsterisk:
         on_sighup: Callable[[], None],
         on_close: Callable[[], None],
     ) -> None:
-        dead = False
-        n = 0
+        state = {"dead": False}
 
         def after(count: int) -> bool:
-            nonlocal dead
-            if self.hangup_after == count and not dead:
-                dead = True
+            if self.hangup_after == count and not state["dead"]:
+                state["dead"] = True
                 summary.events.append(f"hangup after {count} commands")
                 on_hangup()
             if self.sighup_after == count:
@@ -400,6 +402,26 @@ class FakeAsterisk:
                 return False
             return True
 
+        timer = None
+        if self.sighup_after_seconds is not None:
+            def timed() -> None:
+                summary.events.append(f"SIGHUP {self.sighup_after_seconds}s after the env block")
+                on_sighup()
+
+            timer = threading.Timer(self.sighup_after_seconds, timed)
+            timer.daemon = True
+            timer.start()
+        try:
+            self._loop(chan, summary, deadline, after, state)
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _loop(
+        self, chan: _Channel, summary: Summary, deadline: float, after: Callable[[int], bool], state: Dict[str, bool]
+    ) -> None:
+        n = 0
+        peer_gone = False
         if not after(0):
             return
         while True:
@@ -428,11 +450,14 @@ class FakeAsterisk:
             summary.commands.append(line)
             if chan.pending():
                 summary.violations.append(f"command {n + 1} was sent before the reply to command {n}")
-            reply = self._reply(n, line, dead, summary)
+            reply = self._reply(n, line, state["dead"], summary)
+            if peer_gone:  # still record (and check) what it sent before it went away
+                continue
             summary.replies.append("\n".join(reply))
             if not chan.write(("\n".join(reply) + "\n").encode("utf-8")):
                 summary.events.append(f"peer gone while replying to command {n}")
-                return
+                peer_gone = True
+                continue
             if not after(n):
                 return
 
@@ -548,6 +573,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--hangup-after", type=int, metavar="N", help="hang up after N commands (SIGHUP or HANGUP line, then dead channel)")
     p.add_argument("--no-sighup", action="store_true", help="like AGISIGHUP=no: a hang-up sends no SIGHUP")
     p.add_argument("--sighup-after", type=int, metavar="N", help="send SIGHUP after N commands")
+    p.add_argument("--sighup-after-seconds", type=float, metavar="S", help="send SIGHUP S seconds after the env block")
     p.add_argument("--close-after", type=int, metavar="N", help="close the connection after N commands")
     p.add_argument("--usage-error-on", type=int, action="append", default=[], metavar="N", help="answer 520 to the N-th command")
     p.add_argument("--usage-single-line", action="store_true", help="520 as one line instead of 520-...")
@@ -560,6 +586,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         callerid=a.callerid, calleridname=a.calleridname, callingpres=a.callingpres, language=a.language,
         args=a.arg, agi_env=extra, network_script=a.fastagi_path, reply_511_after=a.reply_511_after,
         hangup_after=a.hangup_after, send_sighup=not a.no_sighup, sighup_after=a.sighup_after,
+        sighup_after_seconds=a.sighup_after_seconds,
         close_after=a.close_after, usage_error_on=a.usage_error_on, usage_single_line=a.usage_single_line,
         unknown_on=a.unknown_on, trying_on=a.trying_on, timeout=a.timeout,
     )

@@ -189,7 +189,6 @@ def _serve(handler):
     return srv.getsockname()[1], shutdown
 
 
-@pytest.mark.xfail(reason="libcbstatus reports certificate failures as malformed_reply (10), not tls (6)", strict=False)
 def test_tls_error_untrusted_certificate(cbstatus, tmp_path):
     if not shutil.which("openssl"):
         pytest.skip("openssl not installed")
@@ -214,7 +213,6 @@ def test_tls_error_untrusted_certificate(cbstatus, tmp_path):
         shutdown()
 
 
-@pytest.mark.xfail(reason="libcbstatus reports plain HTTP on an https:// port as malformed_reply, not tls", strict=False)
 def test_tls_error_plain_http_server(cbstatus):
     def handler(conn):
         conn.settimeout(2)

@@ -5,6 +5,8 @@ mod agi;
 mod demo;
 mod fastagi;
 mod lookup;
+#[cfg(test)]
+mod manpage; // doc/man/*.1 rendered from `Cli` and checked
 mod prompts;
 mod signals;
 mod simulate;

@@ -40,7 +40,9 @@ impl From<ActionArg> for Action {
 #[derive(clap::Args)]
 pub struct Args {
     /// The number to look up (default: the caller id from the AGI environment).
-    number: Option<String>,
+    // Not `String`: a caller id that is not UTF-8 must reach the lookup (and fail there as an
+    // invalid number, with the variables set), not make argument parsing exit 2.
+    number: Option<std::ffi::OsString>,
     /// What to do.
     #[arg(long, value_enum, default_value = "status")]
     action: ActionArg,
@@ -89,7 +91,7 @@ pub fn run(args: Args) -> u8 {
     }
     let request = Request {
         action: args.action.into(),
-        number: args.number,
+        number: args.number.map(|n| n.to_string_lossy().into_owned()),
         widget_id: args.widget_id,
         play: args.play,
     };

@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Read, Write};
 
-/// Longest value we hand to Asterisk. Its command buffer is 8 KiB per line and longer lines
-/// are split into two commands, so stay well below with room for the command itself.
-pub const MAX_VALUE_BYTES: usize = 4000;
+/// Longest quoted value (escapes included) we hand to Asterisk. res_agi.c reads a command with
+/// `fgets` into a 2048-byte buffer (`AGI_BUF_LEN`) and runs whatever is left of a longer line
+/// as the next command, so a whole command line must stay under 2047 bytes: this leaves room
+/// for `SET VARIABLE <longest name> ""` and the newline.
+pub const MAX_VALUE_BYTES: usize = 1900;
 
 /// Longest line we accept from Asterisk.
 const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -184,14 +186,19 @@ fn read_line<R: BufRead>(input: &mut R) -> io::Result<Option<String>> {
 }
 
 /// Quote any text as one AGI argument: control characters (CR and LF above all, which would
-/// end the command and inject another) become spaces, `\` and `"` are escaped, the value is
-/// cut to [`MAX_VALUE_BYTES`] on a character boundary and wrapped in double quotes.
+/// end the command and inject another) become spaces, `\` and `"` are escaped, the escaped
+/// value is cut to [`MAX_VALUE_BYTES`] on a character boundary and wrapped in double quotes.
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len().min(MAX_VALUE_BYTES) + 8);
     out.push('"');
     let mut used = 0;
     for c in value.chars() {
-        used += c.len_utf8();
+        // Count what is written (an escape doubles a byte), not what was read.
+        used += match c {
+            '\\' | '"' => 2,
+            c if c.is_control() => 1,
+            c => c.len_utf8(),
+        };
         if used > MAX_VALUE_BYTES {
             break;
         }

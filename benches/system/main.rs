@@ -1,0 +1,299 @@
+//! The system benchmark of issue #6 (run by `scripts/bench`; see BENCHMARKS.md).
+//!
+//! Starts the project's simulator on loopback and measures, side by side in one run with
+//! several repetitions: in-process lookups (1 and 16 threads, cache off and on), the raw TCP
+//! floor, curl per lookup, Python per lookup in a warm process, per-call AGI (native, the
+//! Python example, FastAGI), 500 concurrent slow lookups and coalescing, and resident memory.
+//! It prints one markdown table (medians of the repetitions, ratios computed per repetition)
+//! and writes it to `target/bench/report.md`, adding the criterion figures of
+//! `benches/speech.rs` and `benches/parse.rs` when they ran first.
+//!
+//! `cargo bench --bench system` runs it in full; `cargo test` runs it as a smoke test (one
+//! repetition, tiny counts, in-process parts only). `CBSTATUS_BENCH_REPS` sets the
+//! repetitions (default 5).
+
+mod agi;
+mod external;
+mod inproc;
+mod load;
+mod memory;
+mod micro;
+mod report;
+mod stats;
+mod util;
+
+use report::{us, x, Report};
+use stats::{median, ratio, Series};
+
+/// How much to measure.
+#[derive(Clone, Copy)]
+pub struct Plan {
+    pub full: bool,
+    pub reps: usize,
+    /// Lookups per thread, 1 thread (in-process and raw).
+    pub single: usize,
+    /// Lookups per thread, 16 threads.
+    pub multi: usize,
+    pub curl_calls: usize,
+    pub python_calls: usize,
+    pub agi_calls: usize,
+    pub python_agi_calls: usize,
+    pub fastagi_calls: usize,
+    pub concurrent: usize,
+    pub memory_lookups: usize,
+}
+
+impl Plan {
+    fn full() -> Plan {
+        let reps = std::env::var("CBSTATUS_BENCH_REPS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|r| *r > 0)
+            .unwrap_or(5);
+        Plan {
+            full: true,
+            reps,
+            single: 2000,
+            multi: 400,
+            curl_calls: 30,
+            python_calls: 2000,
+            agi_calls: 20,
+            python_agi_calls: 6,
+            fastagi_calls: 200,
+            concurrent: 500,
+            memory_lookups: 100_000,
+        }
+    }
+
+    fn smoke() -> Plan {
+        Plan {
+            full: false,
+            reps: 1,
+            single: 20,
+            multi: 5,
+            curl_calls: 0,
+            python_calls: 0,
+            agi_calls: 0,
+            python_agi_calls: 0,
+            fastagi_calls: 0,
+            concurrent: 20,
+            memory_lookups: 0,
+        }
+    }
+}
+
+fn main() {
+    if let Ok(mode) = std::env::var(memory::CHILD_ENV) {
+        std::process::exit(memory::child(&mode));
+    }
+    // `cargo bench` passes --bench; `cargo test --all-targets` does not (criterion's rule).
+    let plan = if std::env::args().any(|a| a == "--bench") {
+        Plan::full()
+    } else {
+        Plan::smoke()
+    };
+    let started = std::time::Instant::now();
+    let mut report = Report::default();
+    header(&mut report, &plan);
+
+    let sim = cbstatus::simulator::Simulator::start(
+        "127.0.0.1:0",
+        cbstatus::simulator::Scenarios::demo(),
+    )
+    .expect("start the simulator");
+    let url = sim.organization_url();
+    eprintln!(
+        "system bench: simulator at {url}, {} repetitions",
+        plan.reps
+    );
+
+    let inproc = section_inproc(&mut report, &plan, &sim);
+    if plan.full {
+        external::section(&mut report, &plan, &sim, &inproc);
+        agi::section(&mut report, &plan, &sim);
+    }
+    load::section(&mut report, &plan);
+    if plan.full {
+        micro::section(&mut report);
+        memory::section(&mut report, &plan, &sim);
+    }
+    drop(sim);
+    report.note(format!(
+        "whole system bench: {:.0} s",
+        started.elapsed().as_secs_f64()
+    ));
+
+    let markdown = report.markdown();
+    if plan.full {
+        let dir = util::profile_dir()
+            .parent()
+            .map(|t| t.join("bench"))
+            .expect("target dir");
+        std::fs::create_dir_all(&dir).expect("create target/bench");
+        std::fs::write(dir.join("report.md"), &markdown).expect("write report.md");
+        println!("{markdown}");
+        println!("(written to {})", dir.join("report.md").display());
+    } else {
+        println!("system bench smoke run: ok ({} rows)", report.rows.len());
+    }
+}
+
+fn header(report: &mut Report, plan: &Plan) {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or("?".into(), |kib| {
+            format!("{:.0} GiB", kib / 1024.0 / 1024.0)
+        });
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let date = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%d %H:%M UTC")
+        .to_string();
+    report.header = vec![
+        format!("Machine: {cpu}, {cores} cores, {mem} RAM, Linux {kernel}"),
+        format!(
+            "Date: {date}. Command: `scripts/bench` (release build, cbstatus {}). {} repetitions; \
+             figures are medians of the repetitions, ratios are computed within each \
+             repetition and then their median taken.",
+            cbstatus::VERSION,
+            plan.reps
+        ),
+    ];
+}
+
+/// Section 1/2 results the other sections compare against.
+pub struct Inproc {
+    pub lib1: Series,
+    pub lib16: Series,
+}
+
+fn section_inproc(
+    report: &mut Report,
+    plan: &Plan,
+    sim: &cbstatus::simulator::Simulator,
+) -> Inproc {
+    eprintln!("[1,2] in-process lookups and the raw floor");
+    let url = sim.organization_url();
+    let organization = cbstatus::simulator::DEFAULT_ORGANIZATION;
+    let request = inproc::capture_request(sim.addr(), organization);
+    let client = util::client(&url, util::NO_CACHE);
+    let cached = util::client(&url, &[("cache_ttl_ms", "600000")]);
+    // Warm: connections open, code paged in.
+    let _ = inproc::lookups(&client, 16, 20);
+    let _ = inproc::raw(sim.addr(), &request, 2, 20);
+    let _ = inproc::lookups(&cached, 1, 10);
+
+    let (mut lib1, mut raw1) = (Series::default(), Series::default());
+    let (mut lib16, mut raw16) = (Series::default(), Series::default());
+    let (mut hit1, mut hit16) = (Series::default(), Series::default());
+    let mut conns1 = Vec::new();
+    let mut conns16 = Vec::new();
+    for rep in 0..plan.reps {
+        let c0 = sim.connection_count();
+        let s = inproc::lookups(&client, 1, plan.single);
+        conns1.push((sim.connection_count() - c0) as f64);
+        lib1.push(&s);
+        raw1.push(&inproc::raw(sim.addr(), &request, 1, plan.single));
+        let c0 = sim.connection_count();
+        let s = inproc::lookups(&client, 16, plan.multi);
+        conns16.push((sim.connection_count() - c0) as f64);
+        lib16.push(&s);
+        raw16.push(&inproc::raw(sim.addr(), &request, 16, plan.multi));
+        hit1.push(&inproc::lookups(&cached, 1, plan.single));
+        hit16.push(&inproc::lookups(&cached, 16, plan.multi));
+        eprintln!(
+            "  rep {}: lib p50 {} raw p50 {} | 16 threads lib {:.0}/s raw {:.0}/s",
+            rep + 1,
+            us(*lib1.p50.last().unwrap()),
+            us(*raw1.p50.last().unwrap()),
+            lib16.rate.last().unwrap(),
+            raw16.rate.last().unwrap()
+        );
+    }
+    let s = "1";
+    report.row(
+        s,
+        "library lookup, 1 thread, cache off (`Client::status`)",
+        Some(lib1.p50()),
+        Some(lib1.p99()),
+        Some(lib1.rate()),
+        format!("new TCP connections per run: {:.0}", median(&conns1)),
+    );
+    report.row(
+        s,
+        "library lookup, 16 threads, cache off",
+        Some(lib16.p50()),
+        Some(lib16.p99()),
+        Some(lib16.rate()),
+        format!(
+            "new TCP connections per {} lookups: {:.0}",
+            16 * plan.multi,
+            median(&conns16)
+        ),
+    );
+    report.row(
+        s,
+        "library lookup, 1 thread, cached",
+        Some(hit1.p50()),
+        Some(hit1.p99()),
+        Some(hit1.rate()),
+        "cache_ttl_ms=600000: every lookup a cache hit",
+    );
+    report.row(
+        s,
+        "library lookup, 16 threads, cached",
+        Some(hit16.p50()),
+        Some(hit16.p99()),
+        Some(hit16.rate()),
+        "",
+    );
+    let s = "2";
+    report.row(
+        s,
+        "raw floor, 1 thread (same bytes, persistent socket)",
+        Some(raw1.p50()),
+        Some(raw1.p99()),
+        Some(raw1.rate()),
+        format!("request {} bytes", request.len()),
+    );
+    report.row(
+        s,
+        "raw floor, 16 threads (16 sockets)",
+        Some(raw16.p50()),
+        Some(raw16.p99()),
+        Some(raw16.rate()),
+        "",
+    );
+    let r1 = ratio(&lib1.p50, &raw1.p50);
+    let r16 = ratio(&raw16.rate, &lib16.rate);
+    report.target(
+        "in-process latency vs raw floor",
+        "p50 within 1.5x",
+        format!(
+            "{} (1 thread p50; p99 {}); 16 threads: raw/library throughput {}",
+            x(r1),
+            x(ratio(&lib1.p99, &raw1.p99)),
+            x(r16)
+        ),
+        r1 <= 1.5,
+    );
+    Inproc { lib1, lib16 }
+}
