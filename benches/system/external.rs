@@ -4,11 +4,11 @@
 use crate::report::{x, Report};
 use crate::stats::{ratio, Sample, Series};
 use crate::util::{self, timed_threads, NUMBER};
-use crate::{Inproc, Plan};
+use crate::Plan;
 use cbstatus::simulator::Simulator;
 use std::time::Duration;
 
-pub fn section(report: &mut Report, plan: &Plan, sim: &Simulator, inproc: &Inproc) {
+pub fn section(report: &mut Report, plan: &Plan, sim: &Simulator) {
     let endpoint = format!("{}/callback_status", sim.organization_url());
     let payload = format!("{{\"contact_number\":\"{NUMBER}\"}}");
     let client = util::client(&sim.organization_url(), util::NO_CACHE);
@@ -162,7 +162,6 @@ pub fn section(report: &mut Report, plan: &Plan, sim: &Simulator, inproc: &Inpro
         Some(url1.rate()),
         "new connection per lookup (urllib closes it)",
     );
-    let _ = inproc;
     let p1 = ratio(&lib1.rate, &py1.rate);
     let p16 = ratio(&lib16.rate, &py16.rate);
     report.target(

@@ -107,9 +107,9 @@ fn main() {
         plan.reps
     );
 
-    let inproc = section_inproc(&mut report, &plan, &sim);
+    section_inproc(&mut report, &plan, &sim);
     if plan.full {
-        external::section(&mut report, &plan, &sim, &inproc);
+        external::section(&mut report, &plan, &sim);
         agi::section(&mut report, &plan, &sim);
     }
     load::section(&mut report, &plan);
@@ -179,17 +179,7 @@ fn header(report: &mut Report, plan: &Plan) {
     ];
 }
 
-/// Section 1/2 results the other sections compare against.
-pub struct Inproc {
-    pub lib1: Series,
-    pub lib16: Series,
-}
-
-fn section_inproc(
-    report: &mut Report,
-    plan: &Plan,
-    sim: &cbstatus::simulator::Simulator,
-) -> Inproc {
+fn section_inproc(report: &mut Report, plan: &Plan, sim: &cbstatus::simulator::Simulator) {
     eprintln!("[1,2] in-process lookups and the raw floor");
     let url = sim.organization_url();
     let organization = cbstatus::simulator::DEFAULT_ORGANIZATION;
@@ -295,5 +285,4 @@ fn section_inproc(
         ),
         r1 <= 1.5,
     );
-    Inproc { lib1, lib16 }
 }
