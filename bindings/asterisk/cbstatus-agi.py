@@ -45,31 +45,11 @@ import signal
 import sys
 from typing import BinaryIO, Dict, List, Optional, Sequence, Tuple
 
-#: Longest value sent, in UTF-8 bytes, before escaping (escaping at most doubles it, which
-#: keeps every command line below Asterisk's 8191-byte limit).
+#: Longest value sent, in UTF-8 bytes, escapes included: Asterisk reads a command line into a
+#: 2048-byte buffer (res_agi.c) and would run the rest of a longer line as another command.
 MAX_VALUE_BYTES = 1900
 
-#: Variables in the order they are set; CBSTATUS_RESULT last, so a script stopped by a hangup
-#: never leaves a RESULT next to missing details.
-VARIABLES = (
-    "CBSTATUS_TEXT",
-    "CBSTATUS_SSML",
-    "CBSTATUS_PROMPTS",
-    "CBSTATUS_STATUS",
-    "CBSTATUS_TYPE",
-    "CBSTATUS_POSITION",
-    "CBSTATUS_WAIT_SECONDS",
-    "CBSTATUS_ESTIMATED_FOR",
-    "CBSTATUS_COUNT",
-    "CBSTATUS_ERROR",
-    "CBSTATUS_RESULT",
-)
-
-#: Said when not even the library can be used (it normally supplies a localized sentence).
-FALLBACK_TEXT = "Sorry, we can't check your callback right now."
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_PROMPT = re.compile(r"[A-Za-z0-9/_-]+")  # used with fullmatch: "$" would accept a trailing LF
 
 log = logging.getLogger("cbstatus.agi")
 
@@ -113,15 +93,6 @@ def encode_value(value: object, limit: int = MAX_VALUE_BYTES) -> str:
         pieces.append(piece)
         used += size
     return '"' + "".join(pieces) + '"'
-
-
-def safe_prompts(prompts: str) -> str:
-    """``prompts`` if every name is safe for ``Playback()`` (``^[A-Za-z0-9/_-]+$``), else ""."""
-    names = prompts.split("&") if prompts else []
-    if all(_PROMPT.fullmatch(n) for n in names):
-        return prompts
-    log.warning("unsafe prompt list dropped: %r", prompts[:200])
-    return ""
 
 
 # -- the AGI conversation --------------------------------------------------------------------
@@ -242,45 +213,32 @@ def pick_locale(argv: Sequence[str]) -> Optional[str]:
 # -- the lookup ------------------------------------------------------------------------------
 
 
-def _error_values(text: str, error: str) -> Dict[str, str]:
-    values = {name: "" for name in VARIABLES}
-    values.update(CBSTATUS_RESULT="ERROR", CBSTATUS_TEXT=text, CBSTATUS_COUNT="0", CBSTATUS_ERROR=error)
-    return values
+#: Set when the cbstatus package itself cannot be imported (nothing else is known then).
+NO_PACKAGE = {
+    "CBSTATUS_TEXT": "Sorry, we can't check your callback right now.",
+    "CBSTATUS_ERROR": "internal",
+    "CBSTATUS_RESULT": "ERROR",
+}
 
 
 def lookup_values(number: str, locale: Optional[str]) -> Dict[str, str]:
-    """Look ``number`` up ("" = no number) and return every variable's value."""
+    """Look ``number`` up ("" = no number) and return every variable's value, in setting order."""
     try:
         import cbstatus
     except ImportError as e:  # the package itself is missing
         log.error("cannot import the cbstatus package: %s", e)
-        return _error_values(FALLBACK_TEXT, "internal")
+        return dict(NO_PACKAGE)
     try:
         client = cbstatus.Client()
     except cbstatus.CbError as e:  # not configured / invalid setting
         log.error("cbstatus is not usable: %s", e)
         # The one-shot call still supplies the (localized) fallback sentence.
-        return _error_values(cbstatus.status_lookup(number), e.name)
+        return cbstatus.error_variables(cbstatus.status_lookup(number), e.name)
     except ImportError as e:  # LibraryNotFound / IncompatibleLibrary
         log.error("%s", e)
-        return _error_values(FALLBACK_TEXT, "internal")
+        return cbstatus.error_variables(cbstatus.FALLBACK_TEXT, "internal")
     with client, client.lookup(number) as result:
-        values = {
-            "CBSTATUS_RESULT": result.outcome.upper(),
-            "CBSTATUS_TEXT": result.render("text", locale),
-            "CBSTATUS_SSML": result.render("ssml", locale),
-            "CBSTATUS_PROMPTS": safe_prompts(result.render("prompts", locale)),
-            "CBSTATUS_STATUS": result.status or "",
-            "CBSTATUS_TYPE": result.type or "",
-            "CBSTATUS_POSITION": "" if result.position is None else str(result.position),
-            "CBSTATUS_WAIT_SECONDS": "" if result.wait_seconds is None else str(result.wait_seconds),
-            "CBSTATUS_ESTIMATED_FOR": ""
-            if result.estimated_for is None
-            else str(int(result.estimated_for.timestamp())),
-            "CBSTATUS_COUNT": str(result.count),
-            "CBSTATUS_ERROR": result.error.name if result.error else "",
-        }
-    return values
+        return cbstatus.channel_variables(result, locale)
 
 
 # -- main ------------------------------------------------------------------------------------
@@ -314,9 +272,8 @@ def run(argv: Sequence[str], rfile: BinaryIO, wfile: BinaryIO) -> int:
         number, why = pick_number(argv, env)
         if not number:
             log.info("no usable caller number: %s", why)
-        values = lookup_values(number, pick_locale(argv))
-        for name in VARIABLES:
-            agi.set_variable(name, values[name])
+        for name, value in lookup_values(number, pick_locale(argv)).items():
+            agi.set_variable(name, value)
     except Hangup as e:
         log.info("channel hung up (%s); exiting", e)
     except ProtocolError as e:

@@ -51,22 +51,6 @@ except ImportError:  # tests, linters
 
 log = logging.getLogger("cbstatus.freeswitch")
 
-VARIABLES = (
-    "CBSTATUS_TEXT",
-    "CBSTATUS_SSML",
-    "CBSTATUS_PROMPTS",
-    "CBSTATUS_STATUS",
-    "CBSTATUS_TYPE",
-    "CBSTATUS_POSITION",
-    "CBSTATUS_WAIT_SECONDS",
-    "CBSTATUS_ESTIMATED_FOR",
-    "CBSTATUS_COUNT",
-    "CBSTATUS_ERROR",
-    "CBSTATUS_RESULT",
-)
-
-FALLBACK_TEXT = "Sorry, we can't check your callback right now."
-_PROMPT = re.compile(r"[A-Za-z0-9/_-]+")  # used with fullmatch: "$" would accept a trailing LF
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NO_NUMBER = {"", "unknown", "anonymous", "restricted", "private", "0000000000"}
 
@@ -131,43 +115,22 @@ def pick_number(session: Any, arg_number: Optional[str]) -> str:
 
 
 def lookup_values(number: str, locale: Optional[str]) -> Dict[str, str]:
-    """Every channel variable's value for ``number`` ("" = none)."""
-    values = {name: "" for name in VARIABLES}
+    """Every channel variable's value for ``number`` ("" = none), in setting order."""
     try:
         client = get_client()
     except cbstatus.CbError as e:  # not configured / invalid setting
         _console("err", f"not usable: {e}")
-        values.update(CBSTATUS_RESULT="ERROR", CBSTATUS_COUNT="0", CBSTATUS_ERROR=e.name,
-                      CBSTATUS_TEXT=cbstatus.status_lookup(number))
-        return values
+        return cbstatus.error_variables(cbstatus.status_lookup(number), e.name)
     except ImportError as e:  # LibraryNotFound / IncompatibleLibrary
         _console("err", str(e))
-        values.update(CBSTATUS_RESULT="ERROR", CBSTATUS_COUNT="0", CBSTATUS_ERROR="internal",
-                      CBSTATUS_TEXT=FALLBACK_TEXT)
-        return values
-    with client.lookup(number) as r:
-        prompts = r.render("prompts", locale)
-        if not all(_PROMPT.fullmatch(p) for p in prompts.split("&") if p):
-            prompts = ""
-        values.update(
-            CBSTATUS_RESULT=r.outcome.upper(),
-            CBSTATUS_TEXT=r.render("text", locale),
-            CBSTATUS_SSML=r.render("ssml", locale),
-            CBSTATUS_PROMPTS=prompts,
-            CBSTATUS_STATUS=r.status or "",
-            CBSTATUS_TYPE=r.type or "",
-            CBSTATUS_POSITION="" if r.position is None else str(r.position),
-            CBSTATUS_WAIT_SECONDS="" if r.wait_seconds is None else str(r.wait_seconds),
-            CBSTATUS_ESTIMATED_FOR="" if r.estimated_for is None else str(int(r.estimated_for.timestamp())),
-            CBSTATUS_COUNT=str(r.count),
-            CBSTATUS_ERROR=r.error.name if r.error else "",
-        )
-    return values
+        return cbstatus.error_variables(cbstatus.FALLBACK_TEXT, "internal")
+    with client.lookup(number) as result:
+        return cbstatus.channel_variables(result, locale)
 
 
 def speak(session: Any, values: Dict[str, str]) -> str:
     """Say the result on the channel; returns how: "tts", "prompts", "speak" or "none"."""
-    text = _CONTROL.sub(" ", values["CBSTATUS_TEXT"]) or FALLBACK_TEXT
+    text = _CONTROL.sub(" ", values["CBSTATUS_TEXT"]) or cbstatus.FALLBACK_TEXT
     engine = _var(session, "tts_engine")
     if engine:
         session.set_tts_params(engine, _var(session, "tts_voice") or "default")
@@ -195,8 +158,8 @@ def handler(session: Any, args: Any = "") -> None:
         number = pick_number(session, arg_number)
         locale = locale or _var(session, "cbstatus_locale") or None
         values = lookup_values(number, locale)
-        for name in VARIABLES:  # CBSTATUS_RESULT last
-            session.setVariable(name, values[name])
+        for name, value in values.items():  # CBSTATUS_RESULT last
+            session.setVariable(name, value)
         variables_set = True
         if values["CBSTATUS_ERROR"] and values["CBSTATUS_ERROR"] != "invalid_number":
             _console("warning", f"lookup failed: {values['CBSTATUS_ERROR']}")

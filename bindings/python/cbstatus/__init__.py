@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging as _logging
 
+from ._channel import CHANNEL_VARIABLES, FALLBACK_TEXT, channel_variables, error_variables, safe_prompts
 from ._client import Client, last_error, mask_number, shutdown, status_lookup, version, version_number
 from ._config import SETTINGS, Config
 from ._errors import (
@@ -73,6 +74,11 @@ __all__ = [
     "load_library",
     "get_library",
     "mask_number",
+    "channel_variables",
+    "error_variables",
+    "safe_prompts",
+    "CHANNEL_VARIABLES",
+    "FALLBACK_TEXT",
     "error_class",
     "forward_library_logs",
     "stop_library_logs",

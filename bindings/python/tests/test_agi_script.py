@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+import cbstatus
+
 from conftest import AGI_SCRIPT, BIN, DEMO, HOSTILE_STATUS, LONG_STATUS, TOKEN, subprocess_env
 from fake_asterisk import FakeAsterisk, parse_args
 
@@ -316,10 +318,10 @@ def test_truncate_utf8():
 
 
 def test_safe_prompts():
-    assert agi.safe_prompts("cbstatus/a&digits/4") == "cbstatus/a&digits/4"
-    assert agi.safe_prompts("") == ""
+    assert cbstatus.safe_prompts("cbstatus/a&digits/4") == "cbstatus/a&digits/4"
+    assert cbstatus.safe_prompts("") == ""
     for bad in ["a,b", "a&b c", "a&&b", "../x&y;z", "a&b\n"]:
-        assert agi.safe_prompts(bad) == ""
+        assert cbstatus.safe_prompts(bad) == ""
 
 
 def test_agi_class_over_buffers():

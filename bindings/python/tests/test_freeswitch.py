@@ -9,6 +9,8 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
+import cbstatus
+
 from conftest import DEMO, FREESWITCH_DIR
 
 FALLBACK = "Sorry, we can't check your callback right now."
@@ -72,7 +74,7 @@ def test_demo_numbers_set_variables(handler_module, number, expect):
     assert s.set["CBSTATUS_COUNT"] == str(expect["count"])
     assert s.set["CBSTATUS_STATUS"] == (expect["status"] or "")
     assert s.set["CBSTATUS_ERROR"] == ""
-    assert list(s.set) == list(handler_module.VARIABLES)  # all of them, RESULT last
+    assert list(s.set) == list(cbstatus.CHANNEL_VARIABLES)  # all of them, RESULT last
     assert s.media() == []  # nospeak
 
 
