@@ -243,7 +243,8 @@ impl Config {
     }
 
     /// Set one key from its text form. Keys are those of [`KEYS`]; the `CBSTATUS_` env var
-    /// spelling is accepted too. An empty value restores the key's default.
+    /// spelling is accepted too. An empty value restores the key's default, except for
+    /// `auth_scheme`, where empty means "send the bare token".
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         let key = key.trim();
         let normalized = key
@@ -251,7 +252,7 @@ impl Config {
             .unwrap_or(key)
             .to_ascii_lowercase();
         let value = value.trim();
-        if value.is_empty() && KEYS.contains(&normalized.as_str()) {
+        if value.is_empty() && normalized != "auth_scheme" && KEYS.contains(&normalized.as_str()) {
             self.reset(&normalized);
             return Ok(());
         }

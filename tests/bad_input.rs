@@ -862,3 +862,53 @@ fn agi_survives_a_broken_environment_and_a_hostile_asterisk() {
         );
     }
 }
+
+#[test]
+fn agi_lines_fit_asterisks_command_buffer_even_with_long_templates() {
+    // An operator's 1000-character templates, full of characters that grow when escaped
+    // (XML entities in SSML, then AGI's \" and \\), must still reach Asterisk as one command
+    // per line: res_agi.c runs whatever follows byte 2047 of a line as a new command.
+    let sim = Simulator::start("127.0.0.1:0", Scenarios::demo()).unwrap();
+    let dir = common::scratch("long-templates");
+    let config = dir.join("cbstatus.toml");
+    let filler = "&\"<\\".repeat(240);
+    std::fs::write(
+        &config,
+        format!(
+            "[templates.en-US]\nasap_position = '''{filler} {{position}} {{wait}}'''\n\
+             several = '''{filler} {{count}}'''\n"
+        ),
+    )
+    .unwrap();
+    for number in ["+15551230001", "+15551230007"] {
+        let run = fake_asterisk(
+            &[],
+            &[
+                ("CBSTATUS_API_URL", &sim.organization_url()),
+                ("CBSTATUS_CONFIG", config.to_str().unwrap()),
+            ],
+            &agi_env_block(number.as_bytes()),
+            "200 result=1\n",
+            Duration::from_secs(10),
+        );
+        assert_well_formed(number, &run);
+        assert_eq!(
+            run.var("CBSTATUS_RESULT").as_deref(),
+            Some("FOUND"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.var("CBSTATUS_TEXT").unwrap().len() > 900,
+            "templates not applied"
+        );
+        assert_eq!(
+            asterisk_commands(&run.stdout),
+            run.lines,
+            "{number}: a line was split"
+        );
+        for line in &run.lines {
+            assert!(line.len() < 2047, "{} bytes: {}", line.len(), &line[..60]);
+        }
+    }
+}
