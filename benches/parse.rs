@@ -19,7 +19,10 @@ fn parse(c: &mut Criterion) {
     let bodies = support::reply_bodies(&["+15551230001", "+15551230007", "+15559999999"]);
     let now = Timestamp::now();
     let mut group = c.benchmark_group("parse");
-    for (name, body) in ["typical", "two_callbacks", "not_found"].iter().zip(&bodies) {
+    for (name, body) in ["typical", "two_callbacks", "not_found"]
+        .iter()
+        .zip(&bodies)
+    {
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function(*name, |b| {
             b.iter(|| parse_callback_status(black_box(body), now).expect("parses"))

@@ -18,7 +18,8 @@
  *
  * Build against an installed library (cargo cinstall, or the Debian package):
  *     cc -std=c99 -Wall lookup.c $(pkg-config --cflags --libs cbstatus) -o lookup
- * or statically:
+ * or statically (--static adds the system libraries the archive needs; where the shared object
+ * is installed too the linker prefers it, so write -l:libcbstatus.a for -lcbstatus):
  *     cc -std=c99 -Wall lookup.c $(pkg-config --static --cflags --libs cbstatus) -o lookup
  * or against a source tree after `cargo build --release`:
  *     cc -std=c99 -Wall -Iinclude lookup.c -Ltarget/release -lcbstatus \

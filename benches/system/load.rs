@@ -53,7 +53,8 @@ fn burst(
                     barrier.wait();
                     let start = Instant::now();
                     let result = client.status(&number);
-                    (start.elapsed(), result.error().is_some())
+                    let error = result.error().map(|e| e.to_string());
+                    (start.elapsed(), error)
                 })
                 .expect("spawn a caller")
         })
@@ -63,10 +64,17 @@ fn burst(
     let start = Instant::now();
     let mut lat = Vec::with_capacity(callers);
     let mut failed = 0;
+    let mut errors: std::collections::BTreeMap<String, usize> = Default::default();
     for h in handles {
         let (d, err) = h.join().expect("caller");
         lat.push(d.as_nanos() as u64);
-        failed += usize::from(err);
+        if let Some(e) = err {
+            failed += 1;
+            *errors.entry(e).or_default() += 1;
+        }
+    }
+    for (e, n) in &errors {
+        eprintln!("    {n} x {e}");
     }
     let wall = start.elapsed();
     stop.store(true, Ordering::Relaxed);

@@ -10,7 +10,8 @@
 //!
 //! `cargo bench --bench system` runs it in full; `cargo test` runs it as a smoke test (one
 //! repetition, tiny counts, in-process parts only). `CBSTATUS_BENCH_REPS` sets the
-//! repetitions (default 5).
+//! repetitions (default 5); `CBSTATUS_BENCH_ONLY=1,6` runs only those sections (1 includes 2,
+//! 3 includes 4).
 
 mod agi;
 mod external;
@@ -107,14 +108,28 @@ fn main() {
         plan.reps
     );
 
-    section_inproc(&mut report, &plan, &sim);
-    if plan.full {
+    // CBSTATUS_BENCH_ONLY=1,6 runs only those sections (1 includes 2).
+    let only = std::env::var("CBSTATUS_BENCH_ONLY").ok();
+    let run = |n: &str| {
+        only.as_ref()
+            .is_none_or(|o| o.split(',').any(|s| s.trim() == n))
+    };
+    if run("1") {
+        section_inproc(&mut report, &plan, &sim);
+    }
+    if plan.full && run("3") {
         external::section(&mut report, &plan, &sim);
+    }
+    if plan.full && run("5") {
         agi::section(&mut report, &plan, &sim);
     }
-    load::section(&mut report, &plan);
-    if plan.full {
+    if run("6") {
+        load::section(&mut report, &plan);
+    }
+    if plan.full && run("7") {
         micro::section(&mut report);
+    }
+    if plan.full && run("8") {
         memory::section(&mut report, &plan, &sim);
     }
     drop(sim);

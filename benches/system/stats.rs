@@ -82,14 +82,6 @@ impl Series {
     pub fn rate(&self) -> f64 {
         median(&self.rate)
     }
-
-    /// "min–max" of the per-repetition p50s, to show the spread.
-    pub fn p50_spread(&self) -> (f64, f64) {
-        let v: Vec<f64> = self.p50.iter().copied().filter(|x| !x.is_nan()).collect();
-        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lo, hi)
-    }
 }
 
 /// Per-repetition ratios `a[i] / b[i]`, and their median.

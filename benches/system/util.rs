@@ -5,7 +5,7 @@ use cbstatus::{Client, Config};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The number every single-number measurement looks up: the demo's "ASAP callback, 4th in
 /// line, about 12 minutes" (a typical found reply).
@@ -97,13 +97,6 @@ where
         (lat, start.elapsed())
     });
     Sample::new(lat, wall)
-}
-
-/// Time `f` once.
-pub fn time<T>(f: impl FnOnce() -> T) -> (Duration, T) {
-    let start = Instant::now();
-    let out = f();
-    (start.elapsed(), out)
 }
 
 /// Resident set size of this process, KiB (`VmRSS` of /proc/self/status).

@@ -3,7 +3,7 @@
 //! One module per C concept: [`codes`] (status codes, names, version), [`config`]
 //! (`cb_config`), [`client`] (`cb_client`), [`result`] (`cb_result`), [`oneshot`]
 //! (`cb_status_lookup`, `cb_string_free`, `cb_shutdown`). Every export runs its body through
-//! [`boundary`]'s one panic boundary, checks every pointer, and validates UTF-8.
+//! `boundary`'s one panic boundary, checks every pointer, and validates UTF-8.
 //!
 //! Thread-safety: `cb_client` and `cb_result` handles may be used from many threads at once;
 //! a `cb_config` belongs to one thread at a time. The last error is kept per thread.

@@ -99,7 +99,7 @@ impl EtaPolicy {
 
     /// The spoken form of `wait` under this policy.
     ///
-    /// Exact waits keep whole minutes below [`WHOLE_MINUTES_BELOW`]: callers hear "about 12
+    /// Exact waits keep whole minutes below 15 (`WHOLE_MINUTES_BELOW`): callers hear "about 12
     /// minutes" (as the contact centre's own announcements would say), and "about 25" rather
     /// than "about 27" once precision stops meaning anything.
     pub fn quote(&self, wait: Duration) -> Eta {

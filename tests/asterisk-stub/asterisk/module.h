@@ -1,5 +1,5 @@
 /* Stand-in for asterisk/module.h (see ../README.md): the plain-C AST_MODULE_INFO of
- * Asterisk 18-22, registering from a constructor. */
+ * Asterisk 16 and later, registering from a constructor. */
 #ifndef STUB_ASTERISK_MODULE_H
 #define STUB_ASTERISK_MODULE_H
 
