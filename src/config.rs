@@ -26,6 +26,7 @@
 //! variables override it.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::log::{log, Level};
 use crate::mindful::ApiUrl;
 use crate::number::CountryCode;
 use crate::speech::{EtaStyle, Locale, SpeechOptions, Templates};
@@ -157,7 +158,7 @@ impl Config {
         for key in KEYS {
             let var = format!("CBSTATUS_{}", key.to_ascii_uppercase());
             match std::env::var(&var) {
-                Ok(value) => config.set(key, &value)?,
+                Ok(value) => tolerate(config.set(key, &value))?,
                 Err(std::env::VarError::NotUnicode(_)) => {
                     return Err(Error::new(
                         ErrorKind::InvalidConfig,
@@ -237,7 +238,7 @@ impl Config {
                     ))
                 }
             };
-            self.set(key, &text)?;
+            tolerate(self.set(key, &text))?;
         }
         Ok(())
     }
@@ -245,6 +246,10 @@ impl Config {
     /// Set one key from its text form. Keys are those of [`KEYS`]; the `CBSTATUS_` env var
     /// spelling is accepted too. An empty value restores the key's default, except for
     /// `auth_scheme`, where empty means "send the bare token".
+    ///
+    /// An unknown `locale` is replaced by English (`en-US`) and reported as an
+    /// [`ErrorKind::UnknownLocale`] error, which is only a warning: the setting was applied.
+    /// [`Config::from_env`] and [`Config::apply_toml`] log such warnings and go on.
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         let key = key.trim();
         let normalized = key
@@ -300,10 +305,14 @@ impl Config {
                 }
                 self.timeout = Duration::from_millis(ms);
             }
-            "locale" => {
-                self.speech.locale = Locale::parse(value)
-                    .map_err(|e| Error::new(ErrorKind::InvalidConfig, e.to_string()))?;
-            }
+            "locale" => match Locale::parse(value) {
+                Ok(locale) => self.speech.locale = locale,
+                Err(unknown) => {
+                    // Callers still hear something: English, with the problem reported.
+                    self.speech.locale = unknown.fallback();
+                    return Err(unknown.to_error());
+                }
+            },
             "timezone" => {
                 self.timezone = if value.is_empty() {
                     TimeZone::try_system().unwrap_or(TimeZone::UTC)
@@ -409,6 +418,17 @@ impl Config {
                  organization endpoint URL from the Mindful UI (Scheduler > API > API Endpoints)",
             )
         })
+    }
+}
+
+/// Let a warning-only error ([`ErrorKind::UnknownLocale`]) through as a logged warning.
+pub fn tolerate(result: Result<()>) -> Result<()> {
+    match result {
+        Err(warning) if warning.kind() == ErrorKind::UnknownLocale => {
+            log!(Level::Warn, "{warning}");
+            Ok(())
+        }
+        other => other,
     }
 }
 
@@ -521,6 +541,7 @@ mod tests {
             ("timezone", "Mars/Olympus"),
             ("default_country", "abc"),
             ("eta_style", "vague"),
+            ("locale", "fr-FR"),
             ("read_back_number", "maybe"),
             ("auth_header", "Bad Header"),
             ("widget_id", "../etc"),
@@ -529,12 +550,18 @@ mod tests {
             ("cache_ttl_ms", "-1"),
             ("breaker_threshold", "99999"),
         ] {
-            assert_eq!(
-                c.set(key, value).unwrap_err().kind(),
-                ErrorKind::InvalidConfig,
-                "{key}={value}"
-            );
+            let want = if key == "locale" {
+                ErrorKind::UnknownLocale
+            } else {
+                ErrorKind::InvalidConfig
+            };
+            assert_eq!(c.set(key, value).unwrap_err().kind(), want, "{key}={value}");
         }
+        assert_eq!(
+            c.speech.locale.tag(),
+            "en-US",
+            "unknown locale: English was applied"
+        );
     }
 
     #[test]
@@ -573,6 +600,12 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::InvalidConfig);
         let err = c.apply_toml("timeout_ms = ").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+        c.apply_toml("locale = \"fr-FR\"").unwrap();
+        assert_eq!(
+            c.speech.locale.tag(),
+            "en-US",
+            "unknown locale: English, and a warning"
+        );
         let err = c.apply_toml("bogus = 1").unwrap_err();
         assert!(err.detail().contains("bogus"));
     }

@@ -300,10 +300,11 @@ fn c_config_setters_reject_bad_keys_and_values() {
                 ffi::CB_E_INVALID_CONFIG,
             ),
             (
+                // A warning: English is applied and the code says so.
                 "unknown locale",
                 b"locale",
                 b"xx-XX",
-                ffi::CB_E_INVALID_CONFIG,
+                ffi::CB_E_UNKNOWN_LOCALE,
             ),
             (
                 "widget traversal",
@@ -641,15 +642,6 @@ fn cli_rejects_bad_numbers_with_exit_2() {
             vec![
                 "lookup".as_ref(),
                 "5551230001".as_ref(),
-                "--locale".as_ref(),
-                "xx-XX".as_ref(),
-            ],
-            vec![],
-        ),
-        (
-            vec![
-                "lookup".as_ref(),
-                "5551230001".as_ref(),
                 "--timezone".as_ref(),
                 OsStr::from_bytes(b"\xff"),
             ],
@@ -676,10 +668,6 @@ fn cli_rejects_bad_numbers_with_exit_2() {
             vec!["lookup".as_ref(), "5551230001".as_ref()],
             vec![("CBSTATUS_API_TOKEN", "a\u{7}b")],
         ),
-        (
-            vec!["lookup".as_ref(), "5551230001".as_ref()],
-            vec![("CBSTATUS_LOCALE", "klingon")],
-        ),
     ];
     for (args, env) in cases {
         let mut all_env = vec![("CBSTATUS_API_URL", url.as_str())];
@@ -701,6 +689,25 @@ fn cli_rejects_bad_numbers_with_exit_2() {
     let (output, _) = run_bounded(cmd, None, Duration::from_secs(10));
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(sim.request_count(), 0, "a bad input reached the API");
+    // An unknown locale is no reason to leave a caller in silence: English, and a warning.
+    for (args, env) in [
+        (vec!["lookup", "5551230001", "--locale", "xx-XX"], vec![]),
+        (
+            vec!["lookup", "5551230001"],
+            vec![("CBSTATUS_LOCALE", "klingon")],
+        ),
+    ] {
+        let mut all_env = vec![("CBSTATUS_API_URL", url.as_str())];
+        all_env.extend(env.iter().copied());
+        let mut cmd = cli(&all_env);
+        cmd.args(&args);
+        let (output, _) = run_bounded(cmd, None, Duration::from_secs(10));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?} {env:?}: {stderr}");
+        assert!(stdout.contains("in line for your callback"), "{stdout}");
+        assert!(stderr.contains("is not available; using en-US"), "{stderr}");
+    }
 }
 
 /// CLI arguments and extra environment variables.

@@ -6,6 +6,7 @@ use crate::util::{self, timed_threads, NUMBER};
 use cbstatus::Client;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Mutex;
 
 /// `client.status(NUMBER)` (what `cb_client_lookup` runs) on `threads` threads.
 pub fn lookups(client: &Client, threads: usize, per_thread: usize) -> Sample {
@@ -20,22 +21,39 @@ pub fn lookups(client: &Client, threads: usize, per_thread: usize) -> Sample {
     )
 }
 
-/// The exact request bytes over one persistent socket per thread; each reply read to the
-/// end of its `Content-Length`.
-pub fn raw(addr: SocketAddr, request: &[u8], threads: usize, per_thread: usize) -> Sample {
-    timed_threads(
-        threads,
-        per_thread,
-        |_| {
-            let stream = TcpStream::connect(addr).expect("connect to the simulator");
-            stream.set_nodelay(true).expect("nodelay");
-            (stream, Vec::with_capacity(16 * 1024))
-        },
-        |(stream, buf), _| {
-            stream.write_all(request).expect("write request");
-            read_reply(stream, buf).expect("read reply");
-        },
-    )
+/// Persistent sockets to the simulator, one per thread, for the raw floor.
+pub struct RawSockets {
+    request: Vec<u8>,
+    sockets: Vec<Mutex<(TcpStream, Vec<u8>)>>,
+}
+
+impl RawSockets {
+    pub fn connect(addr: SocketAddr, request: Vec<u8>, threads: usize) -> RawSockets {
+        let sockets = (0..threads)
+            .map(|_| {
+                let stream = TcpStream::connect(addr).expect("connect to the simulator");
+                stream.set_nodelay(true).expect("nodelay");
+                Mutex::new((stream, Vec::with_capacity(16 * 1024)))
+            })
+            .collect();
+        RawSockets { request, sockets }
+    }
+
+    /// The exact request bytes over thread `t`'s socket; each reply read to the end of its
+    /// `Content-Length`.
+    pub fn run(&self, threads: usize, per_thread: usize) -> Sample {
+        assert!(threads <= self.sockets.len());
+        timed_threads(
+            threads,
+            per_thread,
+            |t| self.sockets[t].lock().expect("socket"),
+            |guard, _| {
+                let (stream, buf) = &mut **guard;
+                stream.write_all(&self.request).expect("write request");
+                read_reply(stream, buf).expect("read reply");
+            },
+        )
+    }
 }
 
 /// Read one HTTP reply: up to the end of the head, then `Content-Length` body bytes. Returns

@@ -24,7 +24,7 @@ mod stats;
 mod util;
 
 use report::{us, x, Report};
-use stats::{median, ratio, Series};
+use stats::{median, ratio, Sample, Series};
 
 /// How much to measure.
 #[derive(Clone, Copy)]
@@ -114,8 +114,10 @@ fn main() {
         only.as_ref()
             .is_none_or(|o| o.split(',').any(|s| s.trim() == n))
     };
+    // The exact bytes the client sends for one lookup (for the raw floor and raw bursts).
+    let request = inproc::capture_request(sim.addr(), cbstatus::simulator::DEFAULT_ORGANIZATION);
     if run("1") {
-        section_inproc(&mut report, &plan, &sim);
+        section_inproc(&mut report, &plan, &sim, request.clone());
     }
     if plan.full && run("3") {
         external::section(&mut report, &plan, &sim);
@@ -124,7 +126,7 @@ fn main() {
         agi::section(&mut report, &plan, &sim);
     }
     if run("6") {
-        load::section(&mut report, &plan);
+        load::section(&mut report, &plan, &request, sim.addr());
     }
     if plan.full && run("7") {
         micro::section(&mut report);
@@ -194,38 +196,63 @@ fn header(report: &mut Report, plan: &Plan) {
     ];
 }
 
-fn section_inproc(report: &mut Report, plan: &Plan, sim: &cbstatus::simulator::Simulator) {
+fn section_inproc(
+    report: &mut Report,
+    plan: &Plan,
+    sim: &cbstatus::simulator::Simulator,
+    request: Vec<u8>,
+) {
     eprintln!("[1,2] in-process lookups and the raw floor");
     let url = sim.organization_url();
-    let organization = cbstatus::simulator::DEFAULT_ORGANIZATION;
-    let request = inproc::capture_request(sim.addr(), organization);
+    let request_len = request.len();
+    let raw = inproc::RawSockets::connect(sim.addr(), request, 16);
     let client = util::client(&url, util::NO_CACHE);
     let cached = util::client(&url, &[("cache_ttl_ms", "600000")]);
+    // The same, by host name: what a real deployment (a DNS name) costs per lookup.
+    let by_name = util::client(&url.replace("127.0.0.1", "localhost"), util::NO_CACHE);
     // Warm: connections open, code paged in.
     let _ = inproc::lookups(&client, 16, 20);
-    let _ = inproc::raw(sim.addr(), &request, 2, 20);
+    let _ = raw.run(16, 20);
     let _ = inproc::lookups(&cached, 1, 10);
+    let _ = inproc::lookups(&by_name, 1, 10);
 
+    // Library and raw floor alternate in short blocks, so both see the same machine (the
+    // latency of one request on loopback depends a lot on whether the other core is idle).
+    const BLOCKS: usize = 10;
     let (mut lib1, mut raw1) = (Series::default(), Series::default());
     let (mut lib16, mut raw16) = (Series::default(), Series::default());
     let (mut hit1, mut hit16) = (Series::default(), Series::default());
+    let mut name1 = Series::default();
     let mut conns1 = Vec::new();
     let mut conns16 = Vec::new();
     for rep in 0..plan.reps {
-        let c0 = sim.connection_count();
-        let s = inproc::lookups(&client, 1, plan.single);
-        conns1.push((sim.connection_count() - c0) as f64);
-        lib1.push(&s);
-        raw1.push(&inproc::raw(sim.addr(), &request, 1, plan.single));
-        let c0 = sim.connection_count();
-        let s = inproc::lookups(&client, 16, plan.multi);
-        conns16.push((sim.connection_count() - c0) as f64);
-        lib16.push(&s);
-        raw16.push(&inproc::raw(sim.addr(), &request, 16, plan.multi));
+        let (mut l1, mut r1, mut l16, mut r16) = (vec![], vec![], vec![], vec![]);
+        let mut n1 = vec![];
+        let (mut c1, mut c16) = (0, 0);
+        for _ in 0..BLOCKS {
+            let c0 = sim.connection_count();
+            l1.push(inproc::lookups(&client, 1, plan.single / BLOCKS));
+            c1 += sim.connection_count() - c0;
+            r1.push(raw.run(1, plan.single / BLOCKS));
+            n1.push(inproc::lookups(&by_name, 1, plan.single / BLOCKS / 4));
+        }
+        for _ in 0..BLOCKS {
+            let c0 = sim.connection_count();
+            l16.push(inproc::lookups(&client, 16, plan.multi / BLOCKS));
+            c16 += sim.connection_count() - c0;
+            r16.push(raw.run(16, plan.multi / BLOCKS));
+        }
+        conns1.push(c1 as f64);
+        conns16.push(c16 as f64);
+        lib1.push(&Sample::merge(&l1));
+        raw1.push(&Sample::merge(&r1));
+        name1.push(&Sample::merge(&n1));
+        lib16.push(&Sample::merge(&l16));
+        raw16.push(&Sample::merge(&r16));
         hit1.push(&inproc::lookups(&cached, 1, plan.single));
         hit16.push(&inproc::lookups(&cached, 16, plan.multi));
         eprintln!(
-            "  rep {}: lib p50 {} raw p50 {} | 16 threads lib {:.0}/s raw {:.0}/s",
+            "  rep {}: 1 thread p50 library {} raw {} | 16 threads library {:.0}/s raw {:.0}/s",
             rep + 1,
             us(*lib1.p50.last().unwrap()),
             us(*raw1.p50.last().unwrap()),
@@ -233,6 +260,7 @@ fn section_inproc(report: &mut Report, plan: &Plan, sim: &cbstatus::simulator::S
             raw16.rate.last().unwrap()
         );
     }
+    let cpu = |s: &Series| format!("CPU {} per lookup (client + simulator)", us(s.cpu()));
     let s = "1";
     report.row(
         s,
@@ -240,7 +268,11 @@ fn section_inproc(report: &mut Report, plan: &Plan, sim: &cbstatus::simulator::S
         Some(lib1.p50()),
         Some(lib1.p99()),
         Some(lib1.rate()),
-        format!("new TCP connections per run: {:.0}", median(&conns1)),
+        format!(
+            "{}; new TCP connections: {:.0}",
+            cpu(&lib1),
+            median(&conns1)
+        ),
     );
     report.row(
         s,
@@ -249,10 +281,19 @@ fn section_inproc(report: &mut Report, plan: &Plan, sim: &cbstatus::simulator::S
         Some(lib16.p99()),
         Some(lib16.rate()),
         format!(
-            "new TCP connections per {} lookups: {:.0}",
+            "{}; new TCP connections per {} lookups: {:.0}",
+            cpu(&lib16),
             16 * plan.multi,
             median(&conns16)
         ),
+    );
+    report.row(
+        s,
+        "library lookup, 1 thread, cache off, URL by host name (`localhost`)",
+        Some(name1.p50()),
+        Some(name1.p99()),
+        Some(name1.rate()),
+        cpu(&name1),
     );
     report.row(
         s,
@@ -277,7 +318,7 @@ fn section_inproc(report: &mut Report, plan: &Plan, sim: &cbstatus::simulator::S
         Some(raw1.p50()),
         Some(raw1.p99()),
         Some(raw1.rate()),
-        format!("request {} bytes", request.len()),
+        format!("{}; request {request_len} bytes", cpu(&raw1)),
     );
     report.row(
         s,
@@ -285,7 +326,7 @@ fn section_inproc(report: &mut Report, plan: &Plan, sim: &cbstatus::simulator::S
         Some(raw16.p50()),
         Some(raw16.p99()),
         Some(raw16.rate()),
-        "",
+        cpu(&raw16),
     );
     let r1 = ratio(&lib1.p50, &raw1.p50);
     let r16 = ratio(&raw16.rate, &lib16.rate);
@@ -293,9 +334,12 @@ fn section_inproc(report: &mut Report, plan: &Plan, sim: &cbstatus::simulator::S
         "in-process latency vs raw floor",
         "p50 within 1.5x",
         format!(
-            "{} (1 thread p50; p99 {}); 16 threads: raw/library throughput {}",
+            "{} (1 thread p50; p99 {}; CPU per lookup {}); 16 threads: p50 {}, raw/library \
+             throughput {}",
             x(r1),
             x(ratio(&lib1.p99, &raw1.p99)),
+            x(ratio(&lib1.cpu, &raw1.cpu)),
+            x(ratio(&lib16.p50, &raw16.p50)),
             x(r16)
         ),
         r1 <= 1.5,

@@ -5,16 +5,41 @@ use std::time::Duration;
 /// One measured run: per-operation latencies and the wall time of the whole run.
 #[derive(Debug, Clone, Default)]
 pub struct Sample {
-    /// Latency of each operation, nanoseconds (unsorted until [`Sample::finish`]).
+    /// Latency of each operation, nanoseconds, sorted.
     pub lat_ns: Vec<u64>,
     /// Wall time of the run (all threads).
     pub wall: Duration,
+    /// CPU time (user + system) this process spent during the run, all threads, when
+    /// measured.
+    pub cpu: Option<Duration>,
 }
 
 impl Sample {
     pub fn new(mut lat_ns: Vec<u64>, wall: Duration) -> Sample {
         lat_ns.sort_unstable();
-        Sample { lat_ns, wall }
+        Sample {
+            lat_ns,
+            wall,
+            cpu: None,
+        }
+    }
+
+    /// Several runs as one: latencies pooled, wall and CPU times added.
+    pub fn merge(parts: &[Sample]) -> Sample {
+        let lat = parts
+            .iter()
+            .flat_map(|p| p.lat_ns.iter().copied())
+            .collect();
+        let mut s = Sample::new(lat, parts.iter().map(|p| p.wall).sum());
+        s.cpu = parts.iter().map(|p| p.cpu).sum();
+        s
+    }
+
+    /// CPU time of this process per operation, µs (NaN when not measured).
+    pub fn cpu_per_op_us(&self) -> f64 {
+        self.cpu.map_or(f64::NAN, |c| {
+            c.as_secs_f64() * 1e6 / self.lat_ns.len() as f64
+        })
     }
 
     /// The `q` quantile (0..=1) of the latencies, microseconds (nearest rank).
@@ -62,6 +87,7 @@ pub struct Series {
     pub p50: Vec<f64>,
     pub p99: Vec<f64>,
     pub rate: Vec<f64>,
+    pub cpu: Vec<f64>,
 }
 
 impl Series {
@@ -69,6 +95,12 @@ impl Series {
         self.p50.push(s.p50_us());
         self.p99.push(s.p99_us());
         self.rate.push(s.per_sec());
+        self.cpu.push(s.cpu_per_op_us());
+    }
+
+    /// Median CPU µs per operation.
+    pub fn cpu(&self) -> f64 {
+        median(&self.cpu)
     }
 
     pub fn p50(&self) -> f64 {

@@ -5,7 +5,7 @@ use cbstatus::{Client, Config};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Barrier;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The number every single-number measurement looks up: the demo's "ASAP callback, 4th in
 /// line, about 12 minutes" (a typical found reply).
@@ -89,14 +89,28 @@ where
             })
             .collect();
         barrier.wait();
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), cpu_time());
         let lat: Vec<u64> = handles
             .into_iter()
             .flat_map(|h| h.join().expect("bench thread"))
             .collect();
-        (lat, start.elapsed())
+        (lat, (start.elapsed(), cpu_time() - cpu))
     });
-    Sample::new(lat, wall)
+    let mut sample = Sample::new(lat, wall.0);
+    sample.cpu = Some(wall.1);
+    sample
+}
+
+/// CPU time (user + system) of this whole process so far.
+pub fn cpu_time() -> Duration {
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 /// Resident set size of this process, KiB (`VmRSS` of /proc/self/status).

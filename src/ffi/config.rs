@@ -63,7 +63,9 @@ pub unsafe extern "C" fn cb_config_from_env(out: *mut *mut cb_config) -> i32 {
 /// `value` is text, e.g. "1500"; "" restores the setting's default (for `auth_scheme` it
 /// means the bare token). Both strings are copied.
 /// Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG` (unknown
-/// key or bad value: the message says which). On error the setting keeps its previous value.
+/// key or bad value: the message says which). On error the setting keeps its previous value,
+/// except for an unknown `locale`: English is applied and `CB_E_UNKNOWN_LOCALE` returned as a
+/// warning (`cb_config_from_env` and `cb_config_load_file` apply it silently the same way).
 #[no_mangle]
 pub unsafe extern "C" fn cb_config_set(
     config: *mut cb_config,

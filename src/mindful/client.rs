@@ -6,6 +6,7 @@
 
 use super::breaker::Breaker;
 use super::cache::LookupCache;
+use super::resolver::CachingResolver;
 use super::url::ApiUrl;
 use super::wire::{self, CancelOutcome};
 use crate::config::{Config, Secret};
@@ -42,6 +43,8 @@ struct Inner {
     config: Config,
     cache: LookupCache,
     breaker: Breaker,
+    /// The agent's resolver: forgotten after a transport failure.
+    resolver: CachingResolver,
 }
 
 impl std::fmt::Debug for Client {
@@ -70,7 +73,7 @@ impl Client {
         if let Some(path) = &config.ca_bundle {
             tls = tls.root_certs(load_ca_bundle(path)?);
         }
-        let agent = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             .tls_config(tls.build())
             .timeout_global(Some(config.timeout))
             .http_status_as_error(false)
@@ -78,8 +81,14 @@ impl Client {
             .max_redirects(0)
             .user_agent(USER_AGENT)
             .no_delay(true)
-            .build()
-            .new_agent();
+            .build();
+        // Not ureq's default resolver: it starts a thread per request (see resolver.rs).
+        let resolver = CachingResolver::default();
+        let agent = ureq::Agent::with_parts(
+            agent_config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            resolver.clone(),
+        );
         Ok(Client {
             inner: Arc::new(Inner {
                 agent,
@@ -90,6 +99,7 @@ impl Client {
                 config: config.clone(),
                 cache: LookupCache::new(config.cache_ttl, config.not_found_ttl),
                 breaker: Breaker::new(config.breaker_threshold, config.breaker_cooldown),
+                resolver,
             }),
         })
     }
@@ -242,6 +252,8 @@ impl Client {
     }
 
     fn transport_error(&self, error: ureq::Error) -> Error {
+        // The host may have moved: resolve it again for the next request.
+        self.inner.resolver.forget();
         let tls = self.inner.url.origin().starts_with("https://");
         transport_error(error, self.inner.timeout, tls)
     }

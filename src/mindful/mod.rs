@@ -3,6 +3,7 @@
 mod breaker;
 mod cache;
 mod client;
+mod resolver;
 mod url;
 mod wire;
 

@@ -8,9 +8,9 @@
 //! lookup on loopback); with a host name every lookup also paid a `getaddrinfo()`, a DNS query
 //! unless the system caches answers.
 //!
-//! [`CachingResolver`] answers an IP address at once and keeps a host name's addresses for
-//! [`TTL`]. Only a miss goes to ureq's resolver, on its thread, within the request's
-//! deadline. [`CachingResolver::forget`] drops the addresses (the client calls it after a
+//! [`CachingResolver`] answers an IP address at once (and keeps it), and keeps a host name's
+//! addresses for [`TTL`]. Only a miss goes to ureq's resolver, on its thread, within the
+//! request's deadline. A hit compares two strings and copies the addresses: no allocation. [`CachingResolver::forget`] drops the addresses (the client calls it after a
 //! transport failure), so a host that moved is looked up again at once.
 
 use std::net::SocketAddr;
@@ -39,10 +39,12 @@ struct Inner {
 
 #[derive(Debug)]
 struct Cached {
-    /// `host:port`.
-    key: String,
+    /// The URI's scheme and authority (`https`, `host:port`) the addresses are for.
+    scheme: String,
+    authority: String,
     addrs: ResolvedSocketAddrs,
-    until: Instant,
+    /// `None`: an IP address, valid for ever.
+    until: Option<Instant>,
 }
 
 impl CachingResolver {
@@ -66,29 +68,37 @@ impl Resolver for CachingResolver {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let key = match (uri.scheme(), uri.authority()) {
-            (Some(scheme), Some(authority)) => DefaultResolver::host_and_port(scheme, authority),
-            _ => None,
-        };
-        let Some(key) = key else {
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
             return self.inner.resolver.resolve(uri, config, timeout);
         };
-        // An IP address (127.0.0.1:8080, [::1]:443) needs no lookup.
-        if let Ok(addr) = key.parse::<SocketAddr>() {
-            let mut addrs = self.empty();
-            addrs.push(addr);
-            return Ok(addrs);
-        }
         if let Some(cached) = self.cached().as_ref() {
-            if cached.key == key && cached.until > Instant::now() {
+            if cached.scheme == scheme.as_str()
+                && cached.authority == authority.as_str()
+                && cached.until.is_none_or(|until| until > Instant::now())
+            {
                 return Ok(cached.addrs.clone());
             }
         }
-        let addrs = self.inner.resolver.resolve(uri, config, timeout)?;
+        let Some(key) = DefaultResolver::host_and_port(scheme, authority) else {
+            return self.inner.resolver.resolve(uri, config, timeout);
+        };
+        // An IP address (127.0.0.1:8080, [::1]:443) needs no lookup.
+        let (addrs, until) = match key.parse::<SocketAddr>() {
+            Ok(addr) => {
+                let mut addrs = self.empty();
+                addrs.push(addr);
+                (addrs, None)
+            }
+            Err(_) => (
+                self.inner.resolver.resolve(uri, config, timeout)?,
+                Some(Instant::now() + TTL),
+            ),
+        };
         *self.cached() = Some(Cached {
-            key,
+            scheme: scheme.as_str().to_owned(),
+            authority: authority.as_str().to_owned(),
             addrs: addrs.clone(),
-            until: Instant::now() + TTL,
+            until,
         });
         Ok(addrs)
     }
@@ -125,11 +135,18 @@ mod tests {
             resolve(&r, "https://[::1]/x"),
             vec!["[::1]:443".parse().unwrap()]
         );
-        assert!(r.cached().is_none(), "addresses are not cached");
+        assert!(r.cached().as_ref().unwrap().until.is_none());
         let first = resolve(&r, "http://localhost:8080/x");
         assert!(!first.is_empty());
-        assert_eq!(r.cached().as_ref().unwrap().key, "localhost:8080");
+        assert_eq!(r.cached().as_ref().unwrap().authority, "localhost:8080");
+        assert!(r.cached().as_ref().unwrap().until.is_some());
         assert_eq!(resolve(&r, "http://localhost:8080/y"), first);
+        assert_eq!(
+            resolve(&r, "https://localhost:8080/x").len(),
+            first.len(),
+            "another scheme is another entry"
+        );
+        assert_eq!(r.cached().as_ref().unwrap().scheme, "https");
         r.forget();
         assert!(r.cached().is_none());
         assert_eq!(resolve(&r, "http://localhost:8080/x"), first);

@@ -193,6 +193,7 @@ impl Simulator {
         } else {
             TcpListener::bind(listen)?
         };
+        widen_backlog(&listener);
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(scenarios));
         let sh = Arc::clone(&shared);
@@ -267,6 +268,24 @@ impl Drop for Simulator {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Connections the kernel may queue for the accept loop. std listens with a backlog of 128: a
+/// burst of a few hundred connections at once (a load test, calls arriving together)
+/// overflowed it, and the kernel dropped connection attempts that clients retry only after a
+/// second, or reset them (BENCHMARKS.md, section 6).
+const BACKLOG: i32 = 1024;
+
+fn widen_backlog(listener: &TcpListener) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: listen() again on a listening socket we own only changes its backlog
+        // (Linux allows it; the kernel caps the value at net.core.somaxconn).
+        unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = listener;
 }
 
 /// A connectable address for a bound one (unspecified → loopback).

@@ -2,9 +2,12 @@
 //! as text, SSML, prompts or JSON.
 
 use crate::{EXIT_LOOKUP_FAILED, EXIT_OK, EXIT_USAGE};
+use cbstatus::config::tolerate;
+use cbstatus::log::Level;
 use cbstatus::speech::Format;
 use cbstatus::{Client, Config, ErrorKind, LookupResult};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Output format.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -57,20 +60,28 @@ pub struct WidgetArgs {
 }
 
 /// Settings from the environment / files, then the command line.
+/// Warnings found while loading (an unknown locale, said in English instead) go to stderr.
 pub fn config_from(
     file: Option<&PathBuf>,
     overrides: &[(&str, Option<&String>)],
 ) -> Result<Config, cbstatus::Error> {
-    let mut config = Config::from_env()?;
-    if let Some(path) = file {
-        config.load_file(path)?;
-    }
-    for (key, value) in overrides {
-        if let Some(value) = value {
-            config.set(key, value)?;
+    let warn_on_stderr: cbstatus::log::Logger =
+        Arc::new(|level, message: &str| eprintln!("cbstatus: {}: {message}", level.as_str()));
+    cbstatus::log::set_logger(Some(warn_on_stderr), Level::Warn);
+    let loaded = (|| {
+        let mut config = Config::from_env()?;
+        if let Some(path) = file {
+            config.load_file(path)?;
         }
-    }
-    Ok(config)
+        for (key, value) in overrides {
+            if let Some(value) = value {
+                tolerate(config.set(key, value))?;
+            }
+        }
+        Ok(config)
+    })();
+    cbstatus::log::set_logger(None, Level::Warn);
+    loaded
 }
 
 fn client_from(common: &Common) -> Result<Client, u8> {
