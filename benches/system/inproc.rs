@@ -8,8 +8,18 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Mutex;
 
-/// `client.status(NUMBER)` (what `cb_client_lookup` runs) on `threads` threads.
+/// `client.status(number)` (what `cb_client_lookup` runs) on `threads` threads, thread `t`
+/// looking up [`util::number_for`]`(t)`: no two threads share a number, so no lookup waits
+/// for another's (coalescing) and, with the cache off, every one reaches the simulator.
 pub fn lookups(client: &Client, threads: usize, per_thread: usize) -> Sample {
+    timed_threads(threads, per_thread, util::number_for, |number, _| {
+        let result = client.status(number);
+        assert!(result.found(), "lookup failed: {:?}", result.error());
+    })
+}
+
+/// Like [`lookups`], but every thread looks up [`NUMBER`]: concurrent lookups coalesce.
+pub fn shared_lookups(client: &Client, threads: usize, per_thread: usize) -> Sample {
     timed_threads(
         threads,
         per_thread,
@@ -23,20 +33,34 @@ pub fn lookups(client: &Client, threads: usize, per_thread: usize) -> Sample {
 
 /// Persistent sockets to the simulator, one per thread, for the raw floor.
 pub struct RawSockets {
+    sockets: Vec<Mutex<Raw>>,
+}
+
+struct Raw {
+    stream: TcpStream,
+    /// The library's request bytes for this thread's number.
     request: Vec<u8>,
-    sockets: Vec<Mutex<(TcpStream, Vec<u8>)>>,
+    buf: Vec<u8>,
 }
 
 impl RawSockets {
-    pub fn connect(addr: SocketAddr, request: Vec<u8>, threads: usize) -> RawSockets {
+    /// `request`: the library's bytes for [`NUMBER`]; thread `t` sends them for
+    /// [`util::number_for`]`(t)` (the same length: the same `Content-Length`).
+    pub fn connect(addr: SocketAddr, request: &[u8], threads: usize) -> RawSockets {
+        let text = String::from_utf8_lossy(request);
         let sockets = (0..threads)
-            .map(|_| {
+            .map(|t| {
                 let stream = TcpStream::connect(addr).expect("connect to the simulator");
                 stream.set_nodelay(true).expect("nodelay");
-                Mutex::new((stream, Vec::with_capacity(16 * 1024)))
+                let request = text.replace(NUMBER, &util::number_for(t)).into_bytes();
+                Mutex::new(Raw {
+                    stream,
+                    request,
+                    buf: Vec::with_capacity(16 * 1024),
+                })
             })
             .collect();
-        RawSockets { request, sockets }
+        RawSockets { sockets }
     }
 
     /// The exact request bytes over thread `t`'s socket; each reply read to the end of its
@@ -47,9 +71,13 @@ impl RawSockets {
             threads,
             per_thread,
             |t| self.sockets[t].lock().expect("socket"),
-            |guard, _| {
-                let (stream, buf) = &mut **guard;
-                stream.write_all(&self.request).expect("write request");
+            |raw, _| {
+                let Raw {
+                    stream,
+                    request,
+                    buf,
+                } = &mut **raw;
+                stream.write_all(request).expect("write request");
                 read_reply(stream, buf).expect("read reply");
             },
         )

@@ -247,8 +247,8 @@ pub fn section(report: &mut Report, plan: &Plan, request: &[u8], sent_to: Socket
         "section 6 threads: the process had {base_threads} threads before a burst and peaked \
          at {} (library) / {} (raw) during the first: the {n} callers plus the simulator's \
          thread per connection (plus any the HTTP client starts); spawning the {n} caller \
-         threads took {} (the caller's cost, not the library's). The client keeps at most 3 \
-         idle connections (ureq's per-host default), so every burst of {n} opens new ones.",
+         threads took {} (the caller's cost, not the library's). The client keeps up to 64 idle \
+         connections, so a later burst of {n} reuses 64 and opens the rest.",
         lib[0].peak_threads,
         raw[0].peak_threads,
         us(lib[0].spawn.as_secs_f64() * 1e6)

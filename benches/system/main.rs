@@ -19,6 +19,7 @@ mod inproc;
 mod load;
 mod memory;
 mod micro;
+mod remote;
 mod report;
 mod stats;
 mod util;
@@ -70,8 +71,8 @@ impl Plan {
         Plan {
             full: false,
             reps: 1,
-            single: 20,
-            multi: 5,
+            single: 40,
+            multi: 20,
             curl_calls: 0,
             python_calls: 0,
             agi_calls: 0,
@@ -97,11 +98,8 @@ fn main() {
     let mut report = Report::default();
     header(&mut report, &plan);
 
-    let sim = cbstatus::simulator::Simulator::start(
-        "127.0.0.1:0",
-        cbstatus::simulator::Scenarios::demo(),
-    )
-    .expect("start the simulator");
+    let sim = cbstatus::simulator::Simulator::start("127.0.0.1:0", util::scenarios())
+        .expect("start the simulator");
     let url = sim.organization_url();
     eprintln!(
         "system bench: simulator at {url}, {} repetitions",
@@ -117,7 +115,10 @@ fn main() {
     // The exact bytes the client sends for one lookup (for the raw floor and raw bursts).
     let request = inproc::capture_request(sim.addr(), cbstatus::simulator::DEFAULT_ORGANIZATION);
     if run("1") {
-        section_inproc(&mut report, &plan, &sim, request.clone());
+        section_inproc(&mut report, &plan, &sim, &request);
+    }
+    if plan.full && run("1") {
+        remote::section(&mut report, &plan, &request, sim.addr());
     }
     if plan.full && run("3") {
         external::section(&mut report, &plan, &sim);
@@ -200,18 +201,24 @@ fn section_inproc(
     report: &mut Report,
     plan: &Plan,
     sim: &cbstatus::simulator::Simulator,
-    request: Vec<u8>,
+    request: &[u8],
 ) {
     eprintln!("[1,2] in-process lookups and the raw floor");
     let url = sim.organization_url();
     let request_len = request.len();
     let raw = inproc::RawSockets::connect(sim.addr(), request, 16);
+    // One client per thread count: ureq hands out its idle connections oldest first, so a
+    // client that served 16 threads makes a single thread rotate over 16 connections (and 16
+    // cold simulator threads). A PBX keeps one client; this keeps the 1-thread figure about
+    // one thread.
     let client = util::client(&url, util::NO_CACHE);
+    let client16 = util::client(&url, util::NO_CACHE);
     let cached = util::client(&url, &[("cache_ttl_ms", "600000")]);
     // The same, by host name: what a real deployment (a DNS name) costs per lookup.
     let by_name = util::client(&url.replace("127.0.0.1", "localhost"), util::NO_CACHE);
     // Warm: connections open, code paged in.
-    let _ = inproc::lookups(&client, 16, 20);
+    let _ = inproc::lookups(&client, 1, 20);
+    let _ = inproc::lookups(&client16, 16, 20);
     let _ = raw.run(16, 20);
     let _ = inproc::lookups(&cached, 1, 10);
     let _ = inproc::lookups(&by_name, 1, 10);
@@ -223,8 +230,10 @@ fn section_inproc(
     let (mut lib16, mut raw16) = (Series::default(), Series::default());
     let (mut hit1, mut hit16) = (Series::default(), Series::default());
     let mut name1 = Series::default();
+    let mut shared16 = Series::default();
     let mut conns1 = Vec::new();
     let mut conns16 = Vec::new();
+    let (mut upstream16, mut upstream_shared) = (Vec::new(), Vec::new());
     for rep in 0..plan.reps {
         let (mut l1, mut r1, mut l16, mut r16) = (vec![], vec![], vec![], vec![]);
         let mut n1 = vec![];
@@ -234,14 +243,27 @@ fn section_inproc(
             l1.push(inproc::lookups(&client, 1, plan.single / BLOCKS));
             c1 += sim.connection_count() - c0;
             r1.push(raw.run(1, plan.single / BLOCKS));
-            n1.push(inproc::lookups(&by_name, 1, plan.single / BLOCKS / 4));
+            n1.push(inproc::lookups(
+                &by_name,
+                1,
+                (plan.single / BLOCKS / 4).max(1),
+            ));
         }
         for _ in 0..BLOCKS {
             let c0 = sim.connection_count();
-            l16.push(inproc::lookups(&client, 16, plan.multi / BLOCKS));
+            let (q0, lib) = (
+                sim.request_count(),
+                inproc::lookups(&client16, 16, plan.multi / BLOCKS),
+            );
             c16 += sim.connection_count() - c0;
+            upstream16.push((sim.request_count() - q0) as f64 / lib.lat_ns.len() as f64);
+            l16.push(lib);
             r16.push(raw.run(16, plan.multi / BLOCKS));
         }
+        let q0 = sim.request_count();
+        let s16 = inproc::shared_lookups(&client16, 16, plan.multi);
+        upstream_shared.push((sim.request_count() - q0) as f64 / s16.lat_ns.len() as f64);
+        shared16.push(&s16);
         conns1.push(c1 as f64);
         conns16.push(c16 as f64);
         lib1.push(&Sample::merge(&l1));
@@ -281,10 +303,24 @@ fn section_inproc(
         Some(lib16.p99()),
         Some(lib16.rate()),
         format!(
-            "{}; new TCP connections per {} lookups: {:.0}",
+            "{}; each thread its own number; upstream requests per lookup {:.2}; new TCP \
+             connections per {} lookups: {:.0}",
             cpu(&lib16),
+            median(&upstream16),
             16 * plan.multi,
             median(&conns16)
+        ),
+    );
+    report.row(
+        s,
+        "library lookup, 16 threads, cache off, all the same number",
+        Some(shared16.p50()),
+        Some(shared16.p99()),
+        Some(shared16.rate()),
+        format!(
+            "{}; concurrent identical lookups coalesce: upstream requests per lookup {:.2}",
+            cpu(&shared16),
+            median(&upstream_shared)
         ),
     );
     report.row(

@@ -11,6 +11,54 @@ use std::time::{Duration, Instant};
 /// line, about 12 minutes" (a typical found reply).
 pub const NUMBER: &str = "+15551230001";
 
+/// Thread `t`'s number in multi-thread measurements: [`NUMBER`] for thread 0, else one of the
+/// bench's copies of it (same reply, same length; see [`scenarios`]).
+pub fn number_for(t: usize) -> String {
+    if t == 0 {
+        NUMBER.to_string()
+    } else {
+        format!("+1555124{t:04}")
+    }
+}
+
+/// How many numbers [`number_for`] covers.
+pub const THREAD_NUMBERS: usize = 64;
+
+/// The simulator's demo scenarios plus copies of [`NUMBER`]'s callback under the numbers of
+/// [`number_for`], so each thread can look up its own number and get the same typical reply.
+pub fn scenarios() -> cbstatus::simulator::Scenarios {
+    cbstatus::simulator::Scenarios::from_toml_str(&scenarios_toml()).expect("bench scenarios")
+}
+
+/// The TOML text of [`scenarios`] (for `cbstatus simulate --scenarios`).
+pub fn scenarios_toml() -> String {
+    let mut toml = include_str!("../../src/simulator/demo.toml").to_string();
+    for t in 1..THREAD_NUMBERS {
+        let n = number_for(t);
+        toml.push_str(&format!(
+            r#"
+[[number]]
+number = "{n}"
+description = "bench copy of +15551230001 (ASAP callback, 4th in line, about 12 minutes)"
+[[number.callback]]
+contact_uri = "tel:{n}"
+callback_number = "{n}"
+call_request_id = "b{t:07}"
+type = "ASAP"
+status = "waitlisted"
+forecast_waitlist_position = "4"
+estimated_wait_time = "720"
+source = "Phone:{digits}"
+call_target_id = "ct-support"
+estimated_for_in = 720
+created_at_ago = 300
+"#,
+            digits = &n[2..]
+        ));
+    }
+    toml
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -130,12 +130,17 @@ impl LookupCache {
             }
             slot
         };
+        // Waiters hold the only other references: each cloned it under the table lock, which
+        // no longer lists it. With none there is nobody to wake, and `notify_all()` would
+        // still cost a futex system call per lookup (BENCHMARKS.md).
         if let Some(Slot::Pending(pending)) = slot {
-            *pending
-                .answer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(answer);
-            pending.done.notify_all();
+            if Arc::strong_count(&pending) > 1 {
+                *pending
+                    .answer
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(answer);
+                pending.done.notify_all();
+            }
         }
     }
 

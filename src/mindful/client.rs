@@ -23,6 +23,13 @@ use ureq::http::StatusCode;
 /// Largest reply body read from the API.
 pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
 
+/// Idle keep-alive connections kept for reuse (ureq keeps 3 per host by default). Every lookup
+/// in flight needs its own connection: with more concurrent lookups than idle connections,
+/// the extra connections were closed after each answer and reopened for the next lookup
+/// (BENCHMARKS.md: 16 threads opened a new connection every ~43 lookups). Unused ones close
+/// after ureq's idle limit (15 s).
+pub const IDLE_CONNECTIONS: usize = 64;
+
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("cbstatus/", env!("CARGO_PKG_VERSION"));
 
@@ -81,6 +88,8 @@ impl Client {
             .max_redirects(0)
             .user_agent(USER_AGENT)
             .no_delay(true)
+            .max_idle_connections(IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(IDLE_CONNECTIONS)
             .build();
         // Not ureq's default resolver: it starts a thread per request (see resolver.rs).
         let resolver = CachingResolver::default();
