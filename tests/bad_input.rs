@@ -10,7 +10,6 @@ use cbstatus::ffi;
 use cbstatus::simulator::{Scenarios, Simulator};
 use std::ffi::{c_char, CStr, CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 use std::time::Duration;
 use support::*;
 
@@ -552,14 +551,7 @@ fn c_render_widget_and_misc_reject_bad_arguments() {
 #[test]
 fn c_oneshot_rejects_bad_numbers() {
     let sim = Simulator::start("127.0.0.1:0", Scenarios::demo()).unwrap();
-    let dir = common::scratch("bad-input-probe");
-    let exe = dir.join("oneshot_probe");
-    common::compile_c(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/oneshot_probe.c"),
-        &exe,
-        false,
-        &[],
-    );
+    let exe = common::c_program("oneshot_probe");
     let mut cmd = std::process::Command::new(&exe);
     cmd.env_clear()
         .env("CBSTATUS_API_URL", sim.organization_url());

@@ -469,17 +469,7 @@ fn timeout_is_per_lookup_not_cumulative_under_concurrency() {
 
 fn probe() -> &'static Path {
     static PROBE: OnceLock<PathBuf> = OnceLock::new();
-    PROBE.get_or_init(|| {
-        let dir = common::scratch("deadline-probe");
-        let exe = dir.join("oneshot_probe");
-        common::compile_c(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/oneshot_probe.c"),
-            &exe,
-            false,
-            &[],
-        );
-        exe
-    })
+    PROBE.get_or_init(|| common::c_program("oneshot_probe"))
 }
 
 fn probe_line(stdout: &[u8]) -> (i32, u64, String) {

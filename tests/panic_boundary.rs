@@ -216,21 +216,14 @@ fn a_panic_from_c_becomes_cb_e_panic_and_the_process_lives() {
     let dir = common::scratch("panic-boundary");
     let exe = dir.join("panic_boundary");
     let mut cmd = common::compiler(false);
-    cmd.args([
-        "-std=c99",
-        "-Wall",
-        "-Wextra",
-        "-Wpedantic",
-        "-Werror",
-        "-g",
-    ])
-    .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/panic_boundary.c"))
-    .arg("-o")
-    .arg(&exe)
-    .arg(format!("-L{}", lib_dir.display()))
-    .arg("-lcbstatus")
-    .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
-    .arg("-lpthread");
+    cmd.args(common::C_FLAGS)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/panic_boundary.c"))
+        .arg("-o")
+        .arg(&exe)
+        .arg(format!("-L{}", lib_dir.display()))
+        .arg("-lcbstatus")
+        .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
+        .arg("-lpthread");
     assert!(cmd.status().unwrap().success(), "{cmd:?}");
     let mut run = Command::new(&exe);
     run.env_clear();

@@ -380,14 +380,7 @@ fn dlopen_use_shutdown_dlclose_repeatedly() {
 #[test]
 fn c_oneshot_shutdown_then_reuse() {
     let sim = demo();
-    let dir = common::scratch("stress-probe");
-    let exe = dir.join("oneshot_probe");
-    common::compile_c(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/oneshot_probe.c"),
-        &exe,
-        false,
-        &[],
-    );
+    let exe = common::c_program("oneshot_probe");
     let mut cmd = std::process::Command::new(&exe);
     cmd.env_clear()
         .env("CBSTATUS_API_URL", sim.organization_url())

@@ -10,8 +10,9 @@
 //!
 //! [`CachingResolver`] answers an IP address at once (and keeps it), and keeps a host name's
 //! addresses for [`TTL`]. Only a miss goes to ureq's resolver, on its thread, within the
-//! request's deadline. A hit compares two strings and copies the addresses: no allocation. [`CachingResolver::forget`] drops the addresses (the client calls it after a
-//! transport failure), so a host that moved is looked up again at once.
+//! request's deadline. A hit compares two strings and copies the addresses: no allocation.
+//! [`CachingResolver::forget`] drops the addresses (the client calls it after a transport
+//! failure), so a host that moved is looked up again at once.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

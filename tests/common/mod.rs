@@ -53,21 +53,29 @@ pub fn compiler(cpp: bool) -> Command {
     cmd
 }
 
+/// How every C test program is compiled: C99, every warning an error, with debug info.
+pub const C_FLAGS: [&str; 6] = [
+    "-std=c99",
+    "-Wall",
+    "-Wextra",
+    "-Wpedantic",
+    "-Werror",
+    "-g",
+];
+
+/// Compile `tests/c/<name>.c` against the shared library into this process's scratch folder.
+pub fn c_program(name: &str) -> PathBuf {
+    let exe = scratch("c").join(name);
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/c/{name}.c"));
+    compile_c(&source, &exe, false, &[]);
+    exe
+}
+
 /// Compile `source` into the executable `out`, linked against the shared library (with an
 /// rpath) or the static archive.
 pub fn compile_c(source: &Path, out: &Path, link_static: bool, extra: &[&str]) {
     let mut cmd = compiler(false);
-    cmd.args([
-        "-std=c99",
-        "-Wall",
-        "-Wextra",
-        "-Wpedantic",
-        "-Werror",
-        "-g",
-    ])
-    .arg(source)
-    .arg("-o")
-    .arg(out);
+    cmd.args(C_FLAGS).arg(source).arg("-o").arg(out);
     let dir = lib_dir();
     if link_static {
         cmd.arg(dir.join("libcbstatus.a"))
