@@ -5,11 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The directory holding `libcbstatus.so` / `.a` of this build (target/<profile>).
+/// The directory holding `libcbstatus.so` / `.a` of this build (target/<profile>/deps).
 pub fn lib_dir() -> PathBuf {
-    // Integration tests run from target/<profile>/deps/.
+    // Integration tests run from target/<profile>/deps/, where cargo writes the library this
+    // test build linked against. (target/<profile>/ gets a copy only from `cargo build`: it
+    // may be missing or stale under `cargo test`.)
     let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    let dir = exe.parent().unwrap().to_path_buf();
     soname_link(&dir);
     dir
 }
