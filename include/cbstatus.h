@@ -211,36 +211,6 @@
 #define CB_CANCEL_FAILED 4
 
 /**
- * Largest reply body read from the API.
- */
-#define MAX_BODY_BYTES (1024 * 1024)
-
-/**
- * Below this many minutes, exact waits are said to the minute; from it on, to the nearest 5.
- */
-#define WHOLE_MINUTES_BELOW 15
-
-/**
- * What went wrong, as a stable code. `0` is reserved for success (`CB_OK`).
- */
-typedef struct ErrorKind ErrorKind;
-
-/**
- * How to render a message.
- */
-typedef struct Format Format;
-
-/**
- * A named value a template can use, written `{name}`.
- */
-typedef struct Placeholder Placeholder;
-
-/**
- * The kinds of sentence, named for operator templates (`[templates.en-US] asap_position = "..."`).
- */
-typedef struct Situation Situation;
-
-/**
  * A client (opaque). Thread-safe: one client can serve lookups from many threads at once,
  * sharing its connections; no lock is held during network I/O.
  */

@@ -28,6 +28,29 @@ fn checked_in_header_matches_cbindgen() {
 }
 
 #[test]
+fn every_c_name_has_the_cb_prefix() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let header = std::fs::read_to_string(root.join("include/cbstatus.h")).unwrap();
+    for line in header.lines() {
+        if let Some(name) = line
+            .strip_prefix("#define ")
+            .and_then(|d| d.split_whitespace().next())
+        {
+            assert!(
+                name.starts_with("CB_") || name == "CBSTATUS_H",
+                "{name}: a C macro without the CB_ prefix (exclude it in cbindgen.toml)"
+            );
+        }
+        if let Some(rest) = line.strip_prefix("typedef ") {
+            assert!(
+                rest.contains("cb_"),
+                "typedef without the cb_ prefix: {line}"
+            );
+        }
+    }
+}
+
+#[test]
 fn every_export_is_declared_and_documented() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let header = std::fs::read_to_string(root.join("include/cbstatus.h")).unwrap();

@@ -28,7 +28,7 @@ pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
 /// the extra connections were closed after each answer and reopened for the next lookup
 /// (BENCHMARKS.md: 16 threads opened a new connection every ~43 lookups). Unused ones close
 /// after ureq's idle limit (15 s).
-pub const IDLE_CONNECTIONS: usize = 64;
+const IDLE_CONNECTIONS: usize = 64;
 
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("cbstatus/", env!("CARGO_PKG_VERSION"));
