@@ -155,6 +155,11 @@ impl LookupResult {
         &self.speech
     }
 
+    /// Speak this result in `locale` from now on (e.g. the caller's channel language).
+    pub fn set_locale(&mut self, locale: Locale) {
+        self.speech.locale = locale;
+    }
+
     /// Render in `format` with this result's own speech options.
     pub fn render(&self, format: Format) -> String {
         self.render_with(format, &self.speech)

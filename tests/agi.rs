@@ -323,6 +323,20 @@ fn classic_agi_sighup_and_deadline_still_exit_zero() {
 }
 
 #[test]
+fn classic_agi_speaks_the_channel_language_when_asked() {
+    // AGI(/usr/bin/cbstatus,agi,--locale,${CHANNEL(language)})
+    let sim = demo();
+    let env = agi_env("+15551230001", 0, "");
+    let (call, code, _) = agi_call(&sim, &["--locale", "es"], &env, Behaviour::default());
+    assert_eq!(code, 0);
+    assert!(
+        call.vars["CBSTATUS_TEXT"].starts_with("Usted es el número 4"),
+        "{}",
+        call.vars["CBSTATUS_TEXT"]
+    );
+}
+
+#[test]
 fn classic_agi_cancel_and_widget_actions() {
     let sim = demo();
     let env = agi_env("+15551230002", 0, "");
@@ -454,6 +468,29 @@ fn fastagi_serves_concurrent_calls_with_one_client() {
         sim.request_count() <= 24,
         "identical lookups share requests ({} made)",
         sim.request_count()
+    );
+
+    // The channel language picks the locale per call: agi://host/cbstatus?locale=${CHANNEL(language)}.
+    let call = fastagi_call(
+        &addr,
+        "cbstatus?locale=es",
+        &["5551230001"],
+        Behaviour::default(),
+    );
+    assert!(
+        call.vars["CBSTATUS_TEXT"].contains("12 minutos"),
+        "{}",
+        call.vars["CBSTATUS_TEXT"]
+    );
+    let call = fastagi_call(
+        &addr,
+        "cbstatus?locale=xx",
+        &["5551230001"],
+        Behaviour::default(),
+    );
+    assert!(
+        call.vars["CBSTATUS_TEXT"].contains("12 minutes"),
+        "unknown locale: English"
     );
 
     // Script paths choose the action.

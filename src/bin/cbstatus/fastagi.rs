@@ -7,6 +7,7 @@ use crate::agi::protocol::{AgiEnv, Conversation};
 use crate::agi::session::{self, Request};
 use crate::lookup::config_from;
 use crate::{signals, EXIT_OK, EXIT_USAGE};
+use cbstatus::speech::Locale;
 use cbstatus::{Action, Client, Config, Error, ErrorKind, LookupResult};
 use std::io::BufReader;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -145,7 +146,7 @@ impl Server {
             Err(_) => return Ok(()),
         };
         let request = request_from(&env);
-        let result = if in_flight > self.max_calls {
+        let mut result = if in_flight > self.max_calls {
             let error = Error::new(
                 ErrorKind::Internal,
                 format!(
@@ -157,6 +158,12 @@ impl Server {
         } else {
             session::perform(self.client.as_ref(), &self.config, &env, &request)
         };
+        if let Some(name) = &request.locale {
+            match Locale::parse(name) {
+                Ok(locale) => result.set_locale(locale),
+                Err(unknown) => eprintln!("cbstatus fastagi: {unknown}"),
+            }
+        }
         if let Some(error) = result.error() {
             eprintln!("cbstatus fastagi: {error}");
         }
@@ -174,7 +181,7 @@ impl Drop for Decrement<'_> {
 }
 
 /// The request from the FastAGI script path and arguments:
-/// `agi://host/cbstatus[/status|/cancel|/widget][?number=N&widget_id=W&play=1]` and
+/// `agi://host/cbstatus[/status|/cancel|/widget][?number=N&widget_id=W&play=1&locale=L]` and
 /// `AGI(agi://host/cbstatus,NUMBER)` (`agi_arg_1`).
 pub fn request_from(env: &AgiEnv) -> Request {
     let script = env.get("agi_network_script").unwrap_or("");
@@ -189,12 +196,14 @@ pub fn request_from(env: &AgiEnv) -> Request {
         number: env.args().first().map(|s| s.to_string()),
         widget_id: None,
         play: false,
+        locale: None,
     };
     for pair in query.split('&') {
         match pair.split_once('=') {
             Some(("number", n)) => request.number = Some(n.to_string()),
             Some(("widget_id", w)) => request.widget_id = Some(w.to_string()),
             Some(("play", p)) => request.play = matches!(p, "1" | "yes" | "true"),
+            Some(("locale", l)) if !l.is_empty() => request.locale = Some(l.to_string()),
             Some(("action", "cancel")) => request.action = Action::Cancel,
             Some(("action", "widget")) => request.action = Action::Widget,
             _ => {}
@@ -232,5 +241,7 @@ mod tests {
             (r.action, r.widget_id.as_deref(), r.play),
             (Action::Widget, Some("w-open"), true)
         );
+        let r = request_from(&env("agi_network_script: cbstatus?locale=es"));
+        assert_eq!(r.locale.as_deref(), Some("es"));
     }
 }

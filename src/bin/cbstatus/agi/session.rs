@@ -16,6 +16,9 @@ pub struct Request {
     pub widget_id: Option<String>,
     /// Stream the prompts to the caller after setting the variables.
     pub play: bool,
+    /// Speak in this locale instead of the configured one (FastAGI `?locale=`; the classic
+    /// AGI takes `--locale`).
+    pub locale: Option<String>,
 }
 
 impl Request {
