@@ -10,6 +10,7 @@
 //! | `locale` | `CBSTATUS_LOCALE` | `en-US` |
 //! | `timezone` | `CBSTATUS_TIMEZONE` | system zone, else UTC |
 //! | `default_country` | `CBSTATUS_DEFAULT_COUNTRY` | 1 |
+//! | `number_format` | `CBSTATUS_NUMBER_FORMAT` | `e164` (or `digits`, `national`) |
 //! | `eta_style` | `CBSTATUS_ETA_STYLE` | `exact` |
 //! | `eta_min_minutes` | `CBSTATUS_ETA_MIN_MINUTES` | none |
 //! | `eta_max_minutes` | `CBSTATUS_ETA_MAX_MINUTES` | 90 |
@@ -28,7 +29,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{log, Level};
 use crate::mindful::ApiUrl;
-use crate::number::CountryCode;
+use crate::number::{CountryCode, NumberFormat};
 use crate::speech::{EtaStyle, Locale, SpeechOptions, Templates};
 use jiff::tz::TimeZone;
 use std::fmt;
@@ -39,7 +40,7 @@ use std::time::Duration;
 pub const CONFIG_ENV: &str = "CBSTATUS_CONFIG";
 
 /// Every key [`Config::set`] accepts.
-pub const KEYS: [&str; 18] = [
+pub const KEYS: [&str; 19] = [
     "api_url",
     "api_token",
     "auth_header",
@@ -58,6 +59,7 @@ pub const KEYS: [&str; 18] = [
     "breaker_threshold",
     "breaker_cooldown_ms",
     "ca_bundle",
+    "number_format",
 ];
 
 /// Largest accepted `timeout_ms`: a caller should never wait longer than this.
@@ -105,6 +107,8 @@ pub struct Config {
     pub timezone: TimeZone,
     /// Country calling code completing national caller numbers.
     pub default_country: CountryCode,
+    /// How the caller number is written in requests to Mindful.
+    pub number_format: NumberFormat,
     /// Widget id for the widget status endpoint.
     pub widget_id: Option<String>,
     /// What to say and how (locale, wait style, templates).
@@ -132,6 +136,7 @@ impl Default for Config {
             timeout: Duration::from_millis(2000),
             timezone: TimeZone::try_system().unwrap_or(TimeZone::UTC),
             default_country: CountryCode::default(),
+            number_format: NumberFormat::default(),
             widget_id: None,
             speech: SpeechOptions::default(),
             cache_ttl: Duration::from_millis(3000),
@@ -326,6 +331,7 @@ impl Config {
                 };
             }
             "default_country" => self.default_country = CountryCode::parse(value)?,
+            "number_format" => self.number_format = NumberFormat::parse(value)?,
             "eta_style" => {
                 self.speech.eta.style = value.parse::<EtaStyle>().map_err(|_| {
                     Error::new(
@@ -395,6 +401,7 @@ impl Config {
             "locale" => self.speech.locale = d.speech.locale,
             "timezone" => self.timezone = d.timezone,
             "default_country" => self.default_country = d.default_country,
+            "number_format" => self.number_format = d.number_format,
             "eta_style" => self.speech.eta.style = d.speech.eta.style,
             "eta_min_minutes" => self.speech.eta.min_minutes = d.speech.eta.min_minutes,
             "eta_max_minutes" => self.speech.eta.max_minutes = d.speech.eta.max_minutes,

@@ -63,6 +63,36 @@ impl Default for CountryCode {
     }
 }
 
+/// How the number is written in the `contact_number` sent to Mindful. Its documentation does
+/// not say which form it matches requests on (its one example source is `Phone:8525550917`,
+/// a national number), so deployments can choose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum NumberFormat {
+    /// `+15551234567` (the default).
+    #[default]
+    E164,
+    /// `15551234567`: E.164 without the `+`.
+    Digits,
+    /// `5551234567`: without the default country code (other countries keep theirs, as
+    /// `+44...`).
+    National,
+}
+
+impl NumberFormat {
+    /// Parse `e164`, `digits` or `national` (case-insensitive).
+    pub fn parse(text: &str) -> Result<NumberFormat> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "e164" | "e.164" => Ok(NumberFormat::E164),
+            "digits" => Ok(NumberFormat::Digits),
+            "national" => Ok(NumberFormat::National),
+            _ => Err(Error::new(
+                ErrorKind::InvalidConfig,
+                format!("number_format must be e164, digits or national, not {text:?}"),
+            )),
+        }
+    }
+}
+
 /// A phone number in E.164 form, e.g. `+15551234567`.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber(String);
@@ -154,6 +184,19 @@ impl PhoneNumber {
     /// The digits without the `+`.
     pub fn digits(&self) -> &str {
         &self.0[1..]
+    }
+
+    /// The number written as `format` (`country`: the default country code, dropped by
+    /// [`NumberFormat::National`] when the number has it).
+    pub fn formatted(&self, format: NumberFormat, country: &CountryCode) -> &str {
+        match format {
+            NumberFormat::E164 => self.as_str(),
+            NumberFormat::Digits => self.digits(),
+            NumberFormat::National => match self.digits().strip_prefix(country.as_str()) {
+                Some(national) => national,
+                None => self.as_str(),
+            },
+        }
     }
 
     /// The last `n` digits (all of them if there are fewer), for "ending in 4 5 6 7".
@@ -268,6 +311,26 @@ mod tests {
         assert_eq!(n.last_digits(4), "4567");
         assert_eq!(n.last_digits(40), "15551234567");
         assert_eq!(n.digits(), "15551234567");
+    }
+
+    #[test]
+    fn formats_for_the_api() {
+        let us = CountryCode::default();
+        let n = PhoneNumber::parse("(555) 123-4567", &us).unwrap();
+        assert_eq!(n.formatted(NumberFormat::E164, &us), "+15551234567");
+        assert_eq!(n.formatted(NumberFormat::Digits, &us), "15551234567");
+        assert_eq!(n.formatted(NumberFormat::National, &us), "5551234567");
+        let uk = PhoneNumber::parse("+442079460958", &us).unwrap();
+        assert_eq!(uk.formatted(NumberFormat::National, &us), "+442079460958");
+        assert_eq!(
+            NumberFormat::parse(" National ").unwrap(),
+            NumberFormat::National
+        );
+        assert_eq!(NumberFormat::parse("e164").unwrap(), NumberFormat::E164);
+        assert_eq!(
+            NumberFormat::parse("x").unwrap_err().kind(),
+            ErrorKind::InvalidConfig
+        );
     }
 
     #[test]

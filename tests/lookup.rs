@@ -52,6 +52,21 @@ fn request_is_json_with_the_documented_headers() {
 }
 
 #[test]
+fn number_format_decides_the_contact_number_sent() {
+    let sim = demo();
+    for (format, sent) in [
+        ("e164", "+15551230001"),
+        ("digits", "15551230001"),
+        ("national", "5551230001"),
+    ] {
+        let client = client_for(&sim, &[("number_format", format)]);
+        assert!(client.lookup("(555) 123-0001").unwrap().found(), "{format}");
+        let body = sim.requests().pop().unwrap().body_json().unwrap();
+        assert_eq!(body["contact_number"], sent, "{format}");
+    }
+}
+
+#[test]
 fn url_with_endpoint_suffix_and_connection_reuse() {
     let sim = demo();
     let url = format!("{}/callback_status/", sim.organization_url());

@@ -225,7 +225,9 @@ impl Client {
 
     /// POST `{"contact_number": number}` to `url` and return the body of a 2xx reply.
     fn post(&self, url: &str, number: &PhoneNumber) -> Result<Vec<u8>> {
-        let payload = serde_json::json!({ "contact_number": number.as_str() }).to_string();
+        let config = &self.inner.config;
+        let contact = number.formatted(config.number_format, &config.default_country);
+        let payload = serde_json::json!({ "contact_number": contact }).to_string();
         let mut request = self
             .inner
             .agent

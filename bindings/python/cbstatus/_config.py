@@ -30,6 +30,7 @@ SETTINGS = (
     "breaker_threshold",
     "breaker_cooldown_ms",
     "ca_bundle",
+    "number_format",
 )
 
 
