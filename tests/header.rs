@@ -28,6 +28,23 @@ fn checked_in_header_matches_cbindgen() {
 }
 
 #[test]
+fn cb_config_set_documents_every_setting() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let header = std::fs::read_to_string(root.join("include/cbstatus.h")).unwrap();
+    let doc = header
+        .split("Set one setting by name:")
+        .nth(1)
+        .and_then(|rest| rest.split("(the `CBSTATUS_*`").next())
+        .expect("cb_config_set's comment");
+    for key in cbstatus::config::KEYS {
+        assert!(
+            doc.contains(&format!("`{key}`")),
+            "cb_config_set does not list {key}"
+        );
+    }
+}
+
+#[test]
 fn every_c_name_has_the_cb_prefix() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let header = std::fs::read_to_string(root.join("include/cbstatus.h")).unwrap();

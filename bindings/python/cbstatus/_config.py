@@ -37,7 +37,7 @@ SETTINGS = (
 def _setting_text(key: str, value: Any) -> str:
     """Turn a Python value into the text form ``cb_config_set`` takes."""
     if value is None:
-        return ""  # "" resets optional settings
+        return ""  # "" restores the default
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -98,12 +98,14 @@ class Config:
     def set(self, key: str, value: Any) -> "Config":
         """Set one setting (``api_url``, ``timeout_ms``, ``locale``, ... see :data:`SETTINGS`).
 
-        ``value`` may be str, int, bool or None (None/"" resets an optional setting).
+        ``value`` may be str, int, bool or None (None/"" restores the default; for
+        ``auth_scheme`` it means the bare token).
         Returns ``self`` so calls can be chained. On error the setting keeps its old value.
 
         Raises:
             TypeError/ValueError: a non-str key, a NUL character, unencodable text.
-            ConfigError: unknown key or invalid value; NotConfigured for an empty ``api_url``.
+            ConfigError: unknown key or invalid value. UnknownLocale: an unknown ``locale``
+                (English was applied).
         """
         k = encode_arg(key, "setting name")
         v = encode_arg(_setting_text(key, value), f"value of {key!r}")

@@ -254,3 +254,13 @@ def test_import_never_needs_the_library():
     env = subprocess_env(CBSTATUS_LIBRARY="/nonexistent/libcbstatus.so")
     out = _run_python("import cbstatus; print(cbstatus.CbError.__name__, cbstatus.__version__)", env)
     assert out.returncode == 0 and out.stdout.split() == ["CbError", "0.1.0"], out.stderr
+
+
+def test_settings_match_the_header_and_the_library(cbstatus):
+    # cb_config_set's comment lists every setting (tests/header.rs ties it to the Rust KEYS).
+    doc = HEADER.read_text().split("Set one setting by name:")[1].split("(the `CBSTATUS_*`")[0]
+    assert set(cbstatus.SETTINGS) == set(re.findall(r"`(\w+)`", doc))
+    config = cbstatus.Config()
+    for key in cbstatus.SETTINGS:
+        config.set(key, None)  # "" restores the default: every name is known to the library
+    config.close()
