@@ -12,9 +12,10 @@ use super::Locale;
 /// The folder (under the language's sound folder) holding the project prompts.
 pub const PROMPT_DIR: &str = "cbstatus";
 
-/// The project prompts of `locale`: bare name (play as `cbstatus/<name>`) and transcript.
-pub fn project_prompts(locale: Locale) -> &'static [(&'static str, &'static str)] {
-    locale.language().project_prompts()
+/// The project prompts of `locale`: bare name (play as `cbstatus/<name>`) and transcript,
+/// derived from the locale's words (every phrase a `cbstatus/` recording says).
+pub fn project_prompts(locale: Locale) -> Vec<(&'static str, String)> {
+    super::locale::phrases::project_prompts(locale.language())
 }
 
 /// A human-readable manifest: one `cbstatus/<name>` and transcript per line, tab-separated,
@@ -52,7 +53,7 @@ mod tests {
             let prompts = project_prompts(locale);
             assert!(!prompts.is_empty());
             let mut seen = std::collections::HashSet::new();
-            for (name, transcript) in prompts {
+            for (name, transcript) in &prompts {
                 assert!(is_valid_prompt_name(name) && !name.contains('/'), "{name}");
                 assert!(seen.insert(*name), "duplicate {name}");
                 assert!(!transcript.trim().is_empty());

@@ -530,7 +530,7 @@ fn builtin_words_match_the_project_prompt_transcripts() {
         let manifest = project_prompts(locale);
         for message in sample_messages() {
             for sentence in &message.sentences {
-                for piece in lang.sentence(sentence) {
+                for piece in super::locale::phrases::sentence(lang, sentence) {
                     let Piece::Words(text, prompts) = piece else {
                         continue;
                     };
@@ -538,7 +538,7 @@ fn builtin_words_match_the_project_prompt_transcripts() {
                         let Some(name) = prompt.strip_prefix("cbstatus/") else {
                             continue;
                         };
-                        let transcript = manifest
+                        let transcript = &manifest
                             .iter()
                             .find(|(n, _)| *n == name)
                             .unwrap_or_else(|| panic!("{locale}: {prompt} not in the manifest"))
@@ -552,7 +552,7 @@ fn builtin_words_match_the_project_prompt_transcripts() {
             }
         }
         for (name, _) in manifest {
-            let heard = used.contains(&(locale.tag(), *name))
+            let heard = used.contains(&(locale.tag(), name))
                 || prompt_names(&numbers_and_times(), locale).contains(&format!("cbstatus/{name}"));
             assert!(heard, "{locale}: manifest prompt {name} is never played");
         }

@@ -1,4 +1,4 @@
-//! US English: every phrase, its Asterisk prompts, and Asterisk's English number and time
+//! US English: the words of every phrase and their Asterisk prompts, and Asterisk's English number and time
 //! rules (main/say.c: `ast_say_number_full_en`, `ast_say_enumeration_full_en`,
 //! `ast_say_date_with_format_en`).
 //!
@@ -6,224 +6,155 @@
 //! `thousand`, `million`, `billion`, `h-N`, `oclock`, `oh`, `a-m`, `p-m`, `at`, `today`,
 //! `tomorrow`, `day-0..6`, `mon-0..11`), `minutes`, `hours`, `queue-minute`,
 //! `queue-less-than`, `vm-and`, `vm-youhave`. Everything else is a project prompt under
-//! `cbstatus/` (see [`PROMPTS`]).
+//! `cbstatus/` (see `phrase`).
 
-use super::{hour12, w, Gender, Language, Piece};
-use crate::speech::message::{Day, Eta, Placeholder, RangeUnit, Sentence, Span};
-use jiff::civil::{Date, Time};
+use super::{hour12, DateStyle, Gender, Grammar, Language, Phrase, Piece, Words};
+use jiff::civil::Time;
 
 pub(crate) struct EnUs;
 
-/// The project's own prompts: bare name (under `cbstatus/`) and transcript.
-const PROMPTS: &[(&str, &str)] = &[
-    ("about", "about"),
-    ("between", "between"),
-    ("more-than", "more than"),
-    ("less-than-a-minute", "less than a minute"),
-    ("hour", "hour"),
-    ("callback-requests", "callback requests."),
-    ("here-is-the-soonest", "Here is the soonest one."),
-    ("you-are-number", "You are number"),
-    ("in-line-for-your-callback", "in line for your callback."),
-    (
-        "you-are-next-in-line",
-        "You are next in line for your callback.",
-    ),
-    ("we-expect-to-call-you-in", "We expect to call you in"),
-    (
-        "your-callback-is-scheduled-for",
-        "Your callback is scheduled for",
-    ),
-    (
-        "your-callback-is-scheduled-on",
-        "Your callback is scheduled on",
-    ),
-    (
-        "placing-your-callback-now",
-        "We are placing your callback now.",
-    ),
-    ("callback-completed", "Your callback has been completed."),
-    ("callback-canceled", "Your callback request was canceled."),
-    (
-        "callback-ended",
-        "Your last callback request is no longer active.",
-    ),
-    ("we-have-your-request", "We have your callback request."),
-    ("we-will-call-asap", "We will call you as soon as we can."),
-    (
-        "no-callback-found",
-        "We could not find a callback request for your number.",
-    ),
-    (
-        "no-callback-found-for-number-ending-in",
-        "We could not find a callback request for the number ending in",
-    ),
-    (
-        "we-will-call-number-ending-in",
-        "We will call you at the number ending in",
-    ),
-    (
-        "cant-check-right-now",
-        "Sorry, we can't check your callback right now.",
-    ),
-    ("cancel-done", "Your callback request has been canceled."),
-    (
-        "cancel-not-found",
-        "We could not find a callback request to cancel.",
-    ),
-    (
-        "cancel-too-many",
-        "You have more than one callback request, so we could not cancel it here.",
-    ),
-    (
-        "cant-cancel-right-now",
-        "Sorry, we could not cancel your callback right now.",
-    ),
-    ("callbacks-available", "We can call you back."),
-    (
-        "callbacks-unavailable",
-        "We are unable to offer callbacks at this time.",
-    ),
-    ("current-wait-is", "The current wait is"),
-    (
-        "cant-check-availability",
-        "Sorry, we can't check whether callbacks are available right now.",
-    ),
-];
-
-const DAYS: [(&str, &[&str]); 7] = [
-    ("Sunday", &["digits/day-0"]),
-    ("Monday", &["digits/day-1"]),
-    ("Tuesday", &["digits/day-2"]),
-    ("Wednesday", &["digits/day-3"]),
-    ("Thursday", &["digits/day-4"]),
-    ("Friday", &["digits/day-5"]),
-    ("Saturday", &["digits/day-6"]),
-];
-
-const MONTHS: [(&str, &[&str]); 12] = [
-    ("January", &["digits/mon-0"]),
-    ("February", &["digits/mon-1"]),
-    ("March", &["digits/mon-2"]),
-    ("April", &["digits/mon-3"]),
-    ("May", &["digits/mon-4"]),
-    ("June", &["digits/mon-5"]),
-    ("July", &["digits/mon-6"]),
-    ("August", &["digits/mon-7"]),
-    ("September", &["digits/mon-8"]),
-    ("October", &["digits/mon-9"]),
-    ("November", &["digits/mon-10"]),
-    ("December", &["digits/mon-11"]),
-];
-
 const N: Gender = Gender::Neutral;
 
-impl EnUs {
-    fn position(&self, position: u32) -> Vec<Piece> {
-        vec![
-            w("You are number", &["cbstatus/you-are-number"]),
-            Piece::Number(position, N),
-            w(
-                "in line for your callback",
-                &["cbstatus/in-line-for-your-callback"],
-            ),
-            Piece::End,
-        ]
-    }
+const GRAMMAR: Grammar = Grammar {
+    days: [
+        ("Sunday", &["digits/day-0"]),
+        ("Monday", &["digits/day-1"]),
+        ("Tuesday", &["digits/day-2"]),
+        ("Wednesday", &["digits/day-3"]),
+        ("Thursday", &["digits/day-4"]),
+        ("Friday", &["digits/day-5"]),
+        ("Saturday", &["digits/day-6"]),
+    ],
+    months: [
+        ("January", &["digits/mon-0"]),
+        ("February", &["digits/mon-1"]),
+        ("March", &["digits/mon-2"]),
+        ("April", &["digits/mon-3"]),
+        ("May", &["digits/mon-4"]),
+        ("June", &["digits/mon-5"]),
+        ("July", &["digits/mon-6"]),
+        ("August", &["digits/mon-7"]),
+        ("September", &["digits/mon-8"]),
+        ("October", &["digits/mon-9"]),
+        ("November", &["digits/mon-10"]),
+        ("December", &["digits/mon-11"]),
+    ],
+    count: N,
+    hours: N,
+    minutes: N,
+    range_low_minutes: N,
+    weekday_article: None,
+    date: DateStyle::MonthOrdinal,
+};
 
-    fn next_in_line(&self) -> Vec<Piece> {
-        vec![
-            w(
-                "You are next in line for your callback",
-                &["cbstatus/you-are-next-in-line"],
-            ),
-            Piece::End,
-        ]
-    }
-
-    fn wait(&self, eta: &Eta) -> Vec<Piece> {
-        let mut v = vec![w(
+/// The words of every phrase. A `cbstatus/` prompt is a project prompt: its transcript in
+/// the manifest is these words.
+fn phrase(phrase: Phrase) -> Words {
+    use Phrase::*;
+    match phrase {
+        About => ("about", &["cbstatus/about"]),
+        Between => ("between", &["cbstatus/between"]),
+        MoreThan => ("more than", &["cbstatus/more-than"]),
+        LessThan => ("less than", &["queue-less-than"]),
+        UnderAMinute => ("less than a minute", &["cbstatus/less-than-a-minute"]),
+        And => ("and", &["vm-and"]),
+        Minute => ("minute", &["queue-minute"]),
+        Minutes => ("minutes", &["minutes"]),
+        Hour => ("hour", &["cbstatus/hour"]),
+        Hours => ("hours", &["hours"]),
+        Today => ("today", &["digits/today"]),
+        Tomorrow => ("tomorrow", &["digits/tomorrow"]),
+        At | AtOne => ("at", &["digits/at"]),
+        YouHave => ("You have", &["vm-youhave"]),
+        CallbackRequests => ("callback requests", &["cbstatus/callback-requests"]),
+        HereIsTheSoonest => ("Here is the soonest one", &["cbstatus/here-is-the-soonest"]),
+        YouAreNumber => ("You are number", &["cbstatus/you-are-number"]),
+        InLineForYourCallback => (
+            "in line for your callback",
+            &["cbstatus/in-line-for-your-callback"],
+        ),
+        YouAreNextInLine => (
+            "You are next in line for your callback",
+            &["cbstatus/you-are-next-in-line"],
+        ),
+        WeExpectToCallYouIn => (
             "We expect to call you in",
             &["cbstatus/we-expect-to-call-you-in"],
-        )];
-        v.extend(self.eta(eta));
-        v.push(Piece::End);
-        v
-    }
-
-    fn eta(&self, eta: &Eta) -> Vec<Piece> {
-        let with = |first: Piece, span: Span| {
-            let mut v = vec![first];
-            v.extend(self.span(span));
-            v
-        };
-        match *eta {
-            Eta::UnderAMinute => vec![w("less than a minute", &["cbstatus/less-than-a-minute"])],
-            Eta::About(span) => with(w("about", &["cbstatus/about"]), span),
-            Eta::LessThan(span) => with(w("less than", &["queue-less-than"]), span),
-            Eta::MoreThan(span) => with(w("more than", &["cbstatus/more-than"]), span),
-            Eta::Between { low, high, unit } => vec![
-                w("between", &["cbstatus/between"]),
-                Piece::Number(low, N),
-                w("and", &["vm-and"]),
-                Piece::Number(high, N),
-                match unit {
-                    RangeUnit::Minutes => w("minutes", &["minutes"]),
-                    RangeUnit::Hours => w("hours", &["hours"]),
-                },
-            ],
-        }
-    }
-
-    fn span(&self, span: Span) -> Vec<Piece> {
-        let mut v = Vec::new();
-        if span.hours > 0 {
-            v.push(Piece::Number(span.hours, N));
-            v.push(match span.hours {
-                1 => w("hour", &["cbstatus/hour"]),
-                _ => w("hours", &["hours"]),
-            });
-        }
-        if span.minutes > 0 || span.hours == 0 {
-            if span.hours > 0 {
-                v.push(w("and", &["vm-and"]));
-            }
-            v.push(Piece::Number(span.minutes, N));
-            v.push(match span.minutes {
-                1 => w("minute", &["queue-minute"]),
-                _ => w("minutes", &["minutes"]),
-            });
-        }
-        v
-    }
-
-    fn at_time(&self, time: Time) -> Vec<Piece> {
-        vec![w("at", &["digits/at"]), Piece::Time(time)]
-    }
-
-    fn weekday(&self, date: Date) -> Piece {
-        let (name, prompts) = DAYS[date.weekday().to_sunday_zero_offset() as usize];
-        w(name, prompts)
-    }
-
-    /// "March 13" (said "March thirteenth", as Asterisk's English `d` does).
-    fn month_day(&self, date: Date) -> Vec<Piece> {
-        let (name, prompts) = MONTHS[(date.month() - 1) as usize];
-        vec![w(name, prompts), Piece::Ordinal(date.day() as u32)]
-    }
-
-    /// "today", "tomorrow", "Wednesday", "Wednesday, March 13".
-    fn day(&self, day: &Day) -> Vec<Piece> {
-        match *day {
-            Day::Today => vec![w("today", &["digits/today"])],
-            Day::Tomorrow => vec![w("tomorrow", &["digits/tomorrow"])],
-            Day::Weekday(date) => vec![self.weekday(date)],
-            Day::Date(date) => {
-                let mut v = vec![self.weekday(date), w(",", &[])];
-                v.extend(self.month_day(date));
-                v
-            }
-        }
+        ),
+        ScheduledFor => (
+            "Your callback is scheduled for",
+            &["cbstatus/your-callback-is-scheduled-for"],
+        ),
+        ScheduledOn => (
+            "Your callback is scheduled on",
+            &["cbstatus/your-callback-is-scheduled-on"],
+        ),
+        CallingNow => (
+            "We are placing your callback now",
+            &["cbstatus/placing-your-callback-now"],
+        ),
+        Completed => (
+            "Your callback has been completed",
+            &["cbstatus/callback-completed"],
+        ),
+        Canceled => (
+            "Your callback request was canceled",
+            &["cbstatus/callback-canceled"],
+        ),
+        Ended => (
+            "Your last callback request is no longer active",
+            &["cbstatus/callback-ended"],
+        ),
+        WeHaveYourRequest => (
+            "We have your callback request",
+            &["cbstatus/we-have-your-request"],
+        ),
+        WeWillCallAsap => (
+            "We will call you as soon as we can",
+            &["cbstatus/we-will-call-asap"],
+        ),
+        NotFound => (
+            "We could not find a callback request for your number",
+            &["cbstatus/no-callback-found"],
+        ),
+        NotFoundForNumber => (
+            "We could not find a callback request for the number ending in",
+            &["cbstatus/no-callback-found-for-number-ending-in"],
+        ),
+        ReadBack => (
+            "We will call you at the number ending in",
+            &["cbstatus/we-will-call-number-ending-in"],
+        ),
+        LookupFailed => (
+            "Sorry, we can't check your callback right now",
+            &["cbstatus/cant-check-right-now"],
+        ),
+        CancelDone => (
+            "Your callback request has been canceled",
+            &["cbstatus/cancel-done"],
+        ),
+        CancelNotFound => (
+            "We could not find a callback request to cancel",
+            &["cbstatus/cancel-not-found"],
+        ),
+        CancelTooMany => (
+            "You have more than one callback request, so we could not cancel it here",
+            &["cbstatus/cancel-too-many"],
+        ),
+        CancelFailed => (
+            "Sorry, we could not cancel your callback right now",
+            &["cbstatus/cant-cancel-right-now"],
+        ),
+        CallbacksAvailable => ("We can call you back", &["cbstatus/callbacks-available"]),
+        CallbacksUnavailable => (
+            "We are unable to offer callbacks at this time",
+            &["cbstatus/callbacks-unavailable"],
+        ),
+        CurrentWaitIs => ("The current wait is", &["cbstatus/current-wait-is"]),
+        AvailabilityFailed => (
+            "Sorry, we can't check whether callbacks are available right now",
+            &["cbstatus/cant-check-availability"],
+        ),
     }
 }
 
@@ -244,157 +175,12 @@ impl Language for EnUs {
         "en-us"
     }
 
-    fn project_prompts(&self) -> &'static [(&'static str, &'static str)] {
-        PROMPTS
+    fn phrase(&self, p: Phrase) -> Words {
+        phrase(p)
     }
 
-    fn sentence(&self, sentence: &Sentence) -> Vec<Piece> {
-        use Sentence::*;
-        let one = |text, prompt| vec![w(text, prompt), Piece::End];
-        match sentence {
-            Several { count } => vec![
-                w("You have", &["vm-youhave"]),
-                Piece::Number(*count, N),
-                w("callback requests", &["cbstatus/callback-requests"]),
-                Piece::End,
-                w("Here is the soonest one", &["cbstatus/here-is-the-soonest"]),
-                Piece::End,
-                Piece::Pause,
-            ],
-            AsapPosition { position, eta } => {
-                let mut v = self.position(*position);
-                v.extend(self.wait(eta));
-                v
-            }
-            AsapPositionNoWait { position } => self.position(*position),
-            NextInLine { eta } => {
-                let mut v = self.next_in_line();
-                v.extend(self.wait(eta));
-                v
-            }
-            NextInLineNoWait => self.next_in_line(),
-            AsapWait { eta } => self.wait(eta),
-            Scheduled { when } => {
-                let mut v = vec![match when.day {
-                    Day::Today | Day::Tomorrow => w(
-                        "Your callback is scheduled for",
-                        &["cbstatus/your-callback-is-scheduled-for"],
-                    ),
-                    Day::Weekday(_) | Day::Date(_) => w(
-                        "Your callback is scheduled on",
-                        &["cbstatus/your-callback-is-scheduled-on"],
-                    ),
-                }];
-                v.extend(self.day(&when.day));
-                v.extend(self.at_time(when.time));
-                v.push(Piece::End);
-                v
-            }
-            CallingNow => one(
-                "We are placing your callback now",
-                &["cbstatus/placing-your-callback-now"],
-            ),
-            Completed => one(
-                "Your callback has been completed",
-                &["cbstatus/callback-completed"],
-            ),
-            Canceled => one(
-                "Your callback request was canceled",
-                &["cbstatus/callback-canceled"],
-            ),
-            Ended => one(
-                "Your last callback request is no longer active",
-                &["cbstatus/callback-ended"],
-            ),
-            NoDetails => vec![
-                w(
-                    "We have your callback request",
-                    &["cbstatus/we-have-your-request"],
-                ),
-                Piece::End,
-                w(
-                    "We will call you as soon as we can",
-                    &["cbstatus/we-will-call-asap"],
-                ),
-                Piece::End,
-            ],
-            NotFound => one(
-                "We could not find a callback request for your number",
-                &["cbstatus/no-callback-found"],
-            ),
-            NotFoundForNumber { digits } => vec![
-                w(
-                    "We could not find a callback request for the number ending in",
-                    &["cbstatus/no-callback-found-for-number-ending-in"],
-                ),
-                Piece::Pause,
-                Piece::Digits(digits.clone()),
-                Piece::End,
-            ],
-            ReadBack { digits } => vec![
-                w(
-                    "We will call you at the number ending in",
-                    &["cbstatus/we-will-call-number-ending-in"],
-                ),
-                Piece::Pause,
-                Piece::Digits(digits.clone()),
-                Piece::End,
-            ],
-            LookupFailed => one(
-                "Sorry, we can't check your callback right now",
-                &["cbstatus/cant-check-right-now"],
-            ),
-            CancelDone => one(
-                "Your callback request has been canceled",
-                &["cbstatus/cancel-done"],
-            ),
-            CancelNotFound => one(
-                "We could not find a callback request to cancel",
-                &["cbstatus/cancel-not-found"],
-            ),
-            CancelTooMany => one(
-                "You have more than one callback request, so we could not cancel it here",
-                &["cbstatus/cancel-too-many"],
-            ),
-            CancelFailed => one(
-                "Sorry, we could not cancel your callback right now",
-                &["cbstatus/cant-cancel-right-now"],
-            ),
-            CallbacksAvailable => one("We can call you back", &["cbstatus/callbacks-available"]),
-            CallbacksUnavailable => one(
-                "We are unable to offer callbacks at this time",
-                &["cbstatus/callbacks-unavailable"],
-            ),
-            CurrentWait { eta } => {
-                let mut v = vec![w("The current wait is", &["cbstatus/current-wait-is"])];
-                v.extend(self.eta(eta));
-                v.push(Piece::End);
-                v
-            }
-            AvailabilityFailed => one(
-                "Sorry, we can't check whether callbacks are available right now",
-                &["cbstatus/cant-check-availability"],
-            ),
-        }
-    }
-
-    fn value(&self, placeholder: Placeholder, sentence: &Sentence) -> Option<Vec<Piece>> {
-        Some(match placeholder {
-            Placeholder::Position => vec![Piece::Number(sentence.position()?, N)],
-            Placeholder::Wait => self.eta(sentence.eta()?),
-            Placeholder::Time => vec![Piece::Time(sentence.when()?.time)],
-            Placeholder::AtTime => self.at_time(sentence.when()?.time),
-            Placeholder::Day => match sentence.when()?.day {
-                Day::Weekday(date) | Day::Date(date) => vec![self.weekday(date)],
-                day => self.day(&day),
-            },
-            Placeholder::Date => match sentence.when()?.day {
-                Day::Date(date) => self.month_day(date),
-                _ => return None,
-            },
-            Placeholder::Count => vec![Piece::Number(sentence.count()?, N)],
-            Placeholder::Digits => vec![Piece::Digits(sentence.digits()?.clone())],
-        })
+    fn grammar(&self) -> &'static Grammar {
+        &GRAMMAR
     }
 
     /// "3:45 PM", "12:00 AM".

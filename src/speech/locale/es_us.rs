@@ -1,5 +1,5 @@
-//! Latin American Spanish (US): every phrase, its Asterisk prompts, and Spanish number and
-//! time rules.
+//! Latin American Spanish (US): the words of every phrase and their Asterisk prompts, and
+//! Spanish number and time rules.
 //!
 //! Numbers follow Asterisk's `ast_say_number_full_es` (main/say.c): 1 is `digits/1`,
 //! `digits/1M` ("un") or `digits/1F` ("una") by gender; 2-30 have their own files (21-29
@@ -28,261 +28,174 @@
 //! Known limit (as in Asterisk): 21, 31 ... before a noun keep the full form in prompts
 //! ("veintiuno minutos" rather than "veintiún"); rounded waits never produce them.
 
-use super::{hour12, w, Gender, Language, Piece};
-use crate::speech::message::{Day, Eta, Placeholder, RangeUnit, Sentence, Span};
-use jiff::civil::{Date, Time};
+use super::{hour12, w, DateStyle, Gender, Grammar, Language, Phrase, Piece, Words};
+use jiff::civil::Time;
 
 pub(crate) struct EsUs;
-
-/// The project's own prompts: bare name (under `cbstatus/`) and transcript.
-const PROMPTS: &[(&str, &str)] = &[
-    ("about", "aproximadamente"),
-    ("between", "entre"),
-    ("more-than", "más de"),
-    ("hour", "hora"),
-    ("cien", "cien"),
-    ("a-la", "a la"),
-    ("de-la-manana", "de la mañana"),
-    ("de-la-noche", "de la noche"),
-    ("callback-requests", "solicitudes de devolución de llamada."),
-    ("here-is-the-soonest", "Esta es la más próxima."),
-    ("you-are-number", "Usted es el número"),
-    (
-        "in-line-for-your-callback",
-        "en la fila para su devolución de llamada.",
-    ),
-    (
-        "you-are-next-in-line",
-        "Usted es el siguiente en la fila para su devolución de llamada.",
-    ),
-    (
-        "we-expect-to-call-you-in",
-        "El tiempo estimado para devolverle la llamada es de",
-    ),
-    (
-        "your-callback-is-scheduled-for",
-        "Su devolución de llamada está programada para",
-    ),
-    (
-        "placing-your-callback-now",
-        "Estamos realizando su devolución de llamada en este momento.",
-    ),
-    (
-        "callback-completed",
-        "Su devolución de llamada ya se realizó.",
-    ),
-    (
-        "callback-canceled",
-        "Su solicitud de devolución de llamada fue cancelada.",
-    ),
-    (
-        "callback-ended",
-        "Su última solicitud de devolución de llamada ya no está activa.",
-    ),
-    (
-        "we-have-your-request",
-        "Tenemos su solicitud de devolución de llamada.",
-    ),
-    ("we-will-call-asap", "Le llamaremos lo antes posible."),
-    (
-        "no-callback-found",
-        "No encontramos ninguna solicitud de devolución de llamada para su número.",
-    ),
-    (
-        "no-callback-found-for-number-ending-in",
-        "No encontramos ninguna solicitud de devolución de llamada para el número que termina en",
-    ),
-    (
-        "we-will-call-number-ending-in",
-        "Le llamaremos al número que termina en",
-    ),
-    (
-        "cant-check-right-now",
-        "Lo sentimos, no podemos consultar su devolución de llamada en este momento.",
-    ),
-    (
-        "cancel-done",
-        "Su solicitud de devolución de llamada ha sido cancelada.",
-    ),
-    (
-        "cancel-not-found",
-        "No encontramos ninguna solicitud de devolución de llamada para cancelar.",
-    ),
-    (
-        "cancel-too-many",
-        "Usted tiene más de una solicitud de devolución de llamada, así que no pudimos cancelarla aquí.",
-    ),
-    (
-        "cant-cancel-right-now",
-        "Lo sentimos, no pudimos cancelar su devolución de llamada en este momento.",
-    ),
-    ("callbacks-available", "Podemos devolverle la llamada."),
-    (
-        "callbacks-unavailable",
-        "En este momento no podemos ofrecer devoluciones de llamada.",
-    ),
-    ("current-wait-is", "El tiempo de espera actual es de"),
-    (
-        "cant-check-availability",
-        "Lo sentimos, no podemos consultar si hay devoluciones de llamada disponibles en este momento.",
-    ),
-];
-
-const DAYS: [(&str, &[&str]); 7] = [
-    ("domingo", &["digits/day-0"]),
-    ("lunes", &["digits/day-1"]),
-    ("martes", &["digits/day-2"]),
-    ("miércoles", &["digits/day-3"]),
-    ("jueves", &["digits/day-4"]),
-    ("viernes", &["digits/day-5"]),
-    ("sábado", &["digits/day-6"]),
-];
-
-const MONTHS: [(&str, &[&str]); 12] = [
-    ("enero", &["digits/mon-0"]),
-    ("febrero", &["digits/mon-1"]),
-    ("marzo", &["digits/mon-2"]),
-    ("abril", &["digits/mon-3"]),
-    ("mayo", &["digits/mon-4"]),
-    ("junio", &["digits/mon-5"]),
-    ("julio", &["digits/mon-6"]),
-    ("agosto", &["digits/mon-7"]),
-    ("septiembre", &["digits/mon-8"]),
-    ("octubre", &["digits/mon-9"]),
-    ("noviembre", &["digits/mon-10"]),
-    ("diciembre", &["digits/mon-11"]),
-];
 
 const N: Gender = Gender::Neutral;
 const M: Gender = Gender::Masculine;
 const F: Gender = Gender::Feminine;
 
-impl EsUs {
-    fn position(&self, position: u32) -> Vec<Piece> {
-        vec![
-            w("Usted es el número", &["cbstatus/you-are-number"]),
-            Piece::Number(position, N),
-            w(
-                "en la fila para su devolución de llamada",
-                &["cbstatus/in-line-for-your-callback"],
-            ),
-            Piece::End,
-        ]
-    }
+const GRAMMAR: Grammar = Grammar {
+    days: [
+        ("domingo", &["digits/day-0"]),
+        ("lunes", &["digits/day-1"]),
+        ("martes", &["digits/day-2"]),
+        ("miércoles", &["digits/day-3"]),
+        ("jueves", &["digits/day-4"]),
+        ("viernes", &["digits/day-5"]),
+        ("sábado", &["digits/day-6"]),
+    ],
+    months: [
+        ("enero", &["digits/mon-0"]),
+        ("febrero", &["digits/mon-1"]),
+        ("marzo", &["digits/mon-2"]),
+        ("abril", &["digits/mon-3"]),
+        ("mayo", &["digits/mon-4"]),
+        ("junio", &["digits/mon-5"]),
+        ("julio", &["digits/mon-6"]),
+        ("agosto", &["digits/mon-7"]),
+        ("septiembre", &["digits/mon-8"]),
+        ("octubre", &["digits/mon-9"]),
+        ("noviembre", &["digits/mon-10"]),
+        ("diciembre", &["digits/mon-11"]),
+    ],
+    // "tres solicitudes", "una hora", "un minuto", "entre uno y cinco minutos".
+    count: F,
+    hours: F,
+    minutes: M,
+    range_low_minutes: N,
+    weekday_article: Some(("el", &["digits/es-el"])),
+    date: DateStyle::DayOfMonth(("de", &["digits/es-de"])),
+};
 
-    fn next_in_line(&self) -> Vec<Piece> {
-        vec![
-            w(
-                "Usted es el siguiente en la fila para su devolución de llamada",
-                &["cbstatus/you-are-next-in-line"],
-            ),
-            Piece::End,
-        ]
-    }
+/// Project prompts the number and time rules play.
+const RULE_PROMPTS: &[(&str, &str)] = &[
+    ("cien", "cien"),
+    ("de-la-manana", "de la mañana"),
+    ("de-la-noche", "de la noche"),
+];
 
-    fn wait(&self, eta: &Eta) -> Vec<Piece> {
-        let mut v = vec![w(
+/// The words of every phrase. A `cbstatus/` prompt is a project prompt: its transcript in
+/// the manifest is these words.
+fn phrase(phrase: Phrase) -> Words {
+    use Phrase::*;
+    match phrase {
+        About => ("aproximadamente", &["cbstatus/about"]),
+        Between => ("entre", &["cbstatus/between"]),
+        MoreThan => ("más de", &["cbstatus/more-than"]),
+        LessThan => ("menos de", &["queue-less-than"]),
+        UnderAMinute => (
+            "menos de un minuto",
+            &["queue-less-than", "digits/1M", "queue-minute"],
+        ),
+        And => ("y", &["vm-and"]),
+        Minute => ("minuto", &["queue-minute"]),
+        Minutes => ("minutos", &["minutes"]),
+        Hour => ("hora", &["cbstatus/hour"]),
+        Hours => ("horas", &["hours"]),
+        Today => ("hoy", &["digits/today"]),
+        Tomorrow => ("mañana", &["digits/tomorrow"]),
+        At => ("a las", &["digits/at"]),
+        AtOne => ("a la", &["cbstatus/a-la"]),
+        YouHave => ("Usted tiene", &["vm-youhave"]),
+        CallbackRequests => (
+            "solicitudes de devolución de llamada",
+            &["cbstatus/callback-requests"],
+        ),
+        HereIsTheSoonest => ("Esta es la más próxima", &["cbstatus/here-is-the-soonest"]),
+        YouAreNumber => ("Usted es el número", &["cbstatus/you-are-number"]),
+        InLineForYourCallback => (
+            "en la fila para su devolución de llamada",
+            &["cbstatus/in-line-for-your-callback"],
+        ),
+        YouAreNextInLine => (
+            "Usted es el siguiente en la fila para su devolución de llamada",
+            &["cbstatus/you-are-next-in-line"],
+        ),
+        WeExpectToCallYouIn => (
             "El tiempo estimado para devolverle la llamada es de",
             &["cbstatus/we-expect-to-call-you-in"],
-        )];
-        v.extend(self.eta(eta));
-        v.push(Piece::End);
-        v
+        ),
+        // Spanish says "para" before a day and a weekday alike.
+        ScheduledFor | ScheduledOn => (
+            "Su devolución de llamada está programada para",
+            &["cbstatus/your-callback-is-scheduled-for"],
+        ),
+        CallingNow => (
+            "Estamos realizando su devolución de llamada en este momento",
+            &["cbstatus/placing-your-callback-now"],
+        ),
+        Completed => (
+            "Su devolución de llamada ya se realizó",
+            &["cbstatus/callback-completed"],
+        ),
+        Canceled => (
+            "Su solicitud de devolución de llamada fue cancelada",
+            &["cbstatus/callback-canceled"],
+        ),
+        Ended => (
+            "Su última solicitud de devolución de llamada ya no está activa",
+            &["cbstatus/callback-ended"],
+        ),
+        WeHaveYourRequest => (
+            "Tenemos su solicitud de devolución de llamada",
+            &["cbstatus/we-have-your-request"],
+        ),
+        WeWillCallAsap => ("Le llamaremos lo antes posible", &["cbstatus/we-will-call-asap"]),
+        NotFound => (
+            "No encontramos ninguna solicitud de devolución de llamada para su número",
+            &["cbstatus/no-callback-found"],
+        ),
+        NotFoundForNumber => (
+            "No encontramos ninguna solicitud de devolución de llamada para el número que termina en",
+            &["cbstatus/no-callback-found-for-number-ending-in"],
+        ),
+        ReadBack => (
+            "Le llamaremos al número que termina en",
+            &["cbstatus/we-will-call-number-ending-in"],
+        ),
+        LookupFailed => (
+            "Lo sentimos, no podemos consultar su devolución de llamada en este momento",
+            &["cbstatus/cant-check-right-now"],
+        ),
+        CancelDone => (
+            "Su solicitud de devolución de llamada ha sido cancelada",
+            &["cbstatus/cancel-done"],
+        ),
+        CancelNotFound => (
+            "No encontramos ninguna solicitud de devolución de llamada para cancelar",
+            &["cbstatus/cancel-not-found"],
+        ),
+        CancelTooMany => (
+            "Usted tiene más de una solicitud de devolución de llamada, así que no pudimos cancelarla aquí",
+            &["cbstatus/cancel-too-many"],
+        ),
+        CancelFailed => (
+            "Lo sentimos, no pudimos cancelar su devolución de llamada en este momento",
+            &["cbstatus/cant-cancel-right-now"],
+        ),
+        CallbacksAvailable => (
+            "Podemos devolverle la llamada",
+            &["cbstatus/callbacks-available"],
+        ),
+        CallbacksUnavailable => (
+            "En este momento no podemos ofrecer devoluciones de llamada",
+            &["cbstatus/callbacks-unavailable"],
+        ),
+        CurrentWaitIs => (
+            "El tiempo de espera actual es de",
+            &["cbstatus/current-wait-is"],
+        ),
+        AvailabilityFailed => (
+            "Lo sentimos, no podemos consultar si hay devoluciones de llamada disponibles en este momento",
+            &["cbstatus/cant-check-availability"],
+        ),
     }
+}
 
-    fn eta(&self, eta: &Eta) -> Vec<Piece> {
-        let with = |first: Piece, span: Span| {
-            let mut v = vec![first];
-            v.extend(self.span(span));
-            v
-        };
-        match *eta {
-            Eta::UnderAMinute => vec![w(
-                "menos de un minuto",
-                &["queue-less-than", "digits/1M", "queue-minute"],
-            )],
-            Eta::About(span) => with(w("aproximadamente", &["cbstatus/about"]), span),
-            Eta::LessThan(span) => with(w("menos de", &["queue-less-than"]), span),
-            Eta::MoreThan(span) => with(w("más de", &["cbstatus/more-than"]), span),
-            Eta::Between { low, high, unit } => {
-                // "entre uno y cinco minutos", "entre una y dos horas".
-                let (low_gender, gender, noun) = match unit {
-                    RangeUnit::Minutes => (N, M, w("minutos", &["minutes"])),
-                    RangeUnit::Hours => (F, F, w("horas", &["hours"])),
-                };
-                vec![
-                    w("entre", &["cbstatus/between"]),
-                    Piece::Number(low, low_gender),
-                    w("y", &["vm-and"]),
-                    Piece::Number(high, gender),
-                    noun,
-                ]
-            }
-        }
-    }
-
-    /// "una hora y 15 minutos": hours are feminine, minutes masculine.
-    fn span(&self, span: Span) -> Vec<Piece> {
-        let mut v = Vec::new();
-        if span.hours > 0 {
-            v.push(Piece::Number(span.hours, F));
-            v.push(match span.hours {
-                1 => w("hora", &["cbstatus/hour"]),
-                _ => w("horas", &["hours"]),
-            });
-        }
-        if span.minutes > 0 || span.hours == 0 {
-            if span.hours > 0 {
-                v.push(w("y", &["vm-and"]));
-            }
-            v.push(Piece::Number(span.minutes, M));
-            v.push(match span.minutes {
-                1 => w("minuto", &["queue-minute"]),
-                _ => w("minutos", &["minutes"]),
-            });
-        }
-        v
-    }
-
-    /// "a la 1:15 de la tarde", "a las 3:45 de la tarde".
-    fn at_time(&self, time: Time) -> Vec<Piece> {
-        let article = if hour12(time) == 1 {
-            w("a la", &["cbstatus/a-la"])
-        } else {
-            w("a las", &["digits/at"])
-        };
-        vec![article, Piece::Time(time)]
-    }
-
-    fn weekday(&self, date: Date) -> Piece {
-        let (name, prompts) = DAYS[date.weekday().to_sunday_zero_offset() as usize];
-        w(name, prompts)
-    }
-
-    /// "13 de marzo".
-    fn day_month(&self, date: Date) -> Vec<Piece> {
-        let (name, prompts) = MONTHS[(date.month() - 1) as usize];
-        vec![
-            Piece::Number(date.day() as u32, N),
-            w("de", &["digits/es-de"]),
-            w(name, prompts),
-        ]
-    }
-
-    /// "hoy", "mañana", "el miércoles", "el miércoles 13 de marzo".
-    fn day(&self, day: &Day) -> Vec<Piece> {
-        match *day {
-            Day::Today => vec![w("hoy", &["digits/today"])],
-            Day::Tomorrow => vec![w("mañana", &["digits/tomorrow"])],
-            Day::Weekday(date) => vec![w("el", &["digits/es-el"]), self.weekday(date)],
-            Day::Date(date) => {
-                let mut v = vec![w("el", &["digits/es-el"]), self.weekday(date)];
-                v.extend(self.day_month(date));
-                v
-            }
-        }
-    }
-
+impl EsUs {
     /// The part of the day and its prompt.
     fn period(&self, time: Time) -> (&'static str, &'static str) {
         match time.hour() {
@@ -310,157 +223,16 @@ impl Language for EsUs {
         "es-419"
     }
 
-    fn project_prompts(&self) -> &'static [(&'static str, &'static str)] {
-        PROMPTS
+    fn phrase(&self, p: Phrase) -> Words {
+        phrase(p)
     }
 
-    fn sentence(&self, sentence: &Sentence) -> Vec<Piece> {
-        use Sentence::*;
-        let one = |text, prompt| vec![w(text, prompt), Piece::End];
-        match sentence {
-            Several { count } => vec![
-                w("Usted tiene", &["vm-youhave"]),
-                Piece::Number(*count, F),
-                w(
-                    "solicitudes de devolución de llamada",
-                    &["cbstatus/callback-requests"],
-                ),
-                Piece::End,
-                w("Esta es la más próxima", &["cbstatus/here-is-the-soonest"]),
-                Piece::End,
-                Piece::Pause,
-            ],
-            AsapPosition { position, eta } => {
-                let mut v = self.position(*position);
-                v.extend(self.wait(eta));
-                v
-            }
-            AsapPositionNoWait { position } => self.position(*position),
-            NextInLine { eta } => {
-                let mut v = self.next_in_line();
-                v.extend(self.wait(eta));
-                v
-            }
-            NextInLineNoWait => self.next_in_line(),
-            AsapWait { eta } => self.wait(eta),
-            Scheduled { when } => {
-                let mut v = vec![w(
-                    "Su devolución de llamada está programada para",
-                    &["cbstatus/your-callback-is-scheduled-for"],
-                )];
-                v.extend(self.day(&when.day));
-                v.extend(self.at_time(when.time));
-                v.push(Piece::End);
-                v
-            }
-            CallingNow => one(
-                "Estamos realizando su devolución de llamada en este momento",
-                &["cbstatus/placing-your-callback-now"],
-            ),
-            Completed => one(
-                "Su devolución de llamada ya se realizó",
-                &["cbstatus/callback-completed"],
-            ),
-            Canceled => one(
-                "Su solicitud de devolución de llamada fue cancelada",
-                &["cbstatus/callback-canceled"],
-            ),
-            Ended => one(
-                "Su última solicitud de devolución de llamada ya no está activa",
-                &["cbstatus/callback-ended"],
-            ),
-            NoDetails => vec![
-                w(
-                    "Tenemos su solicitud de devolución de llamada",
-                    &["cbstatus/we-have-your-request"],
-                ),
-                Piece::End,
-                w("Le llamaremos lo antes posible", &["cbstatus/we-will-call-asap"]),
-                Piece::End,
-            ],
-            NotFound => one(
-                "No encontramos ninguna solicitud de devolución de llamada para su número",
-                &["cbstatus/no-callback-found"],
-            ),
-            NotFoundForNumber { digits } => vec![
-                w(
-                    "No encontramos ninguna solicitud de devolución de llamada para el número que termina en",
-                    &["cbstatus/no-callback-found-for-number-ending-in"],
-                ),
-                Piece::Pause,
-                Piece::Digits(digits.clone()),
-                Piece::End,
-            ],
-            ReadBack { digits } => vec![
-                w(
-                    "Le llamaremos al número que termina en",
-                    &["cbstatus/we-will-call-number-ending-in"],
-                ),
-                Piece::Pause,
-                Piece::Digits(digits.clone()),
-                Piece::End,
-            ],
-            LookupFailed => one(
-                "Lo sentimos, no podemos consultar su devolución de llamada en este momento",
-                &["cbstatus/cant-check-right-now"],
-            ),
-            CancelDone => one(
-                "Su solicitud de devolución de llamada ha sido cancelada",
-                &["cbstatus/cancel-done"],
-            ),
-            CancelNotFound => one(
-                "No encontramos ninguna solicitud de devolución de llamada para cancelar",
-                &["cbstatus/cancel-not-found"],
-            ),
-            CancelTooMany => one(
-                "Usted tiene más de una solicitud de devolución de llamada, así que no pudimos cancelarla aquí",
-                &["cbstatus/cancel-too-many"],
-            ),
-            CancelFailed => one(
-                "Lo sentimos, no pudimos cancelar su devolución de llamada en este momento",
-                &["cbstatus/cant-cancel-right-now"],
-            ),
-            CallbacksAvailable => one(
-                "Podemos devolverle la llamada",
-                &["cbstatus/callbacks-available"],
-            ),
-            CallbacksUnavailable => one(
-                "En este momento no podemos ofrecer devoluciones de llamada",
-                &["cbstatus/callbacks-unavailable"],
-            ),
-            CurrentWait { eta } => {
-                let mut v = vec![w(
-                    "El tiempo de espera actual es de",
-                    &["cbstatus/current-wait-is"],
-                )];
-                v.extend(self.eta(eta));
-                v.push(Piece::End);
-                v
-            }
-            AvailabilityFailed => one(
-                "Lo sentimos, no podemos consultar si hay devoluciones de llamada disponibles en este momento",
-                &["cbstatus/cant-check-availability"],
-            ),
-        }
+    fn grammar(&self) -> &'static Grammar {
+        &GRAMMAR
     }
 
-    fn value(&self, placeholder: Placeholder, sentence: &Sentence) -> Option<Vec<Piece>> {
-        Some(match placeholder {
-            Placeholder::Position => vec![Piece::Number(sentence.position()?, N)],
-            Placeholder::Wait => self.eta(sentence.eta()?),
-            Placeholder::Time => vec![Piece::Time(sentence.when()?.time)],
-            Placeholder::AtTime => self.at_time(sentence.when()?.time),
-            Placeholder::Day => match sentence.when()?.day {
-                Day::Weekday(date) | Day::Date(date) => vec![self.weekday(date)],
-                day => self.day(&day),
-            },
-            Placeholder::Date => match sentence.when()?.day {
-                Day::Date(date) => self.day_month(date),
-                _ => return None,
-            },
-            Placeholder::Count => vec![Piece::Number(sentence.count()?, F)],
-            Placeholder::Digits => vec![Piece::Digits(sentence.digits()?.clone())],
-        })
+    fn rule_prompts(&self) -> &'static [(&'static str, &'static str)] {
+        RULE_PROMPTS
     }
 
     /// "3:45 de la tarde", "3 de la tarde" on the hour, and one o'clock in words so that
@@ -653,7 +425,7 @@ mod tests {
             ]
         );
         let at = |h| {
-            EsUs.at_time(Time::constant(h, 0, 0, 0))
+            super::super::phrases::at_time(&EsUs, Time::constant(h, 0, 0, 0))
                 .into_iter()
                 .next()
                 .unwrap()

@@ -1,14 +1,18 @@
-//! Locales: all the wording of a language lives in one file (`en_us.rs`, `es_us.rs`), which
-//! implements [`Language`]: the built-in phrase of every [`Sentence`] as [`Piece`]s (words with
-//! the Asterisk prompts that say them, numbers, times, digits), the values of template
-//! placeholders, and the language's number and clock-time rules for each renderer.
+//! Locales. A locale file (`en_us.rs`, `es_us.rs`) is data plus its language's rules: it
+//! implements [`Language`] with the words of every [`Phrase`] (and the Asterisk prompts that
+//! say them), day and month names, a few [`Grammar`] choices, and the number and clock-time
+//! rules for each renderer. How sentences are built from those words is shared, in
+//! [`phrases`]; the project prompt manifest is derived from the same words.
 //!
 //! Adding a locale: write one file implementing [`Language`] and list it in [`REGISTRY`].
 
 mod en_us;
 mod es_us;
+pub(crate) mod phrases;
 
-use super::message::{Digits, Placeholder, Sentence};
+pub(crate) use phrases::{DateStyle, Grammar, Phrase, Words};
+
+use super::message::Digits;
 use crate::error::{Error, ErrorKind};
 use jiff::civil::Time;
 use std::fmt;
@@ -215,13 +219,15 @@ pub(crate) trait Language: Sync {
     fn sound_dir(&self) -> &'static str;
     /// espeak-ng voice for generating project prompts.
     fn espeak_voice(&self) -> &'static str;
-    /// The project's own prompts (bare names under `cbstatus/`, transcripts).
-    fn project_prompts(&self) -> &'static [(&'static str, &'static str)];
-    /// The built-in wording of a sentence.
-    fn sentence(&self, sentence: &Sentence) -> Vec<Piece>;
-    /// The wording of a template placeholder's value in a sentence (`None` if the sentence
-    /// has no such value).
-    fn value(&self, placeholder: Placeholder, sentence: &Sentence) -> Option<Vec<Piece>>;
+    /// The words of a phrase, and the prompts that say exactly them.
+    fn phrase(&self, phrase: Phrase) -> Words;
+    /// The choices that shape sentences (day and month names, genders, date order).
+    fn grammar(&self) -> &'static Grammar;
+    /// Project prompts the number and time rules play (bare name, transcript), besides those
+    /// of the phrases.
+    fn rule_prompts(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
     /// A clock time for text and SSML, e.g. `[Clock("3:45 PM")]`, or es
     /// `[Words("una"), Words("de la tarde")]`. Must not contain [`Piece::Time`].
     fn time_words(&self, time: Time) -> Vec<Piece>;

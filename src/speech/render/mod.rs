@@ -7,7 +7,7 @@ pub(crate) mod prompts;
 pub(crate) mod ssml;
 pub(crate) mod text;
 
-use super::locale::{Language, Piece};
+use super::locale::{phrases, Language, Piece};
 use super::message::{Message, Sentence};
 use super::templates::{Part, Templates};
 use super::Locale;
@@ -29,7 +29,10 @@ pub(crate) fn word(message: &Message, locale: Locale, templates: Option<&Templat
                 .and_then(|t| t.get(locale, sentence.situation()))
                 .and_then(|t| fill(t.parts(), sentence, lang));
             Unit {
-                pieces: expand(templated.unwrap_or_else(|| lang.sentence(sentence)), lang),
+                pieces: expand(
+                    templated.unwrap_or_else(|| phrases::sentence(lang, sentence)),
+                    lang,
+                ),
             }
         })
         .collect()
@@ -57,7 +60,9 @@ fn fill(parts: &[Part], sentence: &Sentence, lang: &dyn Language) -> Option<Vec<
     for part in parts {
         match part {
             Part::Text(text) => pieces.push(Piece::Literal(text.clone())),
-            Part::Value(placeholder) => pieces.extend(lang.value(*placeholder, sentence)?),
+            Part::Value(placeholder) => {
+                pieces.extend(phrases::value(lang, *placeholder, sentence)?)
+            }
         }
     }
     Some(pieces)

@@ -2,7 +2,7 @@
 //! Asterisk's own number and time rules (see the locale files). Always the built-in wording:
 //! operator templates do not apply, because no recordings exist for an operator's words.
 
-use crate::speech::locale::{Language, Piece};
+use crate::speech::locale::{phrases, Language, Piece};
 use crate::speech::manifest::is_valid_prompt_name;
 use crate::speech::message::Message;
 
@@ -14,7 +14,7 @@ pub(crate) fn render(message: &Message, lang: &dyn Language) -> String {
 pub(crate) fn names(message: &Message, lang: &dyn Language) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for sentence in &message.sentences {
-        for piece in lang.sentence(sentence) {
+        for piece in phrases::sentence(lang, sentence) {
             match piece {
                 Piece::Words(_, prompts) => names.extend(prompts.iter().map(|p| p.to_string())),
                 Piece::Number(n, gender) => names.extend(lang.number_prompts(n, gender)),

@@ -74,7 +74,7 @@ fn generate(args: GenerateArgs) -> u8 {
         }
         for (name, transcript) in project_prompts(locale) {
             let path = dir.join(format!("{name}.wav"));
-            if let Err(e) = synthesize(&args.espeak, locale.espeak_voice(), transcript, &path) {
+            if let Err(e) = synthesize(&args.espeak, locale.espeak_voice(), &transcript, &path) {
                 eprintln!("cbstatus: {}: {e}", path.display());
                 return EXIT_LOOKUP_FAILED;
             }

@@ -1,0 +1,466 @@
+//! The shared phrase builder: how every [`Sentence`] is put together from a locale's words.
+//!
+//! A locale file holds only data (the words of each [`Phrase`] with the prompts that say them,
+//! day and month names, a few [`Grammar`] choices) and its number and clock-time rules. The
+//! structure of every sentence lives here once, so a new locale writes no sentence code.
+//! The project prompt manifest is derived from the same words ([`project_prompts`]).
+
+use super::{Gender, Language, Piece};
+use crate::speech::message::{Day, Eta, Placeholder, RangeUnit, Sentence, Span};
+use jiff::civil::{Date, Time};
+
+/// Words and the prompt files that say exactly them (`cbstatus/...` for project prompts).
+pub(crate) type Words = (&'static str, &'static [&'static str]);
+
+/// The grammar choices of a language that change a sentence's structure.
+pub(crate) struct Grammar {
+    /// Sunday first.
+    pub(crate) days: [Words; 7],
+    /// January first.
+    pub(crate) months: [Words; 12],
+    /// What "callback requests" are counted as (es feminine "solicitudes").
+    pub(crate) count: Gender,
+    /// Hours (es feminine "una hora").
+    pub(crate) hours: Gender,
+    /// Minutes (es masculine "un minuto").
+    pub(crate) minutes: Gender,
+    /// The lower end of a range of minutes (es "entre uno y cinco minutos").
+    pub(crate) range_low_minutes: Gender,
+    /// Said before a weekday (es "el miércoles").
+    pub(crate) weekday_article: Option<Words>,
+    /// How a date a week or more ahead is said.
+    pub(crate) date: DateStyle,
+}
+
+/// How a date is said after its weekday.
+pub(crate) enum DateStyle {
+    /// "Wednesday, March 13th": a comma, the month, the day as an ordinal.
+    MonthOrdinal,
+    /// "el miércoles 13 de marzo": the day as a cardinal, the connector, the month.
+    DayOfMonth(Words),
+}
+
+/// Every fixed phrase a locale words. The builder decides where each one goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phrase {
+    /// "about" (a wait).
+    About,
+    /// "between" (a range).
+    Between,
+    /// "more than".
+    MoreThan,
+    /// "less than".
+    LessThan,
+    /// "less than a minute".
+    UnderAMinute,
+    /// "and" (in ranges and spans).
+    And,
+    /// "minute".
+    Minute,
+    /// "minutes".
+    Minutes,
+    /// "hour".
+    Hour,
+    /// "hours".
+    Hours,
+    /// "today".
+    Today,
+    /// "tomorrow".
+    Tomorrow,
+    /// "at" before a clock time.
+    At,
+    /// "at" before one o'clock (es "a la").
+    AtOne,
+    /// "You have" (a count).
+    YouHave,
+    /// "callback requests".
+    CallbackRequests,
+    /// "Here is the soonest one".
+    HereIsTheSoonest,
+    /// "You are number".
+    YouAreNumber,
+    /// "in line for your callback".
+    InLineForYourCallback,
+    /// "You are next in line for your callback".
+    YouAreNextInLine,
+    /// "We expect to call you in".
+    WeExpectToCallYouIn,
+    /// "Your callback is scheduled for" (today, tomorrow).
+    ScheduledFor,
+    /// "Your callback is scheduled on" (a weekday, a date).
+    ScheduledOn,
+    /// "We are placing your callback now".
+    CallingNow,
+    /// "Your callback has been completed".
+    Completed,
+    /// "Your callback request was canceled".
+    Canceled,
+    /// "Your last callback request is no longer active".
+    Ended,
+    /// "We have your callback request".
+    WeHaveYourRequest,
+    /// "We will call you as soon as we can".
+    WeWillCallAsap,
+    /// "We could not find a callback request for your number".
+    NotFound,
+    /// "We could not find a callback request for the number ending in".
+    NotFoundForNumber,
+    /// "We will call you at the number ending in".
+    ReadBack,
+    /// "Sorry, we can't check your callback right now".
+    LookupFailed,
+    /// "Your callback request has been canceled".
+    CancelDone,
+    /// "We could not find a callback request to cancel".
+    CancelNotFound,
+    /// "You have more than one callback request, so we could not cancel it here".
+    CancelTooMany,
+    /// "Sorry, we could not cancel your callback right now".
+    CancelFailed,
+    /// "We can call you back".
+    CallbacksAvailable,
+    /// "We are unable to offer callbacks at this time".
+    CallbacksUnavailable,
+    /// "The current wait is".
+    CurrentWaitIs,
+    /// "Sorry, we can't check whether callbacks are available right now".
+    AvailabilityFailed,
+}
+
+impl Phrase {
+    /// Every phrase, in manifest order.
+    pub(crate) const ALL: [Phrase; 41] = {
+        use Phrase::*;
+        [
+            About,
+            Between,
+            MoreThan,
+            LessThan,
+            UnderAMinute,
+            And,
+            Minute,
+            Minutes,
+            Hour,
+            Hours,
+            Today,
+            Tomorrow,
+            At,
+            AtOne,
+            YouHave,
+            CallbackRequests,
+            HereIsTheSoonest,
+            YouAreNumber,
+            InLineForYourCallback,
+            YouAreNextInLine,
+            WeExpectToCallYouIn,
+            ScheduledFor,
+            ScheduledOn,
+            CallingNow,
+            Completed,
+            Canceled,
+            Ended,
+            WeHaveYourRequest,
+            WeWillCallAsap,
+            NotFound,
+            NotFoundForNumber,
+            ReadBack,
+            LookupFailed,
+            CancelDone,
+            CancelNotFound,
+            CancelTooMany,
+            CancelFailed,
+            CallbacksAvailable,
+            CallbacksUnavailable,
+            CurrentWaitIs,
+            AvailabilityFailed,
+        ]
+    };
+
+    /// The phrase ends its sentence (its recording's transcript ends with a period).
+    pub(crate) fn ends_sentence(self) -> bool {
+        use Phrase::*;
+        matches!(
+            self,
+            CallbackRequests
+                | HereIsTheSoonest
+                | InLineForYourCallback
+                | YouAreNextInLine
+                | CallingNow
+                | Completed
+                | Canceled
+                | Ended
+                | WeHaveYourRequest
+                | WeWillCallAsap
+                | NotFound
+                | LookupFailed
+                | CancelDone
+                | CancelNotFound
+                | CancelTooMany
+                | CancelFailed
+                | CallbacksAvailable
+                | CallbacksUnavailable
+                | AvailabilityFailed
+        )
+    }
+}
+
+/// The words of `phrase` in `lang`, as a piece.
+fn say(lang: &dyn Language, phrase: Phrase) -> Piece {
+    let (text, prompts) = lang.phrase(phrase);
+    Piece::Words(text, prompts)
+}
+
+/// `phrase` as a sentence of its own.
+fn alone(lang: &dyn Language, phrase: Phrase) -> Vec<Piece> {
+    vec![say(lang, phrase), Piece::End]
+}
+
+/// The built-in wording of a sentence.
+pub(crate) fn sentence(lang: &dyn Language, sentence: &Sentence) -> Vec<Piece> {
+    use Phrase as P;
+    use Sentence::*;
+    let g = lang.grammar();
+    match sentence {
+        Several { count } => vec![
+            say(lang, P::YouHave),
+            Piece::Number(*count, g.count),
+            say(lang, P::CallbackRequests),
+            Piece::End,
+            say(lang, P::HereIsTheSoonest),
+            Piece::End,
+            Piece::Pause,
+        ],
+        AsapPosition { position, eta } => {
+            [position_in_line(lang, *position), wait(lang, eta)].concat()
+        }
+        AsapPositionNoWait { position } => position_in_line(lang, *position),
+        NextInLine { eta } => [alone(lang, P::YouAreNextInLine), wait(lang, eta)].concat(),
+        NextInLineNoWait => alone(lang, P::YouAreNextInLine),
+        AsapWait { eta } => wait(lang, eta),
+        Scheduled { when } => {
+            let intro = match when.day {
+                Day::Today | Day::Tomorrow => P::ScheduledFor,
+                Day::Weekday(_) | Day::Date(_) => P::ScheduledOn,
+            };
+            let mut v = vec![say(lang, intro)];
+            v.extend(day(lang, &when.day));
+            v.extend(at_time(lang, when.time));
+            v.push(Piece::End);
+            v
+        }
+        CallingNow => alone(lang, P::CallingNow),
+        Completed => alone(lang, P::Completed),
+        Canceled => alone(lang, P::Canceled),
+        Ended => alone(lang, P::Ended),
+        NoDetails => [
+            alone(lang, P::WeHaveYourRequest),
+            alone(lang, P::WeWillCallAsap),
+        ]
+        .concat(),
+        NotFound => alone(lang, P::NotFound),
+        NotFoundForNumber { digits } => vec![
+            say(lang, P::NotFoundForNumber),
+            Piece::Pause,
+            Piece::Digits(digits.clone()),
+            Piece::End,
+        ],
+        ReadBack { digits } => vec![
+            say(lang, P::ReadBack),
+            Piece::Pause,
+            Piece::Digits(digits.clone()),
+            Piece::End,
+        ],
+        LookupFailed => alone(lang, P::LookupFailed),
+        CancelDone => alone(lang, P::CancelDone),
+        CancelNotFound => alone(lang, P::CancelNotFound),
+        CancelTooMany => alone(lang, P::CancelTooMany),
+        CancelFailed => alone(lang, P::CancelFailed),
+        CallbacksAvailable => alone(lang, P::CallbacksAvailable),
+        CallbacksUnavailable => alone(lang, P::CallbacksUnavailable),
+        CurrentWait { eta: e } => {
+            let mut v = vec![say(lang, P::CurrentWaitIs)];
+            v.extend(eta(lang, e));
+            v.push(Piece::End);
+            v
+        }
+        AvailabilityFailed => alone(lang, P::AvailabilityFailed),
+    }
+}
+
+/// The wording of a template placeholder's value in a sentence (`None` if the sentence has
+/// no such value).
+pub(crate) fn value(
+    lang: &dyn Language,
+    placeholder: Placeholder,
+    sentence: &Sentence,
+) -> Option<Vec<Piece>> {
+    let g = lang.grammar();
+    Some(match placeholder {
+        Placeholder::Position => vec![Piece::Number(sentence.position()?, Gender::Neutral)],
+        Placeholder::Wait => eta(lang, sentence.eta()?),
+        Placeholder::Time => vec![Piece::Time(sentence.when()?.time)],
+        Placeholder::AtTime => at_time(lang, sentence.when()?.time),
+        Placeholder::Day => match sentence.when()?.day {
+            Day::Weekday(date) | Day::Date(date) => vec![weekday(lang, date)],
+            d => day(lang, &d),
+        },
+        Placeholder::Date => match sentence.when()?.day {
+            Day::Date(date) => month_day(lang, date),
+            _ => return None,
+        },
+        Placeholder::Count => vec![Piece::Number(sentence.count()?, g.count)],
+        Placeholder::Digits => vec![Piece::Digits(sentence.digits()?.clone())],
+    })
+}
+
+/// The project prompts of a language, derived from its words: bare name (under `cbstatus/`)
+/// and transcript, in [`Phrase::ALL`] order, then the language's rule prompts. A prompt two
+/// phrases share is listed once.
+pub(crate) fn project_prompts(lang: &dyn Language) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    let mut add = |name: &'static str, transcript: String| {
+        if !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, transcript));
+        }
+    };
+    for phrase in Phrase::ALL {
+        let (text, prompts) = lang.phrase(phrase);
+        // Only a single recording says exactly the phrase's words.
+        if let [prompt] = prompts {
+            if let Some(name) = prompt.strip_prefix("cbstatus/") {
+                let end = if phrase.ends_sentence() { "." } else { "" };
+                add(name, format!("{text}{end}"));
+            }
+        }
+    }
+    for (name, transcript) in lang.rule_prompts() {
+        add(name, transcript.to_string());
+    }
+    out
+}
+
+fn position_in_line(lang: &dyn Language, position: u32) -> Vec<Piece> {
+    vec![
+        say(lang, Phrase::YouAreNumber),
+        Piece::Number(position, Gender::Neutral),
+        say(lang, Phrase::InLineForYourCallback),
+        Piece::End,
+    ]
+}
+
+/// "We expect to call you in about 12 minutes."
+fn wait(lang: &dyn Language, e: &Eta) -> Vec<Piece> {
+    let mut v = vec![say(lang, Phrase::WeExpectToCallYouIn)];
+    v.extend(eta(lang, e));
+    v.push(Piece::End);
+    v
+}
+
+/// "about 12 minutes", "between 10 and 15 minutes", "less than a minute" ...
+pub(crate) fn eta(lang: &dyn Language, eta: &Eta) -> Vec<Piece> {
+    let g = lang.grammar();
+    let with = |first: Phrase, s: Span| [vec![say(lang, first)], span(lang, s)].concat();
+    match *eta {
+        Eta::UnderAMinute => vec![say(lang, Phrase::UnderAMinute)],
+        Eta::About(s) => with(Phrase::About, s),
+        Eta::LessThan(s) => with(Phrase::LessThan, s),
+        Eta::MoreThan(s) => with(Phrase::MoreThan, s),
+        Eta::Between { low, high, unit } => {
+            let (low_gender, gender, noun) = match unit {
+                RangeUnit::Minutes => (g.range_low_minutes, g.minutes, Phrase::Minutes),
+                RangeUnit::Hours => (g.hours, g.hours, Phrase::Hours),
+            };
+            vec![
+                say(lang, Phrase::Between),
+                Piece::Number(low, low_gender),
+                say(lang, Phrase::And),
+                Piece::Number(high, gender),
+                say(lang, noun),
+            ]
+        }
+    }
+}
+
+/// "2 hours and 15 minutes", "1 hour", "12 minutes".
+fn span(lang: &dyn Language, span: Span) -> Vec<Piece> {
+    let g = lang.grammar();
+    let mut v = Vec::new();
+    if span.hours > 0 {
+        v.push(Piece::Number(span.hours, g.hours));
+        v.push(say(
+            lang,
+            if span.hours == 1 {
+                Phrase::Hour
+            } else {
+                Phrase::Hours
+            },
+        ));
+    }
+    if span.minutes > 0 || span.hours == 0 {
+        if span.hours > 0 {
+            v.push(say(lang, Phrase::And));
+        }
+        v.push(Piece::Number(span.minutes, g.minutes));
+        v.push(say(
+            lang,
+            if span.minutes == 1 {
+                Phrase::Minute
+            } else {
+                Phrase::Minutes
+            },
+        ));
+    }
+    v
+}
+
+/// "at 3:45 PM" (es "a las 3:45 de la tarde", "a la una").
+pub(crate) fn at_time(lang: &dyn Language, time: Time) -> Vec<Piece> {
+    let at = if super::hour12(time) == 1 {
+        Phrase::AtOne
+    } else {
+        Phrase::At
+    };
+    vec![say(lang, at), Piece::Time(time)]
+}
+
+fn weekday(lang: &dyn Language, date: Date) -> Piece {
+    let (name, prompts) = lang.grammar().days[date.weekday().to_sunday_zero_offset() as usize];
+    Piece::Words(name, prompts)
+}
+
+/// "March 13th" (en), "13 de marzo" (es).
+fn month_day(lang: &dyn Language, date: Date) -> Vec<Piece> {
+    let g = lang.grammar();
+    let (month, prompts) = g.months[(date.month() - 1) as usize];
+    let month = Piece::Words(month, prompts);
+    let day = date.day() as u32;
+    match g.date {
+        DateStyle::MonthOrdinal => vec![month, Piece::Ordinal(day)],
+        DateStyle::DayOfMonth((of, of_prompts)) => vec![
+            Piece::Number(day, Gender::Neutral),
+            Piece::Words(of, of_prompts),
+            month,
+        ],
+    }
+}
+
+/// "today", "tomorrow", "Wednesday" / "el miércoles", "Wednesday, March 13" / "el miércoles
+/// 13 de marzo".
+pub(crate) fn day(lang: &dyn Language, day: &Day) -> Vec<Piece> {
+    let g = lang.grammar();
+    let article = || g.weekday_article.map(|(t, p)| Piece::Words(t, p));
+    match *day {
+        Day::Today => vec![say(lang, Phrase::Today)],
+        Day::Tomorrow => vec![say(lang, Phrase::Tomorrow)],
+        Day::Weekday(date) => article().into_iter().chain([weekday(lang, date)]).collect(),
+        Day::Date(date) => {
+            let mut v: Vec<Piece> = article().into_iter().collect();
+            v.push(weekday(lang, date));
+            if matches!(g.date, DateStyle::MonthOrdinal) {
+                v.push(Piece::Words(",", &[]));
+            }
+            v.extend(month_day(lang, date));
+            v
+        }
+    }
+}
