@@ -340,8 +340,9 @@ int32_t cb_config_from_env(struct cb_config **out);
  * Set one setting by name: `api_url`, `api_token`, `auth_header`, `auth_scheme`,
  * `timeout_ms`, `locale`, `timezone`, `default_country`, `eta_style`, `eta_min_minutes`,
  * `eta_max_minutes`, `read_back_number`, `widget_id`, `cache_ttl_ms`, `not_found_ttl_ms`,
- * `breaker_threshold`, `breaker_cooldown_ms`, `ca_bundle`, `number_format` (the `CBSTATUS_*`
- * spelling works too; see the README for meanings and defaults).
+ * `breaker_threshold`, `breaker_cooldown_ms`, `ca_bundle`, `number_format`, `idle_timeout_ms`,
+ * `prewarm`, `prefetch_ttl_ms`, `prefetch_max` (the `CBSTATUS_*` spelling works too; see the
+ * README for meanings and defaults).
  * `value` is text, e.g. "1500"; "" restores the setting's default (for `auth_scheme` it
  * means the bare token). Both strings are copied.
  * Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG` (unknown

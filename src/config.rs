@@ -21,6 +21,10 @@
 //! | `breaker_threshold` | `CBSTATUS_BREAKER_THRESHOLD` | 5 consecutive failures (0 disables) |
 //! | `breaker_cooldown_ms` | `CBSTATUS_BREAKER_COOLDOWN_MS` | 30000 |
 //! | `ca_bundle` | `CBSTATUS_CA_BUNDLE` | none: Mozilla's roots (webpki-roots) |
+//! | `idle_timeout_ms` | `CBSTATUS_IDLE_TIMEOUT_MS` | 55000 (a server's smaller `Keep-Alive: timeout` wins) |
+//! | `prewarm` | `CBSTATUS_PREWARM` | on, except `cbstatus lookup` and the native AGI |
+//! | `prefetch_ttl_ms` | `CBSTATUS_PREFETCH_TTL_MS` | 30000 |
+//! | `prefetch_max` | `CBSTATUS_PREFETCH_MAX` | 64 prefetches in flight |
 //!
 //! `CBSTATUS_CONFIG` names a TOML file holding the same keys (lower case, no prefix) and, in
 //! `[templates.<locale>]` tables, reworded sentences. The file is read first; environment
@@ -40,7 +44,7 @@ use std::time::Duration;
 pub const CONFIG_ENV: &str = "CBSTATUS_CONFIG";
 
 /// Every key [`Config::set`] accepts.
-pub const KEYS: [&str; 19] = [
+pub const KEYS: [&str; 23] = [
     "api_url",
     "api_token",
     "auth_header",
@@ -60,7 +64,17 @@ pub const KEYS: [&str; 19] = [
     "breaker_cooldown_ms",
     "ca_bundle",
     "number_format",
+    "idle_timeout_ms",
+    "prewarm",
+    "prefetch_ttl_ms",
+    "prefetch_max",
 ];
+
+/// Largest accepted `idle_timeout_ms`: no load balancer keeps an idle connection longer.
+const MAX_IDLE_TIMEOUT_MS: u64 = 3_600_000;
+
+/// Largest accepted `prefetch_max`.
+const MAX_PREFETCH: u64 = 10_000;
 
 /// Largest accepted `timeout_ms`: a caller should never wait longer than this.
 const MAX_TIMEOUT_MS: u64 = 60_000;
@@ -124,6 +138,16 @@ pub struct Config {
     /// PEM file of certificate authorities to trust instead of the built-in Mozilla roots
     /// (a corporate TLS proxy's CA, or a private CA).
     pub ca_bundle: Option<std::path::PathBuf>,
+    /// How long an idle pooled connection is kept for reuse (a server's smaller
+    /// `Keep-Alive: timeout=N` wins for its connections). Zero: never reused.
+    pub idle_timeout: Duration,
+    /// Open one connection ahead, right after the client is made. `None`: the process kind
+    /// decides (on for long-lived processes; `cbstatus lookup` and the native AGI turn it off).
+    pub prewarm: Option<bool>,
+    /// How long a prefetched answer waits for the lookup that consumes it.
+    pub prefetch_ttl: Duration,
+    /// Most prefetches in flight at once; more are ignored (0 disables prefetch).
+    pub prefetch_max: usize,
 }
 
 impl Default for Config {
@@ -144,6 +168,10 @@ impl Default for Config {
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_millis(30_000),
             ca_bundle: None,
+            idle_timeout: Duration::from_millis(55_000),
+            prewarm: None,
+            prefetch_ttl: Duration::from_millis(30_000),
+            prefetch_max: 64,
         }
     }
 }
@@ -379,6 +407,18 @@ impl Config {
             "ca_bundle" => {
                 self.ca_bundle = (!value.is_empty()).then(|| std::path::PathBuf::from(value))
             }
+            "idle_timeout_ms" => {
+                self.idle_timeout = parse_millis(&normalized, value, MAX_IDLE_TIMEOUT_MS)?
+            }
+            "prewarm" => self.prewarm = Some(parse_bool(&normalized, value)?),
+            "prefetch_ttl_ms" => self.prefetch_ttl = parse_millis(&normalized, value, 3_600_000)?,
+            "prefetch_max" => {
+                let n = parse_number(&normalized, value)?;
+                if n > MAX_PREFETCH {
+                    return invalid(format!("prefetch_max must be at most {MAX_PREFETCH}"));
+                }
+                self.prefetch_max = n as usize;
+            }
             _ => {
                 return invalid(format!(
                     "unknown setting {key:?}; known settings are {}",
@@ -412,6 +452,10 @@ impl Config {
             "breaker_threshold" => self.breaker_threshold = d.breaker_threshold,
             "breaker_cooldown_ms" => self.breaker_cooldown = d.breaker_cooldown,
             "ca_bundle" => self.ca_bundle = d.ca_bundle,
+            "idle_timeout_ms" => self.idle_timeout = d.idle_timeout,
+            "prewarm" => self.prewarm = d.prewarm,
+            "prefetch_ttl_ms" => self.prefetch_ttl = d.prefetch_ttl,
+            "prefetch_max" => self.prefetch_max = d.prefetch_max,
             _ => {}
         }
     }
@@ -528,6 +572,14 @@ mod tests {
         c.set("breaker_threshold", "3").unwrap();
         c.set("breaker_cooldown_ms", "1000").unwrap();
         c.set("ca_bundle", "/etc/ssl/corp.pem").unwrap();
+        c.set("idle_timeout_ms", "20000").unwrap();
+        c.set("prewarm", "off").unwrap();
+        c.set("prefetch_ttl_ms", "5000").unwrap();
+        c.set("CBSTATUS_PREFETCH_MAX", "8").unwrap();
+        assert_eq!(c.idle_timeout, Duration::from_millis(20_000));
+        assert_eq!(c.prewarm, Some(false));
+        assert_eq!(c.prefetch_ttl, Duration::from_millis(5000));
+        assert_eq!(c.prefetch_max, 8);
         assert_eq!(c.cache_ttl, Duration::ZERO);
         assert_eq!(c.not_found_ttl, Duration::from_millis(250));
         assert_eq!(c.breaker_threshold, 3);
@@ -556,6 +608,10 @@ mod tests {
             ("api_url", "http://example.com/api"),
             ("cache_ttl_ms", "-1"),
             ("breaker_threshold", "99999"),
+            ("idle_timeout_ms", "3600001"),
+            ("prewarm", "sometimes"),
+            ("prefetch_ttl_ms", "x"),
+            ("prefetch_max", "10001"),
         ] {
             let want = if key == "locale" {
                 ErrorKind::UnknownLocale
@@ -580,6 +636,9 @@ mod tests {
             ("eta_max_minutes", "30"),
             ("api_token", "t"),
             ("cache_ttl_ms", "0"),
+            ("idle_timeout_ms", "1"),
+            ("prewarm", "true"),
+            ("prefetch_max", "0"),
         ] {
             c.set(key, value).unwrap();
             c.set(key, "").unwrap();
@@ -588,6 +647,10 @@ mod tests {
         assert_eq!(c.speech, d.speech);
         assert_eq!((c.timeout, c.cache_ttl), (d.timeout, d.cache_ttl));
         assert!(c.api_token.is_none());
+        assert_eq!(
+            (c.idle_timeout, c.prewarm, c.prefetch_max),
+            (d.idle_timeout, None, d.prefetch_max)
+        );
         assert_eq!(
             c.set("no_such_key", "").unwrap_err().kind(),
             ErrorKind::InvalidConfig

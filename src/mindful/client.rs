@@ -27,7 +27,7 @@ pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
 /// in flight needs its own connection: with more concurrent lookups than idle connections,
 /// the extra connections were closed after each answer and reopened for the next lookup
 /// (BENCHMARKS.md: 16 threads opened a new connection every ~43 lookups). Unused ones close
-/// after ureq's idle limit (15 s).
+/// after `idle_timeout_ms`.
 const IDLE_CONNECTIONS: usize = 64;
 
 /// The `User-Agent` sent with every request.
@@ -90,6 +90,9 @@ impl Client {
             .no_delay(true)
             .max_idle_connections(IDLE_CONNECTIONS)
             .max_idle_connections_per_host(IDLE_CONNECTIONS)
+            // ureq's default of 15 s made every lookup after a quiet spell pay a new TCP and
+            // TLS handshake (issue 11: 2.18 RTT at 25 s gaps); load balancers allow 60 s.
+            .max_idle_age(config.idle_timeout)
             .build();
         // Not ureq's default resolver: it starts a thread per request (see resolver.rs).
         let resolver = CachingResolver::default();

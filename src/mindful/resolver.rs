@@ -23,7 +23,7 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::NextTimeout;
 
 /// How long a host name's addresses are reused. Connections already open are kept up to
-/// ureq's idle limit (15 s) whatever DNS says, so this adds little staleness.
+/// `idle_timeout_ms` whatever DNS says, so this adds little staleness.
 pub(crate) const TTL: Duration = Duration::from_secs(30);
 
 /// See the module documentation. Clones share the cached addresses.

@@ -263,6 +263,8 @@ pub(crate) struct ResponseHead<'a> {
     pub(crate) content_type: &'a str,
     pub(crate) content_length: u64,
     pub(crate) keep_alive: bool,
+    /// Announce `Keep-Alive: timeout=N` (seconds) on kept-alive connections.
+    pub(crate) keep_alive_timeout: Option<u64>,
     pub(crate) retry_after: Option<&'a str>,
     pub(crate) allow: Option<&'a str>,
 }
@@ -279,6 +281,9 @@ pub(crate) fn write_head(out: &mut Vec<u8>, h: &ResponseHead<'_>) {
         h.content_length,
         if h.keep_alive { "keep-alive" } else { "close" }
     );
+    if let (true, Some(n)) = (h.keep_alive, h.keep_alive_timeout) {
+        let _ = write!(out, "Keep-Alive: timeout={n}\r\n");
+    }
     if let Some(r) = h.retry_after {
         let _ = write!(out, "Retry-After: {r}\r\n");
     }

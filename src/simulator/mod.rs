@@ -104,7 +104,7 @@
 //! Request heads are limited to 16 KiB (431) and bodies to 1 MiB (413); chunked request bodies
 //! are refused with 411; malformed requests get 400 and the connection is closed. Connections
 //! are kept alive by default (HTTP/1.1) unless the client sends `Connection: close`; idle
-//! connections are closed after 30 s. Every answer has `Content-Type`, `Content-Length` and
+//! connections are closed after 30 s ([`Options::idle_timeout`]). Every answer has `Content-Type`, `Content-Length` and
 //! `Connection`. The last 10 000 requests are kept for [`Simulator::requests`].
 
 mod faults;
@@ -125,6 +125,30 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// How the simulator behaves on the wire, beyond the scenarios (see [`Simulator::start_with`]).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Write every answer as two segments, the head and then the body, with Nagle's algorithm
+    /// on (no `TCP_NODELAY`), as Python's `http.server` and many frameworks do: the body
+    /// waits until the client acknowledges the head. Default: off (one write, `TCP_NODELAY`).
+    pub two_segments: bool,
+    /// Close a kept-alive connection after this long without a request (default 30 s).
+    pub idle_timeout: Duration,
+    /// Announce `Keep-Alive: timeout=N` (seconds) on kept-alive answers (default: none).
+    /// Independent of [`Options::idle_timeout`], so a test can announce one and do another.
+    pub keep_alive_timeout: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            two_segments: false,
+            idle_timeout: Duration::from_secs(30),
+            keep_alive_timeout: None,
+        }
+    }
+}
 
 /// One request the simulator received.
 #[derive(Clone, Debug)]
@@ -187,6 +211,15 @@ impl Simulator {
     /// Binds `listen` and starts serving `scenarios`. `listen` is `HOST:PORT` (port 0 picks a
     /// free port, e.g. `"127.0.0.1:0"`), `:PORT` or a bare `PORT` (both on 127.0.0.1).
     pub fn start(listen: &str, scenarios: Scenarios) -> std::io::Result<Simulator> {
+        Simulator::start_with(listen, scenarios, Options::default())
+    }
+
+    /// [`Simulator::start`] with wire [`Options`] (e.g. answers in two segments).
+    pub fn start_with(
+        listen: &str,
+        scenarios: Scenarios,
+        options: Options,
+    ) -> std::io::Result<Simulator> {
         let listen = listen.trim();
         let listener = if let Ok(port) = listen.trim_start_matches(':').parse::<u16>() {
             TcpListener::bind((Ipv4Addr::LOCALHOST, port))?
@@ -195,7 +228,7 @@ impl Simulator {
         };
         widen_backlog(&listener);
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(scenarios));
+        let shared = Arc::new(Shared::new(scenarios, options));
         let sh = Arc::clone(&shared);
         let accept = std::thread::Builder::new()
             .name("cbstatus-sim-accept".into())

@@ -4,7 +4,7 @@
 
 use super::http::{self, Head, Parsed, ResponseHead};
 use super::scenarios::Scenarios;
-use super::RecordedRequest;
+use super::{Options, RecordedRequest};
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read, Write};
@@ -14,8 +14,6 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-/// How long an idle keep-alive connection is kept.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a write may block (a client that stopped reading).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many requests [`Shared::requests`] keeps.
@@ -82,6 +80,7 @@ impl Stop {
 /// State shared by the accept loop, the connection threads and the [`Simulator`](super::Simulator).
 pub(crate) struct Shared {
     pub(crate) scenarios: Scenarios,
+    pub(crate) options: Options,
     pub(crate) stop: Stop,
     log: Mutex<VecDeque<RecordedRequest>>,
     pub(crate) total: AtomicUsize,
@@ -100,7 +99,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(scenarios: Scenarios) -> Shared {
+    pub(crate) fn new(scenarios: Scenarios, options: Options) -> Shared {
         let counters = |n: usize| (0..n).map(|_| AtomicU64::new(0)).collect();
         Shared {
             canceled: (0..scenarios.numbers.len())
@@ -109,6 +108,7 @@ impl Shared {
             number_counters: counters(scenarios.numbers.len()),
             widget_counters: counters(scenarios.widgets.len()),
             scenarios,
+            options,
             stop: Stop::default(),
             log: Mutex::new(VecDeque::new()),
             total: AtomicUsize::new(0),
@@ -404,8 +404,11 @@ pub(super) struct Conn<'a> {
 
 impl Conn<'_> {
     fn serve(&mut self) -> End {
-        let _ = self.stream.set_nodelay(true);
-        let _ = self.stream.set_read_timeout(Some(IDLE_TIMEOUT));
+        // Two segments: Nagle on, so the body waits for the client's ACK of the head.
+        let _ = self.stream.set_nodelay(!self.shared.options.two_segments);
+        let _ = self
+            .stream
+            .set_read_timeout(Some(self.shared.options.idle_timeout));
         let _ = self.stream.set_write_timeout(Some(WRITE_TIMEOUT));
         loop {
             // Blank lines before a request line are ignored (RFC 9112 §2.2).
@@ -546,6 +549,7 @@ impl Conn<'_> {
                 content_type: &reply.content_type,
                 content_length: len,
                 keep_alive,
+                keep_alive_timeout: self.shared.options.keep_alive_timeout,
                 retry_after: reply.retry_after.as_deref(),
                 allow: reply.allow,
             },
@@ -565,7 +569,7 @@ impl Conn<'_> {
             }
             return Ok(());
         }
-        if self.body.len() <= COALESCE {
+        if self.body.len() <= COALESCE && !self.shared.options.two_segments {
             self.out.extend_from_slice(&self.body);
             stream.write_all(&self.out)
         } else {

@@ -31,6 +31,10 @@ SETTINGS = (
     "breaker_cooldown_ms",
     "ca_bundle",
     "number_format",
+    "idle_timeout_ms",
+    "prewarm",
+    "prefetch_ttl_ms",
+    "prefetch_max",
 )
 
 

@@ -1,7 +1,7 @@
 //! `cbstatus simulate`: run the Mindful simulator until interrupted.
 
 use crate::{EXIT_OK, EXIT_USAGE};
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus::simulator::{Options, Scenarios, Simulator};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -13,6 +13,10 @@ pub struct Args {
     /// Scenarios file (.toml or .json); the built-in demo set when omitted.
     #[arg(long)]
     scenarios: Option<PathBuf>,
+    /// Write each answer in two segments (head, then body) with Nagle on, like Python's
+    /// http.server and many frameworks (default: one write, TCP_NODELAY).
+    #[arg(long)]
+    two_segments: bool,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -26,7 +30,11 @@ pub fn run(args: Args) -> u8 {
         },
         None => Scenarios::demo(),
     };
-    let simulator = match Simulator::start(&args.listen, scenarios) {
+    let options = Options {
+        two_segments: args.two_segments,
+        ..Options::default()
+    };
+    let simulator = match Simulator::start_with(&args.listen, scenarios, options) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("cbstatus: cannot listen on {}: {e}", args.listen);
