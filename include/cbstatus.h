@@ -243,6 +243,12 @@ typedef void (*cb_log_fn)(int32_t level, const char *message, void *userdata);
 
 
 
+
+
+
+
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -405,6 +411,19 @@ int32_t cb_client_cancel(const struct cb_client *client,
 int32_t cb_client_widget_status(const struct cb_client *client,
                                 const char *widget_id,
                                 struct cb_result **out);
+
+/**
+ * The client's counters as a JSON object: requests by action and result, errors by name,
+ * upstream replies by HTTP status, request and upstream duration histograms (seconds,
+ * buckets 1 ms to 5 s), cache hits, coalesced lookups, prefetches, whether the circuit
+ * breaker is open, requests in flight, rejected calls, connections opened (README
+ * "Operating it" shows one). Counted since `cb_client_new`; never holds the token or a caller
+ * number. On `CB_OK` `*out` receives a new string to release with `cb_string_free`; on error
+ * `*out` is untouched. Errors: `CB_E_INVALID_ARGUMENT` (NULL client or out). Thread-safe and
+ * lock-free with respect to lookups (it reads atomics). After `fork()` the child's client
+ * starts from the counts at the time of the fork and counts its own requests from there.
+ */
+int32_t cb_client_stats_json(const struct cb_client *client, char **out);
 
 /**
  * Release a client and its connections. NULL is a no-op. No lookup on this client may be

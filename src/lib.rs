@@ -60,6 +60,7 @@ pub mod mindful;
 pub mod number;
 pub mod simulator;
 pub mod speech;
+pub mod stats;
 pub mod status;
 pub mod widget;
 

@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
-use crate::mindful::{CancelOutcome, Client};
+use crate::mindful::{last_upstream_status, reset_upstream_status, CancelOutcome, Client};
 use crate::number::PhoneNumber;
 use crate::speech::{self, Format, Locale, Outcome, SpeechOptions};
 use crate::status::{Callback, StatusReport};
@@ -55,6 +55,8 @@ pub struct LookupResult {
     at: Timestamp,
     timezone: TimeZone,
     speech: SpeechOptions,
+    /// HTTP status of the API reply this result came from (`None`: none, e.g. from the cache).
+    upstream_status: Option<u16>,
 }
 
 impl LookupResult {
@@ -73,7 +75,14 @@ impl LookupResult {
             at,
             timezone: config.timezone.clone(),
             speech: config.speech.clone(),
+            upstream_status: None,
         }
+    }
+
+    /// The HTTP status of the API reply this result came from: `None` when no request was
+    /// made for it (answered from the cache or by the breaker, bad number) or none answered.
+    pub fn upstream_status(&self) -> Option<u16> {
+        self.upstream_status
     }
 
     /// A result for a request that could not even start (bad number, no configuration).
@@ -213,29 +222,46 @@ impl Client {
     /// Look `number` up and keep everything needed to speak the answer. Never fails: a failed
     /// lookup gives a result whose [`LookupResult::error`] says why.
     pub fn status(&self, number: &str) -> LookupResult {
-        self.for_number(Action::Status, number, |n| {
-            self.lookup_number(n).map(Answer::Status)
+        self.counted(|| {
+            self.for_number(Action::Status, number, |n| {
+                self.lookup_number(n).map(Answer::Status)
+            })
         })
     }
 
     /// Ask Mindful to cancel the callback of `number`. Never fails: see [`Client::status`].
     pub fn cancel_callback(&self, number: &str) -> LookupResult {
-        self.for_number(Action::Cancel, number, |n| {
-            self.cancel(n).map(Answer::Cancel)
+        self.counted(|| {
+            self.for_number(Action::Cancel, number, |n| {
+                self.cancel(n).map(Answer::Cancel)
+            })
         })
     }
 
     /// Check whether callbacks are offered (widget `widget_id`, else the configured one).
     /// Never fails: see [`Client::status`].
     pub fn widget(&self, widget_id: Option<&str>) -> LookupResult {
-        let outcome = self.widget_status(widget_id).map(Answer::Widget);
-        LookupResult::new(
-            Action::Widget,
-            None,
-            outcome,
-            Timestamp::now(),
-            self.config(),
-        )
+        self.counted(|| {
+            let outcome = self.widget_status(widget_id).map(Answer::Widget);
+            LookupResult::new(
+                Action::Widget,
+                None,
+                outcome,
+                Timestamp::now(),
+                self.config(),
+            )
+        })
+    }
+
+    /// Run one request: counted in flight, then by result and duration in the client's
+    /// stats, with the upstream status it got.
+    fn counted(&self, request: impl FnOnce() -> LookupResult) -> LookupResult {
+        let in_flight = self.stats_handle().start_request();
+        reset_upstream_status();
+        let mut result = request();
+        result.upstream_status = last_upstream_status();
+        in_flight.finish(&result);
+        result
     }
 
     fn for_number(

@@ -1,6 +1,6 @@
 //! `cb_client`: a connection to one Mindful organization, shared by many threads.
 
-use super::boundary::{boundary_code, opt_str_arg, str_arg, write_out};
+use super::boundary::{boundary_code, opt_str_arg, owned_c_string, str_arg, write_out};
 use super::config::cb_config;
 use super::result::cb_result;
 use crate::error::{Error, ErrorKind, Result};
@@ -138,6 +138,36 @@ unsafe fn deliver(result: LookupResult, out: *mut *mut cb_result) -> Result<()> 
     // SAFETY: forwarded from the caller.
     unsafe { write_out(out, cb_result::into_raw(result)) }?;
     error.map_or(Ok(()), Err)
+}
+
+/// The client's counters as a JSON object: requests by action and result, errors by name,
+/// upstream replies by HTTP status, request and upstream duration histograms (seconds,
+/// buckets 1 ms to 5 s), cache hits, coalesced lookups, prefetches, whether the circuit
+/// breaker is open, requests in flight, rejected calls, connections opened (README
+/// "Operating it" shows one). Counted since `cb_client_new`; never holds the token or a caller
+/// number. On `CB_OK` `*out` receives a new string to release with `cb_string_free`; on error
+/// `*out` is untouched. Errors: `CB_E_INVALID_ARGUMENT` (NULL client or out). Thread-safe and
+/// lock-free with respect to lookups (it reads atomics). After `fork()` the child's client
+/// starts from the counts at the time of the fork and counts its own requests from there.
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_stats_json(
+    client: *const cb_client,
+    out: *mut *mut c_char,
+) -> i32 {
+    boundary_code(|| {
+        // SAFETY: the caller promises NULL or a live handle.
+        let client = unsafe { client.as_ref() }
+            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
+        if out.is_null() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "out pointer is NULL",
+            ));
+        }
+        let json = client.client.stats().to_json().to_string();
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { write_out(out, owned_c_string(json)) }
+    })
 }
 
 /// Release a client and its connections. NULL is a no-op. No lookup on this client may be

@@ -73,6 +73,16 @@ impl Breaker {
         }
     }
 
+    /// Open or half-open (probing) now: callers are being answered without the API. An open
+    /// breaker whose cool-down has passed still counts as open until its probe succeeds.
+    pub fn is_open(&self) -> bool {
+        if self.threshold == 0 {
+            return false;
+        }
+        let guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        !matches!(guard.0, State::Closed { .. })
+    }
+
     /// Report the outcome of a request admitted by `permit`.
     pub fn record(&self, permit: Permit, outcome: Result<(), &Error>) {
         if self.threshold == 0 {
@@ -153,6 +163,7 @@ mod tests {
             let permit = breaker.admit().unwrap();
             breaker.record(permit, Err(&timeout()));
         }
+        assert!(breaker.is_open());
         let err = breaker.admit().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::CircuitOpen);
         assert!(err.detail().contains("slow"));
@@ -164,6 +175,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(60));
         let probe = breaker.admit().unwrap();
         breaker.record(probe, Ok(()));
+        assert!(!breaker.is_open());
         assert!(breaker.admit().is_ok(), "a good probe closes");
     }
 

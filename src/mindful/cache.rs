@@ -7,6 +7,7 @@
 //! breaker deals with those).
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::stats::Stats;
 use crate::status::StatusReport;
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -40,6 +41,8 @@ pub struct LookupCache {
     found_ttl: Duration,
     not_found_ttl: Duration,
     table: Mutex<Table>,
+    /// Where hits and coalesced lookups are counted.
+    stats: Arc<Stats>,
 }
 
 impl LookupCache {
@@ -50,7 +53,13 @@ impl LookupCache {
             found_ttl,
             not_found_ttl,
             table: Mutex::new(Table::default()),
+            stats: Arc::new(Stats::new()),
         }
+    }
+
+    /// Count hits and coalesced lookups in `stats` (the client's counters).
+    pub fn with_stats(self, stats: Arc<Stats>) -> LookupCache {
+        LookupCache { stats, ..self }
     }
 
     fn table(&self) -> std::sync::MutexGuard<'_, Table> {
@@ -69,9 +78,13 @@ impl LookupCache {
             let mut table = self.table();
             match table.slots.get(key) {
                 Some(Slot::Ready { report, expires }) if *expires > Instant::now() => {
-                    return Ok(report.clone())
+                    self.stats.record_cache_hit();
+                    return Ok(report.clone());
                 }
-                Some(Slot::Pending(pending)) => Some(Arc::clone(pending)),
+                Some(Slot::Pending(pending)) => {
+                    self.stats.record_coalesced();
+                    Some(Arc::clone(pending))
+                }
                 _ => {
                     table
                         .slots

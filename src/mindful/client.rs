@@ -6,6 +6,7 @@
 
 use super::breaker::Breaker;
 use super::cache::LookupCache;
+use super::connections::CountingConnector;
 use super::resolver::CachingResolver;
 use super::url::ApiUrl;
 use super::wire::{self, CancelOutcome};
@@ -13,12 +14,15 @@ use crate::config::{Config, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{log, masked, Level};
 use crate::number::{CountryCode, PhoneNumber};
+use crate::stats::{RejectReason, Stats, StatsSnapshot};
 use crate::status::StatusReport;
 use crate::widget::WidgetStatus;
 use jiff::Timestamp;
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 use ureq::http::StatusCode;
+use ureq::unversioned::transport::{Connector, DefaultConnector};
 
 /// Largest reply body read from the API.
 pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
@@ -52,6 +56,28 @@ struct Inner {
     breaker: Breaker,
     /// The agent's resolver: forgotten after a transport failure.
     resolver: CachingResolver,
+    /// What this client has done (shared with its cache and connector).
+    stats: Arc<Stats>,
+}
+
+thread_local! {
+    /// The HTTP status of the reply being read on this thread: a request runs on its caller's
+    /// thread from start to end, so [`Client::guarded`] finds here what `read_reply` saw.
+    static UPSTREAM_STATUS: Cell<Option<u16>> = const { Cell::new(None) };
+    /// The HTTP status of the last upstream request of a request on this thread, for
+    /// [`crate::LookupResult::upstream_status`] (`None`: answered without one).
+    static LAST_UPSTREAM_STATUS: Cell<Option<u16>> = const { Cell::new(None) };
+}
+
+/// Forget the last upstream status of this thread (a request starts).
+pub(crate) fn reset_upstream_status() {
+    LAST_UPSTREAM_STATUS.with(|s| s.set(None));
+}
+
+/// The HTTP status of the last upstream request made on this thread since
+/// [`reset_upstream_status`].
+pub(crate) fn last_upstream_status() -> Option<u16> {
+    LAST_UPSTREAM_STATUS.with(Cell::get)
 }
 
 impl std::fmt::Debug for Client {
@@ -67,6 +93,12 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// A client for the organization in `config` (which must have an API URL).
     pub fn new(config: &Config) -> Result<Client> {
+        Client::with_stats(config, Arc::new(Stats::new()))
+    }
+
+    /// A client that counts into `stats` (e.g. the counters of the client it replaces after a
+    /// configuration reload, so they keep growing instead of starting again from zero).
+    pub fn with_stats(config: &Config, stats: Arc<Stats>) -> Result<Client> {
         let url = config.require_api_url()?.clone();
         let auth = config.api_token.as_ref().map(|token| {
             let value = if config.auth_scheme.is_empty() {
@@ -96,11 +128,8 @@ impl Client {
             .build();
         // Not ureq's default resolver: it starts a thread per request (see resolver.rs).
         let resolver = CachingResolver::default();
-        let agent = ureq::Agent::with_parts(
-            agent_config,
-            ureq::unversioned::transport::DefaultConnector::default(),
-            resolver.clone(),
-        );
+        let connector = DefaultConnector::default().chain(CountingConnector::new(&stats));
+        let agent = ureq::Agent::with_parts(agent_config, connector, resolver.clone());
         Ok(Client {
             inner: Arc::new(Inner {
                 agent,
@@ -109,11 +138,29 @@ impl Client {
                 country: config.default_country.clone(),
                 timeout: config.timeout,
                 config: config.clone(),
-                cache: LookupCache::new(config.cache_ttl, config.not_found_ttl),
+                cache: LookupCache::new(config.cache_ttl, config.not_found_ttl)
+                    .with_stats(Arc::clone(&stats)),
                 breaker: Breaker::new(config.breaker_threshold, config.breaker_cooldown),
                 resolver,
+                stats,
             }),
         })
+    }
+
+    /// Every counter of this client now (see [`crate::stats`]).
+    pub fn stats(&self) -> StatsSnapshot {
+        self.inner.stats.snapshot(self.inner.breaker.is_open())
+    }
+
+    /// The counters themselves, to count events of the host (a call refused as busy) or to
+    /// hand to the client that replaces this one ([`Client::with_stats`]).
+    pub fn stats_handle(&self) -> &Arc<Stats> {
+        &self.inner.stats
+    }
+
+    /// The circuit breaker is open (or half-open: a probe is out) now.
+    pub fn breaker_open(&self) -> bool {
+        self.inner.breaker.is_open()
     }
 
     /// The settings this client was made from.
@@ -176,12 +223,17 @@ impl Client {
         let permit = match self.inner.breaker.admit() {
             Ok(permit) => permit,
             Err(error) => {
+                self.inner.stats.record_rejected(RejectReason::CircuitOpen);
                 log!(Level::Warn, "{what}: {error}");
                 return Err(error);
             }
         };
         let started = std::time::Instant::now();
+        UPSTREAM_STATUS.with(|s| s.set(None));
         let outcome = request();
+        let status = UPSTREAM_STATUS.with(Cell::take);
+        LAST_UPSTREAM_STATUS.with(|s| s.set(status));
+        self.inner.stats.record_upstream(status, started.elapsed());
         self.inner
             .breaker
             .record(permit, outcome.as_ref().map(|_| ()));
@@ -249,6 +301,7 @@ impl Client {
     /// Check the status and read the body (capped at [`MAX_BODY_BYTES`]).
     fn read_reply(&self, mut response: ureq::http::Response<ureq::Body>) -> Result<Vec<u8>> {
         let status = response.status();
+        UPSTREAM_STATUS.with(|s| s.set(Some(status.as_u16())));
         if !status.is_success() {
             let retry_after = response
                 .headers()

@@ -3,12 +3,14 @@
 mod breaker;
 mod cache;
 mod client;
+mod connections;
 mod resolver;
 mod url;
 mod wire;
 
 pub use breaker::Breaker;
 pub use cache::LookupCache;
+pub(crate) use client::{last_upstream_status, reset_upstream_status};
 pub use client::{Client, MAX_BODY_BYTES, USER_AGENT};
 pub use url::ApiUrl;
 pub use wire::{parse_callback_status, parse_cancel, parse_widget, CancelOutcome};

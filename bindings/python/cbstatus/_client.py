@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import threading
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from ._config import Config
 from ._errors import ErrorCode
@@ -170,6 +171,35 @@ class Client:
         subject = repr(widget_id) if widget_id is not None else "<configured widget>"
         log.debug("cbstatus: widget status %s", subject)
         return self._call("widget status", "cb_client_widget_status", subject, arg, raise_on_error)
+
+    def stats(self) -> Dict[str, Any]:
+        """The client's counters since it was made (wraps ``cb_client_stats_json``).
+
+        A dict: ``requests`` (``{"status": {"found": n, "not_found": n, "error": n}, "cancel":
+        ..., "widget": ...}``), ``errors`` (by error name), ``upstream_requests`` (by HTTP
+        status, ``"none"`` for no reply), ``request_duration_seconds`` and
+        ``upstream_duration_seconds`` (``{"buckets": [{"le": 0.001, "count": n}, ...], "sum":
+        s, "count": n}``, cumulative), ``cache_hits``, ``coalesced``, ``prefetch``,
+        ``breaker_open``, ``calls_in_flight``, ``calls_rejected``, ``connections_opened``,
+        ``version``. Reading them takes no lock a lookup waits for. Needs a library exporting
+        ``cb_client_stats_json`` (NotImplementedError otherwise).
+
+        Raises:
+            ValueError: the client is closed.
+        """
+        check_functions(self.library, ["cb_client_stats_json"])
+        lib = self.library
+        handle = self._enter()
+        try:
+            out = ctypes.c_void_p()
+            code = int(lib.cb_client_stats_json(handle, ctypes.byref(out)))
+            exc = lib.error(code) if code else None
+        finally:
+            self._leave()
+        if exc is not None:
+            raise exc
+        stats: Dict[str, Any] = json.loads(lib.take_string(out.value))
+        return stats
 
     def close(self) -> None:
         """Release the client (idempotent). Waits for lookups still running on other threads;

@@ -99,6 +99,7 @@ PROTOTYPES: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     # Planned (cancel / widget status): bound when the loaded library exports them.
     "cb_client_cancel": (c_int32, (cb_client_p, c_char_p, POINTER(cb_result_p))),
     "cb_client_widget_status": (c_int32, (cb_client_p, c_char_p, POINTER(cb_result_p))),
+    "cb_client_stats_json": (c_int32, (cb_client_p, POINTER(c_void_p))),  # owned out
     "cb_result_action": (c_int32, (cb_result_p,)),
     "cb_result_cancel_outcome": (c_int32, (cb_result_p,)),
     "cb_result_widget_state": (c_char_p, (cb_result_p,)),  # lent
@@ -115,6 +116,7 @@ OPTIONAL_FUNCTIONS = frozenset(
     {
         "cb_client_cancel",
         "cb_client_widget_status",
+        "cb_client_stats_json",
         "cb_result_action",
         "cb_result_cancel_outcome",
         "cb_result_widget_state",
