@@ -15,6 +15,14 @@
  *   channel threads), cb_result (immutable, readable from any thread). Each has one *_free().
  * - No function panics, aborts or unwinds into C; no global init is needed. cb_shutdown()
  *   releases the process-wide client of cb_status_lookup().
+ * - fork(): a child may go on using a cb_client (and cb_status_lookup) made before the fork,
+ *   also when other threads were inside lookups at that moment. Its first call opens its own
+ *   connections with an empty cache and a closed circuit breaker; it never uses a socket,
+ *   cached answer, breaker state or lock inherited from the parent, so parent and child each
+ *   get their own answers. The inherited state is left untouched (its sockets stay open in the
+ *   child until it exits or execs; closing them could disturb the parent). The log callback
+ *   and the calling thread's last error carry over. Fork through the C library's fork() (a raw
+ *   clone system call is not supported). cb_config and cb_result handles are plain memory.
  */
 
 #ifndef CBSTATUS_H
@@ -212,7 +220,8 @@
 
 /**
  * A client (opaque). Thread-safe: one client can serve lookups from many threads at once,
- * sharing its connections; no lock is held during network I/O.
+ * sharing its connections; no lock is held during network I/O. Fork-safe: after fork() the
+ * child's first lookup makes its own connections, cache and breaker (see the header notes).
  */
 typedef struct cb_client cb_client;
 

@@ -56,6 +56,7 @@ pub mod error;
 pub mod log;
 pub mod ffi;
 mod lookup;
+mod process;
 pub mod mindful;
 pub mod number;
 pub mod simulator;

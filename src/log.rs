@@ -4,8 +4,8 @@
 //!
 //! Messages never contain the API token; numbers are shown by their last 4 digits.
 
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
+use std::sync::Arc;
 
 /// How serious a message is. The numbers are part of the C API (`CB_LOG_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,15 +42,38 @@ impl Level {
 /// A log sink.
 pub type Logger = Arc<dyn Fn(Level, &str) + Send + Sync>;
 
-static LOGGER: RwLock<Option<Logger>> = RwLock::new(None);
+/// The current sink, read without any lock: a lock held by another thread when the host
+/// calls `fork()` would stay locked for ever in the child, and its first log line would hang.
+/// Each [`set_logger`] pushes a new [`Sink`] and nothing is ever freed (a host sets its logger
+/// once or a few times), so a reader never sees a sink disappear under it.
+static SINK: AtomicPtr<Sink> = AtomicPtr::new(std::ptr::null_mut());
 /// Most verbose level delivered (0: nothing), checked before formatting anything.
 static MAX_LEVEL: AtomicU8 = AtomicU8::new(0);
 
+struct Sink {
+    logger: Option<Logger>,
+    /// The sink this one replaced: kept reachable, never freed.
+    _replaced: *const Sink,
+}
+
 /// Send messages up to `max_level` to `logger`; `None` turns logging off.
 pub fn set_logger(logger: Option<Logger>, max_level: Level) {
-    let mut slot = LOGGER.write().unwrap_or_else(PoisonError::into_inner);
     let enabled = logger.is_some();
-    *slot = logger;
+    let mut current = SINK.load(Ordering::Acquire);
+    let sink = Box::into_raw(Box::new(Sink {
+        logger,
+        _replaced: current,
+    }));
+    loop {
+        match SINK.compare_exchange(current, sink, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => break,
+            Err(now) => {
+                current = now;
+                // SAFETY: `sink` is not published yet; only this thread refers to it.
+                unsafe { (*sink)._replaced = now };
+            }
+        }
+    }
     MAX_LEVEL.store(if enabled { max_level as u8 } else { 0 }, Ordering::SeqCst);
 }
 
@@ -64,11 +87,10 @@ pub fn emit(level: Level, message: &str) {
     if !enabled(level) {
         return;
     }
-    let logger = LOGGER
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
-    if let Some(logger) = logger {
+    // SAFETY: sinks are never freed (see `SINK`).
+    if let Some(logger) =
+        unsafe { SINK.load(Ordering::Acquire).as_ref() }.and_then(|sink| sink.logger.as_ref())
+    {
         logger(level, message);
     }
 }

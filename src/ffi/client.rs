@@ -9,7 +9,8 @@ use crate::{Action, LookupResult};
 use std::ffi::c_char;
 
 /// A client (opaque). Thread-safe: one client can serve lookups from many threads at once,
-/// sharing its connections; no lock is held during network I/O.
+/// sharing its connections; no lock is held during network I/O. Fork-safe: after fork() the
+/// child's first lookup makes its own connections, cache and breaker (see the header notes).
 #[allow(non_camel_case_types)]
 pub struct cb_client {
     pub(crate) client: Client,

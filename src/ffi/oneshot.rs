@@ -5,23 +5,33 @@ use super::boundary::{boundary, fail, owned_c_string, str_arg};
 use crate::config::Config;
 use crate::error::Result;
 use crate::mindful::Client;
+use crate::process::PerProcess;
 use crate::speech::Format;
 use crate::{Action, LookupResult};
 use std::ffi::{c_char, CString};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// The process-wide client, made on first use. Behind a mutex only to create, replace or
-/// drop it; lookups clone the `Arc` and run without the lock.
-static SHARED: Mutex<Option<Arc<Client>>> = Mutex::new(None);
+/// The process-wide client, made on first use. Behind a mutex only to publish, replace or
+/// drop it: lookups clone the `Arc` and run without the lock, and the client is made (reading
+/// the configuration file and CA bundle) with the lock released. Per process: a child made by
+/// `fork()` makes its own and never takes the parent's lock, which another thread may have
+/// held at the moment of the fork.
+static SHARED: PerProcess<Mutex<Option<Arc<Client>>>> = PerProcess::new();
+
+fn shared_slot() -> MutexGuard<'static, Option<Arc<Client>>> {
+    SHARED
+        .get(|| Mutex::new(None))
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
 
 fn shared_client() -> Result<Arc<Client>> {
-    let mut slot = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(client) = slot.as_ref() {
+    if let Some(client) = shared_slot().as_ref() {
         return Ok(Arc::clone(client));
     }
     let client = Arc::new(Client::new(&Config::from_env()?)?);
-    *slot = Some(Arc::clone(&client));
-    Ok(client)
+    // Another thread may have made one meanwhile: keep the first, so all share connections.
+    Ok(Arc::clone(shared_slot().get_or_insert(client)))
 }
 
 /// The fallback sentence when not even a client could be made, in the configured locale if
@@ -90,7 +100,8 @@ pub unsafe extern "C" fn cb_string_free(text: *mut c_char) {
 #[no_mangle]
 pub extern "C" fn cb_shutdown() {
     boundary((), || {
-        let client = SHARED.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let client = shared_slot().take();
+        // Dropped with the lock released: closing connections is I/O.
         drop(client);
     })
 }

@@ -14,6 +14,7 @@ use crate::config::{Config, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{log, masked, Level};
 use crate::number::{CountryCode, PhoneNumber};
+use crate::process::PerProcess;
 use crate::stats::{RejectReason, Stats, StatsSnapshot};
 use crate::status::StatusReport;
 use crate::widget::WidgetStatus;
@@ -38,13 +39,17 @@ const IDLE_CONNECTIONS: usize = 64;
 pub const USER_AGENT: &str = concat!("cbstatus/", env!("CARGO_PKG_VERSION"));
 
 /// A Mindful Scheduler API client. Clone it freely: clones share connections.
+///
+/// Fork-safe: everything that changes while it runs (connections, cache, breaker, resolved
+/// addresses) is per process ([`State`]); a child process builds its own on first use and
+/// never touches the parent's (see `crate::process`).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
+/// What the client was made from: read-only after [`Client::new`], safe to share with a child.
 struct Inner {
-    agent: ureq::Agent,
     url: ApiUrl,
     /// `(header name, header value)` carrying the token.
     auth: Option<(String, Secret)>,
@@ -52,12 +57,21 @@ struct Inner {
     timeout: Duration,
     /// The settings the client was made from (speech options, zone) for rendering.
     config: Config,
+    /// ureq settings (TLS roots already loaded): each process builds its agent from them.
+    agent_config: ureq::config::Config,
+    /// What this client has done (shared with its cache and connector). Atomics only, so a
+    /// child may go on counting into its inherited copy.
+    stats: Arc<Stats>,
+    state: PerProcess<State>,
+}
+
+/// The mutable part, one per process.
+struct State {
+    agent: ureq::Agent,
     cache: LookupCache,
     breaker: Breaker,
     /// The agent's resolver: forgotten after a transport failure.
     resolver: CachingResolver,
-    /// What this client has done (shared with its cache and connector).
-    stats: Arc<Stats>,
 }
 
 thread_local! {
@@ -126,30 +140,31 @@ impl Client {
             // TLS handshake (issue 11: 2.18 RTT at 25 s gaps); load balancers allow 60 s.
             .max_idle_age(config.idle_timeout)
             .build();
-        // Not ureq's default resolver: it starts a thread per request (see resolver.rs).
-        let resolver = CachingResolver::default();
-        let connector = DefaultConnector::default().chain(CountingConnector::new(&stats));
-        let agent = ureq::Agent::with_parts(agent_config, connector, resolver.clone());
-        Ok(Client {
+        let client = Client {
             inner: Arc::new(Inner {
-                agent,
                 url,
                 auth,
                 country: config.default_country.clone(),
                 timeout: config.timeout,
                 config: config.clone(),
-                cache: LookupCache::new(config.cache_ttl, config.not_found_ttl)
-                    .with_stats(Arc::clone(&stats)),
-                breaker: Breaker::new(config.breaker_threshold, config.breaker_cooldown),
-                resolver,
+                agent_config,
                 stats,
+                state: PerProcess::new(),
             }),
-        })
+        };
+        // Build this process's state now, so the first lookup does not pay for it.
+        client.state();
+        Ok(client)
+    }
+
+    /// This process's connections, cache and breaker (made on first use in a new process).
+    fn state(&self) -> &State {
+        self.inner.state.get(|| State::new(&self.inner))
     }
 
     /// Every counter of this client now (see [`crate::stats`]).
     pub fn stats(&self) -> StatsSnapshot {
-        self.inner.stats.snapshot(self.inner.breaker.is_open())
+        self.inner.stats.snapshot(self.state().breaker.is_open())
     }
 
     /// The counters themselves, to count events of the host (a call refused as busy) or to
@@ -160,7 +175,7 @@ impl Client {
 
     /// The circuit breaker is open (or half-open: a probe is out) now.
     pub fn breaker_open(&self) -> bool {
-        self.inner.breaker.is_open()
+        self.state().breaker.is_open()
     }
 
     /// The settings this client was made from.
@@ -186,7 +201,7 @@ impl Client {
     /// Look up the callbacks of an already normalised number: from the cache, shared with an
     /// identical lookup in flight, or from the API (unless the circuit breaker is open).
     pub fn lookup_number(&self, number: &PhoneNumber) -> Result<StatusReport> {
-        self.inner
+        self.state()
             .cache
             .get_or_fetch(number.as_str(), self.inner.timeout, || {
                 self.guarded(
@@ -209,18 +224,18 @@ impl Client {
             },
         );
         // Whatever happened, the cached status of this number may be stale now.
-        self.inner.cache.forget(number.as_str());
+        self.state().cache.forget(number.as_str());
         outcome
     }
 
     /// Forget cached answers (e.g. after the contact centre changed something).
     pub fn clear_cache(&self) {
-        self.inner.cache.clear();
+        self.state().cache.clear();
     }
 
     /// Run one API request through the circuit breaker, and log how it went.
     fn guarded<T>(&self, what: &str, request: impl FnOnce() -> Result<T>) -> Result<T> {
-        let permit = match self.inner.breaker.admit() {
+        let permit = match self.state().breaker.admit() {
             Ok(permit) => permit,
             Err(error) => {
                 self.inner.stats.record_rejected(RejectReason::CircuitOpen);
@@ -234,7 +249,7 @@ impl Client {
         let status = UPSTREAM_STATUS.with(Cell::take);
         LAST_UPSTREAM_STATUS.with(|s| s.set(status));
         self.inner.stats.record_upstream(status, started.elapsed());
-        self.inner
+        self.state()
             .breaker
             .record(permit, outcome.as_ref().map(|_| ()));
         let ms = started.elapsed().as_millis();
@@ -264,7 +279,7 @@ impl Client {
         }
         let zone = self.inner.config.timezone.iana_name().unwrap_or("UTC");
         let mut request = self
-            .inner
+            .state()
             .agent
             .get(&self.inner.url.widget(&id))
             .query("time_zone", zone)
@@ -284,7 +299,7 @@ impl Client {
         let contact = number.formatted(config.number_format, &config.default_country);
         let payload = serde_json::json!({ "contact_number": contact }).to_string();
         let mut request = self
-            .inner
+            .state()
             .agent
             .post(url)
             .header("Content-Type", "application/json")
@@ -320,9 +335,27 @@ impl Client {
 
     fn transport_error(&self, error: ureq::Error) -> Error {
         // The host may have moved: resolve it again for the next request.
-        self.inner.resolver.forget();
+        self.state().resolver.forget();
         let tls = self.inner.url.origin().starts_with("https://");
         transport_error(error, self.inner.timeout, tls)
+    }
+}
+
+impl State {
+    fn new(inner: &Inner) -> State {
+        let config = &inner.config;
+        // Not ureq's default resolver: it starts a thread per request (see resolver.rs).
+        let resolver = CachingResolver::default();
+        let connector = DefaultConnector::default().chain(CountingConnector::new(&inner.stats));
+        let agent =
+            ureq::Agent::with_parts(inner.agent_config.clone(), connector, resolver.clone());
+        State {
+            agent,
+            cache: LookupCache::new(config.cache_ttl, config.not_found_ttl)
+                .with_stats(Arc::clone(&inner.stats)),
+            breaker: Breaker::new(config.breaker_threshold, config.breaker_cooldown),
+            resolver,
+        }
     }
 }
 
