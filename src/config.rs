@@ -32,7 +32,6 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{log, Level};
-use crate::mindful::ApiUrl;
 use crate::number::{CountryCode, NumberFormat};
 use crate::speech::{EtaStyle, Locale, SpeechOptions, Templates};
 use jiff::tz::TimeZone;
@@ -40,11 +39,17 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
+mod profiles;
+mod url;
+
+pub use profiles::PROFILE_ENV;
+pub use url::ApiUrl;
+
 /// Environment variable naming the configuration file.
 pub const CONFIG_ENV: &str = "CBSTATUS_CONFIG";
 
 /// Every key [`Config::set`] accepts.
-pub const KEYS: [&str; 23] = [
+pub const KEYS: [&str; 24] = [
     "api_url",
     "api_token",
     "auth_header",
@@ -68,6 +73,7 @@ pub const KEYS: [&str; 23] = [
     "prewarm",
     "prefetch_ttl_ms",
     "prefetch_max",
+    "profile",
 ];
 
 /// Largest accepted `idle_timeout_ms`: no load balancer keeps an idle connection longer.
@@ -107,6 +113,10 @@ impl fmt::Debug for Secret {
 /// All settings of a client.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The `[profiles.NAME]` table applied (`profile` key, `CBSTATUS_PROFILE`), if any.
+    pub profile: Option<String>,
+    /// The `[profiles.*]` tables of the files read, to apply when one is selected.
+    profiles: profiles::Profiles,
     /// The organization endpoint URL (required for lookups).
     pub api_url: Option<ApiUrl>,
     /// The API access token, if the organization requires one.
@@ -153,6 +163,8 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
+            profile: None,
+            profiles: profiles::Profiles::default(),
             api_url: None,
             api_token: None,
             auth_header: "Authorization".to_string(),
@@ -182,62 +194,24 @@ impl Config {
         Config::default()
     }
 
-    /// Read `CBSTATUS_CONFIG` (if set) and then the `CBSTATUS_*` environment variables.
+    /// Read `CBSTATUS_CONFIG` (if set), apply the profile `CBSTATUS_PROFILE` names (else the
+    /// one the file's `profile` key names), then the `CBSTATUS_*` environment variables.
     pub fn from_env() -> Result<Config> {
-        let mut config = Config::new();
-        if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
-            config.load_file(Path::new(&path))?;
-        }
-        for key in KEYS {
-            let var = format!("CBSTATUS_{}", key.to_ascii_uppercase());
-            match std::env::var(&var) {
-                Ok(value) => tolerate(config.set(key, &value))?,
-                Err(std::env::VarError::NotUnicode(_)) => {
-                    return Err(Error::new(
-                        ErrorKind::InvalidConfig,
-                        format!("{var} is not valid UTF-8"),
-                    ))
-                }
-                Err(std::env::VarError::NotPresent) => {}
-            }
-        }
-        Ok(config)
+        Config::load(&[], None)
     }
 
     /// Apply a TOML configuration file.
     pub fn load_file(&mut self, path: &Path) -> Result<()> {
-        use std::io::Read;
-        let cannot = |e: std::io::Error| {
-            Error::new(
-                ErrorKind::InvalidConfig,
-                format!("cannot read config file {}: {e}", path.display()),
-            )
-        };
-        // Bounded: a path such as /dev/zero must give an error, not exhaust memory.
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(cannot)?;
-        if bytes.len() as u64 > MAX_CONFIG_BYTES {
-            return Err(Error::new(
-                ErrorKind::InvalidConfig,
-                format!(
-                    "config file {} is larger than {MAX_CONFIG_BYTES} bytes",
-                    path.display()
-                ),
-            ));
-        }
-        let text = String::from_utf8(bytes).map_err(|_| {
-            Error::new(
-                ErrorKind::InvalidConfig,
-                format!("config file {} is not valid UTF-8", path.display()),
-            )
-        })?;
+        let text = read_config_file(path)?;
         self.apply_toml(&text)
             .map_err(|e| Error::new(e.kind(), format!("{}: {}", path.display(), e.detail())))
     }
 
-    /// Apply TOML text holding keys of [`KEYS`] and optional `[templates.<locale>]` tables.
+    /// Apply TOML text holding keys of [`KEYS`], optional `[templates.<locale>]` tables and
+    /// `[profiles.NAME]` tables (each holding keys and templates that override the top level
+    /// when the profile is selected). A `profile` key selects one: its table is applied after
+    /// the top-level keys. A profile selected before (with [`Config::set`]) is applied again
+    /// over this file's keys.
     pub fn apply_toml(&mut self, text: &str) -> Result<()> {
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             Error::new(
@@ -245,7 +219,16 @@ impl Config {
                 format!("invalid TOML: {}", e.message()),
             )
         })?;
-        for (key, value) in &table {
+        let named = self.apply_file_table(&table)?;
+        match named.or_else(|| self.profile.clone()) {
+            Some(profile) => self.set("profile", &profile),
+            None => Ok(()),
+        }
+    }
+
+    /// Apply the keys and templates of one table (the top level of a file, or a profile).
+    fn apply_table(&mut self, table: &toml::Table) -> Result<()> {
+        for (key, value) in table {
             if key == "templates" {
                 let toml::Value::Table(templates) = value else {
                     return Err(Error::new(
@@ -296,6 +279,7 @@ impl Config {
         }
         let invalid = |why: String| Err(Error::new(ErrorKind::InvalidConfig, why));
         match normalized.as_str() {
+            "profile" => self.select_profile(value)?,
             "api_url" => {
                 self.api_url = if value.is_empty() {
                     None
@@ -433,6 +417,7 @@ impl Config {
     fn reset(&mut self, key: &str) {
         let d = Config::default();
         match key {
+            "profile" => self.profile = d.profile,
             "api_url" => self.api_url = d.api_url,
             "api_token" => self.api_token = d.api_token,
             "auth_header" => self.auth_header = d.auth_header,
@@ -470,6 +455,37 @@ impl Config {
             )
         })
     }
+}
+
+/// The text of a configuration file (bounded: a path such as /dev/zero must give an error,
+/// not exhaust memory).
+fn read_config_file(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
+        Error::new(
+            ErrorKind::InvalidConfig,
+            format!("cannot read config file {}: {e}", path.display()),
+        )
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!(
+                "config file {} is larger than {MAX_CONFIG_BYTES} bytes",
+                path.display()
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidConfig,
+            format!("config file {} is not valid UTF-8", path.display()),
+        )
+    })
 }
 
 /// Let a warning-only error ([`ErrorKind::UnknownLocale`]) through as a logged warning.

@@ -59,8 +59,11 @@ pub unsafe extern "C" fn cb_config_from_env(out: *mut *mut cb_config) -> i32 {
 /// `timeout_ms`, `locale`, `timezone`, `default_country`, `eta_style`, `eta_min_minutes`,
 /// `eta_max_minutes`, `read_back_number`, `widget_id`, `cache_ttl_ms`, `not_found_ttl_ms`,
 /// `breaker_threshold`, `breaker_cooldown_ms`, `ca_bundle`, `number_format`, `idle_timeout_ms`,
-/// `prewarm`, `prefetch_ttl_ms`, `prefetch_max` (the `CBSTATUS_*` spelling works too; see the
-/// README for meanings and defaults).
+/// `prewarm`, `prefetch_ttl_ms`, `prefetch_max`, `profile` (the `CBSTATUS_*` spelling works
+/// too; see the README for meanings and defaults). `profile` applies the `[profiles.NAME]`
+/// table of a file loaded before (`cb_config_from_env`, `cb_config_load_file`) over the
+/// settings made so far; an unknown name is `CB_E_INVALID_CONFIG` with a message naming it
+/// (nothing applied), never a fallback to another organization.
 /// `value` is text, e.g. "1500"; "" restores the setting's default (for `auth_scheme` it
 /// means the bare token). Both strings are copied.
 /// Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG` (unknown

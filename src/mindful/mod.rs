@@ -5,12 +5,12 @@ mod cache;
 mod client;
 mod connections;
 mod resolver;
-mod url;
 mod wire;
 
 pub use breaker::Breaker;
 pub use cache::LookupCache;
 pub(crate) use client::{last_upstream_status, reset_upstream_status};
 pub use client::{Client, MAX_BODY_BYTES, USER_AGENT};
-pub use url::ApiUrl;
+// The URL is validated with the configuration (config/url.rs); re-exported where it was.
+pub use crate::config::ApiUrl;
 pub use wire::{parse_callback_status, parse_cancel, parse_widget, CancelOutcome};

@@ -35,6 +35,7 @@ SETTINGS = (
     "prewarm",
     "prefetch_ttl_ms",
     "prefetch_max",
+    "profile",
 )
 
 

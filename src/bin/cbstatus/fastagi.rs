@@ -44,7 +44,11 @@ struct Server {
 }
 
 pub fn run(args: Args) -> u8 {
-    let config = match config_from(args.config.as_ref(), &[("locale", args.locale.as_ref())]) {
+    let config = match config_from(
+        args.config.as_ref(),
+        None,
+        &[("locale", args.locale.as_ref())],
+    ) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("cbstatus fastagi: {e}");

@@ -6,7 +6,7 @@ use cbstatus::config::tolerate;
 use cbstatus::log::Level;
 use cbstatus::speech::Format;
 use cbstatus::{Client, Config, ErrorKind, LookupResult};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Output format.
@@ -40,6 +40,9 @@ pub struct Common {
     /// TOML configuration file; overrides CBSTATUS_CONFIG.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Apply the file's [profiles.NAME] table; overrides CBSTATUS_PROFILE.
+    #[arg(long)]
+    profile: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -59,20 +62,20 @@ pub struct WidgetArgs {
     common: Common,
 }
 
-/// Settings from the environment / files, then the command line.
+/// Settings from the files (`CBSTATUS_CONFIG`, then `file`), the profile (`profile`, else
+/// `CBSTATUS_PROFILE`), the environment, then the command line (`overrides`).
 /// Warnings found while loading (an unknown locale, said in English instead) go to stderr.
 pub fn config_from(
     file: Option<&PathBuf>,
+    profile: Option<&str>,
     overrides: &[(&str, Option<&String>)],
 ) -> Result<Config, cbstatus::Error> {
     let warn_on_stderr: cbstatus::log::Logger =
         Arc::new(|level, message: &str| eprintln!("cbstatus: {}: {message}", level.as_str()));
     cbstatus::log::set_logger(Some(warn_on_stderr), Level::Warn);
     let loaded = (|| {
-        let mut config = Config::from_env()?;
-        if let Some(path) = file {
-            config.load_file(path)?;
-        }
+        let files: Vec<&Path> = file.map(PathBuf::as_path).into_iter().collect();
+        let mut config = Config::load(&files, profile)?;
         for (key, value) in overrides {
             if let Some(value) = value {
                 tolerate(config.set(key, value))?;
@@ -87,6 +90,7 @@ pub fn config_from(
 fn client_from(common: &Common) -> Result<Client, u8> {
     let config = config_from(
         common.config.as_ref(),
+        common.profile.as_deref(),
         &[
             ("locale", common.locale.as_ref()),
             ("timezone", common.timezone.as_ref()),

@@ -58,6 +58,9 @@ pub struct Args {
     /// TOML configuration file; overrides CBSTATUS_CONFIG.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Apply the file's [profiles.NAME] table; overrides CBSTATUS_PROFILE.
+    #[arg(long)]
+    profile: Option<String>,
 }
 
 /// Extra time past the lookup deadline for talking to Asterisk before the watchdog ends us.
@@ -67,7 +70,11 @@ pub fn run(args: Args) -> u8 {
     // A hang-up sends SIGHUP; the default action would kill us mid-command. Ignore it: the
     // next reply (511 or EOF) tells us the caller is gone and we finish cleanly with 0.
     signals::ignore_sighup();
-    let config = config_from(args.config.as_ref(), &[("locale", args.locale.as_ref())]);
+    let config = config_from(
+        args.config.as_ref(),
+        args.profile.as_deref(),
+        &[("locale", args.locale.as_ref())],
+    );
     let timeout = config
         .as_ref()
         .map_or(Duration::from_secs(2), |c| c.timeout);
