@@ -10,6 +10,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 
 from ._config import Config
 from ._errors import ErrorCode
+from ._fork import renew_in_child
 from ._lib import (
     Library,
     PathLike,
@@ -67,6 +68,7 @@ class Client:
         self._handle: Optional[Any] = None
         self._cond = threading.Condition(threading.Lock())
         self._inflight = 0
+        renew_in_child(self)
         if config is not None:
             if settings:
                 raise TypeError("pass either a Config or keyword settings, not both")
@@ -101,6 +103,11 @@ class Client:
             self._inflight -= 1
             if self._inflight == 0:
                 self._cond.notify_all()
+
+    def _after_fork_in_child(self) -> None:
+        # The calls other threads had in flight do not exist in a forked child.
+        self._cond = threading.Condition(threading.Lock())
+        self._inflight = 0
 
     @property
     def closed(self) -> bool:

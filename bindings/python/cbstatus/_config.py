@@ -6,6 +6,7 @@ import ctypes
 import threading
 from typing import Any, Optional, Union
 
+from ._fork import renew_in_child
 from ._lib import Library, PathLike, cb_config_p, encode_arg, encode_path, get_library
 
 __all__ = ["Config", "SETTINGS"]
@@ -84,11 +85,16 @@ class Config:
     def _init(self, library: Union[None, PathLike, Library], constructor: str) -> None:
         self._handle: Optional[Any] = None
         self._lock = threading.Lock()
+        renew_in_child(self)
         self.library: Library = get_library(library)
         out = cb_config_p()
         code = getattr(self.library, constructor)(ctypes.byref(out))
         self.library.check(code)
         self._handle = out
+
+    def _after_fork_in_child(self) -> None:
+        # A thread that held the lock at the fork does not exist in the child.
+        self._lock = threading.Lock()
 
     @property
     def closed(self) -> bool:

@@ -18,6 +18,7 @@ from ctypes import POINTER, c_bool, c_char_p, c_int32, c_int64, c_size_t, c_uint
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from ._errors import CbError, IncompatibleLibrary, LibraryNotFound, error_class
+from ._fork import at_fork_in_child
 
 __all__ = [
     "EXPECTED_MAJOR",
@@ -250,6 +251,14 @@ class Library:
 
 
 _lock = threading.Lock()
+
+
+def _renew_lock() -> None:
+    global _lock
+    _lock = threading.Lock()
+
+
+at_fork_in_child(_renew_lock)
 _default: Optional[Library] = None
 _loaded: Dict[str, Library] = {}
 

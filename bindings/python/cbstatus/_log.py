@@ -7,6 +7,7 @@ import logging
 import threading
 from typing import List, Optional, Union
 
+from ._fork import at_fork_in_child
 from ._lib import Library, PathLike, cb_log_fn, get_library
 
 __all__ = ["forward_library_logs", "stop_library_logs", "LIBRARY_LOGGER"]
@@ -17,6 +18,14 @@ LIBRARY_LOGGER = "cbstatus.lib"
 _LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG}
 _lib_log = logging.getLogger(LIBRARY_LOGGER)
 _lock = threading.Lock()
+
+
+def _renew_lock() -> None:
+    global _lock
+    _lock = threading.Lock()
+
+
+at_fork_in_child(_renew_lock)
 # Every callback ever registered stays referenced: the library may still be delivering a
 # message to a replaced callback, and a collected ctypes thunk would crash the process.
 _keepalive: List[object] = []

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Union
 
 from ._errors import CbError, ErrorCode
+from ._fork import renew_in_child
 from ._lib import Library, encode_arg, record_last_error
 
 __all__ = ["Result", "Format", "Action", "CancelOutcome"]
@@ -112,6 +113,7 @@ class Result:
         self._lib = library
         self._handle: Optional[Any] = handle
         self._lock = threading.Lock()
+        renew_in_child(self)
         self._cache: Dict[int, str] = {}
         lib = library
         code = int(lib.cb_result_error(handle))
@@ -245,6 +247,10 @@ class Result:
         return data
 
     # -- lifetime ------------------------------------------------------------------------
+
+    def _after_fork_in_child(self) -> None:
+        # A thread that held the lock at the fork does not exist in the child.
+        self._lock = threading.Lock()
 
     def close(self) -> None:
         """Release the ``cb_result`` handle (idempotent). Fields and cached renderings stay readable."""
