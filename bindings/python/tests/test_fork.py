@@ -84,3 +84,32 @@ def test_fork_while_threads_are_inside_lookups(inherited):
         for t in threads[:8]:
             t.join(timeout=15)
     assert wrong == []
+
+
+def test_a_lock_held_by_another_thread_at_the_fork_does_not_hang_the_child(inherited):
+    # Another thread is inside the client's bookkeeping (holds its lock) at the fork.
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with inherited._cond:
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(5)
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+        child = ctx.Process(target=_lookup_and_report, args=("+15551230003", queue))
+        child.start()
+        child.join(timeout=15)
+        if child.is_alive():
+            child.kill()
+            child.join()
+            pytest.fail("the child's lookup hung on a lock held by a parent thread")
+        assert child.exitcode == 0
+        assert queue.get(timeout=5) == ("+15551230003", [2, 2, 2])
+    finally:
+        release.set()
+        thread.join(10)
