@@ -249,21 +249,24 @@ fn retry_after_is_honoured_no_request_during_it() {
          "callback": [callback()]},
         {"number": "+15551310002", "callback": [callback()]},
     ]));
-    // A long cool-down and a high threshold: only Retry-After can open and close it here.
+    // A long cool-down: once the threshold opens the breaker, Retry-After (1 s) decides when
+    // it half-opens.
     let client = client(
         &sim.organization_url(),
         &[
-            ("breaker_threshold", "5"),
+            ("breaker_threshold", "2"),
             ("breaker_cooldown_ms", "60000"),
             ("cache_ttl_ms", "0"),
         ],
     );
+    for _ in 0..2 {
+        assert_eq!(
+            client.lookup("+15551310001").unwrap_err().kind(),
+            ErrorKind::RateLimited
+        );
+    }
     let started = Instant::now();
-    assert_eq!(
-        client.lookup("+15551310001").unwrap_err().kind(),
-        ErrorKind::RateLimited
-    );
-    assert_eq!(sim.request_count(), 1);
+    assert_eq!(sim.request_count(), 2);
     // During the second the server asked for, nothing reaches it, whatever the number.
     let mut refused = 0;
     while started.elapsed() < Duration::from_millis(800) {
@@ -276,13 +279,72 @@ fn retry_after_is_honoured_no_request_during_it() {
     assert!(refused >= 5);
     assert_eq!(
         sim.request_count(),
-        1,
+        2,
         "a request went out during Retry-After"
     );
     std::thread::sleep(Duration::from_millis(1100).saturating_sub(started.elapsed()));
     let report = client.lookup("+15551310002").expect("after Retry-After");
     assert!(report.found());
-    assert_eq!(sim.request_count(), 2);
+    assert_eq!(sim.request_count(), 3);
+}
+
+/// Issue 10, class 2: one reply asking for an hour (`Retry-After: 3600` on 500, 503 and 429,
+/// seconds and HTTP-date) must neither open the breaker below its threshold nor keep it open
+/// past `breaker_cooldown_ms`.
+#[test]
+fn one_reply_with_retry_after_3600_never_silences_lookups_past_the_cooldown() {
+    let far = jiff::fmt::rfc2822::to_string(
+        &(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1))
+            .to_zoned(jiff::tz::TimeZone::UTC),
+    )
+    .unwrap()
+    .replace("+0000", "GMT");
+    for (code, retry_after) in [
+        (500, "3600"),
+        (503, "3600"),
+        (429, far.as_str()),
+        (502, "3600"),
+    ] {
+        let sim = simulator(json!([
+            {"number": "+15551315001",
+             "fault": {"kind": "flaky", "fail_first": 3,
+                       "fault": {"kind": "status", "code": code, "retry_after": retry_after}},
+             "callback": [callback()]},
+        ]));
+        let client = client(
+            &sim.organization_url(),
+            &[
+                ("breaker_threshold", "3"),
+                ("breaker_cooldown_ms", "300"),
+                ("cache_ttl_ms", "0"),
+            ],
+        );
+        let case = format!("HTTP {code} Retry-After: {retry_after}");
+        // Below the threshold every lookup still reaches the API.
+        for n in 1..=2 {
+            let err = client.lookup("+15551315001").unwrap_err();
+            assert_ne!(err.kind(), ErrorKind::CircuitOpen, "{case}: reply {n}");
+            assert_eq!(sim.request_count(), n, "{case}");
+            if !matches!(code, 429 | 503) {
+                assert_eq!(err.retry_after(), None, "{case}: only 429 and 503 carry it");
+            }
+        }
+        // The third failure opens it ...
+        assert!(client.lookup("+15551315001").is_err());
+        assert_eq!(
+            client.lookup("+15551315001").unwrap_err().kind(),
+            ErrorKind::CircuitOpen,
+            "{case}"
+        );
+        // ... for the cool-down, not the hour asked for: then the probe answers.
+        std::thread::sleep(Duration::from_millis(350));
+        let report = within(Duration::from_secs(5), move || {
+            client.lookup("+15551315001")
+        })
+        .unwrap_or_else(|e| panic!("{case}: still silenced after the cool-down: {e}"));
+        assert!(report.found(), "{case}");
+        assert_eq!(sim.request_count(), 4, "{case}");
+    }
 }
 
 #[test]

@@ -3,8 +3,13 @@
 //!
 //! Closed: requests go through; `threshold` consecutive failures open it. Open: requests are
 //! refused with [`ErrorKind::CircuitOpen`] until the cool-down ends. Half-open: one request
-//! (the probe) goes through; its success closes the breaker, its failure opens it again. A
-//! 429 or 503 reply with `Retry-After` opens it for exactly that long.
+//! (the probe) goes through; its success closes the breaker, its failure opens it again.
+//!
+//! 429, 503 and other 5xx replies are failures like any other: one reply never opens the
+//! breaker below `threshold`. When the breaker opens on a reply that carried `Retry-After`
+//! (the client keeps it only for 429 and 503), it stays open for that long, but never longer
+//! than the cool-down: a single hostile or misconfigured `Retry-After: 3600` cannot silence
+//! lookups for an hour.
 
 use crate::error::{Error, ErrorKind};
 use std::sync::{Mutex, PoisonError};
@@ -105,14 +110,13 @@ impl Breaker {
                     State::Closed { failures } => *failures + 1,
                     _ => self.threshold,
                 };
-                let pause = error.retry_after().filter(|d| !d.is_zero());
-                *state = if let Some(pause) = pause {
+                *state = if permit.probe || failures >= self.threshold {
+                    let pause = error
+                        .retry_after()
+                        .filter(|d| !d.is_zero())
+                        .map_or(self.cooldown, |d| d.min(self.cooldown));
                     State::Open {
                         until: Instant::now() + pause,
-                    }
-                } else if permit.probe || failures >= self.threshold {
-                    State::Open {
-                        until: Instant::now() + self.cooldown,
                     }
                 } else {
                     State::Closed { failures }
@@ -196,15 +200,28 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_opens_for_that_long() {
-        let breaker = Breaker::new(5, Duration::from_secs(60));
+    fn retry_after_counts_toward_the_threshold_and_is_capped_by_the_cooldown() {
+        let limited = |ms| {
+            Error::http(ErrorKind::RateLimited, 429, "slow down")
+                .with_retry_after(Some(Duration::from_millis(ms)))
+        };
+        // One reply never opens it below the threshold, whatever it asks for.
+        let breaker = Breaker::new(2, Duration::from_secs(60));
         let p = breaker.admit().unwrap();
-        let limited = Error::http(ErrorKind::RateLimited, 429, "slow down")
-            .with_retry_after(Some(Duration::from_millis(40)));
-        breaker.record(p, Err(&limited));
+        breaker.record(p, Err(&limited(3_600_000)));
+        let p = breaker.admit().expect("one 429 does not open the breaker");
+        // At the threshold, a short Retry-After shortens the pause.
+        breaker.record(p, Err(&limited(40)));
         assert_eq!(breaker.admit().unwrap_err().kind(), ErrorKind::CircuitOpen);
         std::thread::sleep(Duration::from_millis(50));
         assert!(breaker.admit().is_ok());
+        // A long one never lengthens it past the cool-down.
+        let breaker = Breaker::new(1, Duration::from_millis(40));
+        let p = breaker.admit().unwrap();
+        breaker.record(p, Err(&limited(3_600_000)));
+        assert_eq!(breaker.admit().unwrap_err().kind(), ErrorKind::CircuitOpen);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(breaker.admit().is_ok(), "open past the cool-down");
     }
 
     #[test]

@@ -317,9 +317,11 @@ impl Client {
         let status = response.status();
         UPSTREAM_STATUS.with(|s| s.set(Some(status.as_u16())));
         if !status.is_success() {
-            let retry_after = response
-                .headers()
-                .get("retry-after")
+            // Only 429 and 503 define Retry-After as "come back later"; on any other status it
+            // is ignored (the breaker caps it by its cool-down in any case).
+            let retry_after = matches!(status.as_u16(), 429 | 503)
+                .then(|| response.headers().get("retry-after"))
+                .flatten()
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, Timestamp::now()));
             return Err(status_error(status).with_retry_after(retry_after));
@@ -411,6 +413,12 @@ fn status_error(status: StatusCode) -> Error {
             ErrorKind::HttpStatus,
             code,
             "HTTP 404: check CBSTATUS_API_URL is the organization endpoint URL from the Mindful UI",
+        ),
+        304 => Error::http(
+            ErrorKind::HttpStatus,
+            code,
+            "HTTP 304 Not Modified to a request that made no conditional request: \
+             the API or a proxy in front of it answered wrongly",
         ),
         300..=399 => Error::http(
             ErrorKind::HttpStatus,
