@@ -219,6 +219,41 @@
 #define CB_CANCEL_FAILED 4
 
 /**
+ * The result answers `cb_client_register`.
+ */
+#define CB_ACTION_REGISTER 3
+
+/**
+ * Register outcome: `Requested`, the callback is registered.
+ */
+#define CB_REGISTER_REQUESTED 1
+
+/**
+ * Register outcome: `DuplicateRequest`, a request for this number was just made.
+ */
+#define CB_REGISTER_DUPLICATE 2
+
+/**
+ * Register outcome: `RequestRefusedDueToOperationMode`, callbacks are not taken now.
+ */
+#define CB_REGISTER_REFUSED 3
+
+/**
+ * Register outcome: `InvalidContact` or `ContactRequired`, the number cannot be called back.
+ */
+#define CB_REGISTER_INVALID_CONTACT 4
+
+/**
+ * Register outcome: `AppointmentTimeInThePast`, a time not offered, or `InvalidTimeZone`.
+ */
+#define CB_REGISTER_INVALID_TIME 5
+
+/**
+ * Register outcome: any other status; not registered.
+ */
+#define CB_REGISTER_FAILED 6
+
+/**
  * A client (opaque). Thread-safe: one client can serve lookups from many threads at once,
  * sharing its connections; no lock is held during network I/O. Fork-safe: after fork() the
  * child's first lookup makes its own connections, cache and breaker (see the header notes).
@@ -243,6 +278,8 @@ typedef struct cb_result cb_result;
  * It may be called from any thread, several at once, and must not call back into cbstatus.
  */
 typedef void (*cb_log_fn)(int32_t level, const char *message, void *userdata);
+
+
 
 
 
@@ -500,8 +537,8 @@ int64_t cb_result_wait_seconds(const struct cb_result *result);
 int64_t cb_result_estimated_for(const struct cb_result *result);
 
 /**
- * Which request the result answers: `CB_ACTION_STATUS`, `CB_ACTION_CANCEL` or
- * `CB_ACTION_WIDGET` (-1 for NULL). Thread-safe.
+ * Which request the result answers: `CB_ACTION_STATUS`, `CB_ACTION_CANCEL`,
+ * `CB_ACTION_WIDGET` or `CB_ACTION_REGISTER` (-1 for NULL). Thread-safe.
  */
 int32_t cb_result_action(const struct cb_result *result);
 
@@ -561,6 +598,52 @@ int32_t cb_result_render(const struct cb_result *result,
  * Release a result. NULL is a no-op. Strings it lent become invalid.
  */
 void cb_result_free(struct cb_result *result);
+
+/**
+ * Register a callback for `number` with the widget `widget_id` (NULL: the configured
+ * `widget_id`), as soon as possible (`appointment_unix` 0) or at `appointment_unix` (Unix
+ * seconds, one of the widget's time slots). Sent exactly once: never retried, because a
+ * registration is not idempotent. Returns and fills `*out` like `cb_client_lookup`: `CB_OK`
+ * when Mindful answered, and then `cb_result_register_outcome()` says what it answered
+ * (only `CB_REGISTER_REQUESTED` is a registered callback); otherwise the error code (e.g.
+ * `CB_E_TIMEOUT`), `cb_result_register_outcome()` is 0 and rendering says "we could not
+ * confirm your callback" when the request may have reached Mindful (a later
+ * `cb_client_lookup` tells the truth). A negative `appointment_unix` gives
+ * `CB_E_INVALID_ARGUMENT` (with a result, nothing sent). Blocks for at most the configured
+ * timeout. Thread-safe.
+ */
+int32_t cb_client_register(const struct cb_client *client,
+                           const char *number,
+                           const char *widget_id,
+                           int64_t appointment_unix,
+                           struct cb_result **out);
+
+/**
+ * For an answered `cb_client_register`: `CB_REGISTER_REQUESTED` ... `CB_REGISTER_FAILED`.
+ * 0 for any other result, including a registration that got no answer (never mistake it
+ * for success) and NULL. Thread-safe.
+ */
+int32_t cb_result_register_outcome(const struct cb_result *result);
+
+/**
+ * For an answered registration: the callback request id Mindful gave ("" when none, when
+ * it held characters other than `A-Z a-z 0-9 - _ . :` or was longer than 64, and for any
+ * other result or NULL). Lent until `cb_result_free`. Thread-safe.
+ */
+const char *cb_result_callback_id(const struct cb_result *result);
+
+/**
+ * For an answered widget request: how many time slots (`scheduled_timeslots`) the widget
+ * offers, sorted and without duplicates (past ones included; 0 for any other result or
+ * NULL). Thread-safe.
+ */
+uint32_t cb_result_timeslot_count(const struct cb_result *result);
+
+/**
+ * The `i`-th time slot (from 0, earliest first) as Unix seconds, or -1 when `i` is out of
+ * range, the result is not an answered widget request, or NULL. Thread-safe.
+ */
+int64_t cb_result_timeslot(const struct cb_result *result, uint32_t i);
 
 #if defined(CBSTATUS_TEST_PANIC)
 /**

@@ -59,6 +59,7 @@ mod lookup;
 mod process;
 pub mod mindful;
 pub mod number;
+pub mod register;
 pub mod simulator;
 pub mod speech;
 pub mod stats;
@@ -70,6 +71,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use lookup::{Action, Answer, LookupResult};
 pub use mindful::Client;
 pub use number::PhoneNumber;
+pub use register::{RegisterOutcome, RegisterRequest, Registration};
 pub use status::{Callback, CallbackStatus, CallbackType, StatusReport};
 
 /// The crate version, e.g. `0.1.0`.

@@ -1,4 +1,4 @@
-//! A finished request (a status lookup, a cancel, or a widget check): the number asked
+//! A finished request (a status lookup, a cancel, a widget check or offer, a registration): the number asked
 //! about, what the API said (or why it failed), and everything needed to render it in any
 //! format and locale.
 
@@ -6,9 +6,10 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::mindful::{last_upstream_status, reset_upstream_status, CancelOutcome, Client};
 use crate::number::PhoneNumber;
+use crate::register::Registration;
 use crate::speech::{self, Format, Locale, Outcome, SpeechOptions};
 use crate::status::{Callback, StatusReport};
-use crate::widget::WidgetStatus;
+use crate::widget::{Choice, WidgetStatus};
 
 /// Which API request a result answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,15 +20,21 @@ pub enum Action {
     Cancel,
     /// Widget status: are callbacks offered, and what is the wait.
     Widget,
+    /// Widget status spoken as an offer: the ASAP offer and the menu of choices.
+    Offer,
+    /// `request_callback`: register a callback.
+    Register,
 }
 
 impl Action {
-    /// `status`, `cancel` or `widget`.
+    /// `status`, `cancel`, `widget`, `offer` or `register`.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Status => "status",
             Action::Cancel => "cancel",
             Action::Widget => "widget",
+            Action::Offer => "offer",
+            Action::Register => "register",
         }
     }
 }
@@ -41,6 +48,8 @@ pub enum Answer {
     Cancel(CancelOutcome),
     /// The widget's availability and wait.
     Widget(WidgetStatus),
+    /// The answer to a registration.
+    Register(Registration),
 }
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -112,6 +121,14 @@ impl LookupResult {
     pub fn widget(&self) -> Option<&WidgetStatus> {
         match self.answer()? {
             Answer::Widget(widget) => Some(widget),
+            _ => None,
+        }
+    }
+
+    /// The registration, for a register request that got an answer.
+    pub fn registration(&self) -> Option<&Registration> {
+        match self.answer()? {
+            Answer::Register(registration) => Some(registration),
             _ => None,
         }
     }
@@ -210,10 +227,18 @@ impl LookupResult {
                 number: self.number.as_ref(),
             },
             (Ok(Answer::Cancel(outcome)), _) => Outcome::Cancel(outcome),
+            (Ok(Answer::Widget(widget)), Action::Offer) => Outcome::Offer(widget),
             (Ok(Answer::Widget(widget)), _) => Outcome::Widget(widget),
+            (Ok(Answer::Register(registration)), _) => Outcome::Register {
+                registration,
+                number: self.number.as_ref(),
+            },
             (Err(_), Action::Status) => Outcome::Failed,
             (Err(_), Action::Cancel) => Outcome::CancelFailed,
-            (Err(_), Action::Widget) => Outcome::WidgetFailed,
+            (Err(_), Action::Widget | Action::Offer) => Outcome::WidgetFailed,
+            (Err(error), Action::Register) => Outcome::RegisterFailed {
+                maybe_sent: crate::register::maybe_sent(error),
+            },
         }
     }
 }
@@ -255,7 +280,7 @@ impl Client {
 
     /// Run one request: counted in flight, then by result and duration in the client's
     /// stats, with the upstream status it got.
-    fn counted(&self, request: impl FnOnce() -> LookupResult) -> LookupResult {
+    pub(crate) fn counted(&self, request: impl FnOnce() -> LookupResult) -> LookupResult {
         let in_flight = self.stats_handle().start_request();
         reset_upstream_status();
         let mut result = request();
@@ -264,7 +289,7 @@ impl Client {
         result
     }
 
-    fn for_number(
+    pub(crate) fn for_number(
         &self,
         action: Action,
         number: &str,
@@ -333,7 +358,15 @@ impl LookupResult {
                 "offer_asap": w.offer_asap,
                 "offer_scheduled": w.offer_scheduled,
                 "ewt_seconds": w.ewt.map(|d| d.as_secs()),
+                "timeslots": w.timeslots.iter().map(|t| t.as_second()).collect::<Vec<_>>(),
+                "offer": w.offers(self.at),
+                "menu": w.menu(self.at).iter().map(|c| match c {
+                    Choice::Asap => serde_json::json!("asap"),
+                    Choice::At(t) => serde_json::json!(t.as_second()),
+                }).collect::<Vec<_>>(),
             })),
+            "register_outcome": self.registration().map(|r| r.outcome.as_str()),
+            "callback_id": self.registration().and_then(|r| r.callback_id.as_deref()),
             "error": self.error().map(|e| serde_json::json!({
                 "code": e.code(),
                 "name": e.kind().name(),
@@ -348,7 +381,8 @@ impl LookupResult {
 impl LookupResult {
     /// The outcome in one word, as the AGI `CBSTATUS_RESULT` variable says it:
     /// status: `FOUND` / `NOT_FOUND`; cancel: `CANCELED` / `NOT_FOUND` / `TOO_MANY` / `FAILED`;
-    /// widget: `AVAILABLE` / `UNAVAILABLE`; any failed request: `ERROR`.
+    /// widget and offer: `AVAILABLE` / `UNAVAILABLE`; register: `REQUESTED` / `DUPLICATE` /
+    /// `REFUSED` / `INVALID_CONTACT` / `INVALID_TIME` / `FAILED`; any failed request: `ERROR`.
     pub fn result_code(&self) -> &'static str {
         match self.answer() {
             None => "ERROR",
@@ -360,6 +394,7 @@ impl LookupResult {
             Some(Answer::Cancel(CancelOutcome::Failed)) => "FAILED",
             Some(Answer::Widget(w)) if w.callbacks_available() => "AVAILABLE",
             Some(Answer::Widget(_)) => "UNAVAILABLE",
+            Some(Answer::Register(r)) => r.outcome.code_name(),
         }
     }
 

@@ -22,7 +22,13 @@ pub const DURATION_BUCKETS: [f64; 12] = [
 ];
 
 /// Every action, in label order.
-pub const ACTIONS: [Action; 3] = [Action::Status, Action::Cancel, Action::Widget];
+pub const ACTIONS: [Action; 5] = [
+    Action::Status,
+    Action::Cancel,
+    Action::Widget,
+    Action::Offer,
+    Action::Register,
+];
 
 /// How a request ended, as the `result` label says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,7 +1,11 @@
 //! Widget status: whether the contact centre offers callbacks right now, and its current
 //! estimated callback time (ECBT).
 
+use jiff::Timestamp;
 use std::time::Duration;
+
+/// Most choices an IVR menu offers (keys 1 to 9).
+pub const MAX_MENU_CHOICES: usize = 9;
 
 /// The widget's state, as Mindful names it. Unknown values are kept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -59,6 +63,17 @@ pub struct WidgetStatus {
     pub offer_scheduled: bool,
     /// Current estimated wait (ECBT), if known.
     pub ewt: Option<Duration>,
+    /// The appointment times offered (`scheduled_timeslots`), sorted, without duplicates.
+    pub timeslots: Vec<Timestamp>,
+}
+
+/// One choice of a callback menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// A callback as soon as possible.
+    Asap,
+    /// A callback at this time slot.
+    At(Timestamp),
 }
 
 impl WidgetStatus {
@@ -74,5 +89,55 @@ impl WidgetStatus {
             Some(WidgetState::DisplayEwtOnly | WidgetState::PlatformUnavailable) => false,
             Some(WidgetState::Other(_)) | None => self.offer_asap || self.offer_scheduled,
         }
+    }
+
+    /// An ASAP callback can be offered now: callbacks are available and ASAP ones are offered
+    /// (by `offer_asap`, or by the `offer_asap_callback` state).
+    pub fn asap_offered(&self) -> bool {
+        self.callbacks_available()
+            && match self.state {
+                Some(WidgetState::OfferAsapCallback) => true,
+                Some(WidgetState::OfferScheduledCallback) => false,
+                _ => self.offer_asap,
+            }
+    }
+
+    /// Scheduled callbacks can be offered now (by `offer_scheduled`, or by the
+    /// `offer_scheduled_callback` state).
+    pub fn scheduled_offered(&self) -> bool {
+        self.callbacks_available()
+            && match self.state {
+                Some(WidgetState::OfferScheduledCallback) => true,
+                Some(WidgetState::OfferAsapCallback) => false,
+                _ => self.offer_scheduled,
+            }
+    }
+
+    /// The time slots a caller may still choose at `now` (past ones left out), when scheduled
+    /// callbacks are offered.
+    pub fn open_slots(&self, now: Timestamp) -> Vec<Timestamp> {
+        if !self.scheduled_offered() {
+            return Vec::new();
+        }
+        self.timeslots
+            .iter()
+            .copied()
+            .filter(|t| *t > now)
+            .collect()
+    }
+
+    /// The menu at `now`: ASAP first (when offered), then the open time slots, at most
+    /// [`MAX_MENU_CHOICES`]. Choice `i` is key `i + 1`.
+    pub fn menu(&self, now: Timestamp) -> Vec<Choice> {
+        let asap = self.asap_offered().then_some(Choice::Asap);
+        asap.into_iter()
+            .chain(self.open_slots(now).into_iter().map(Choice::At))
+            .take(MAX_MENU_CHOICES)
+            .collect()
+    }
+
+    /// Something can be offered at `now` (an ASAP callback or an open time slot).
+    pub fn offers(&self, now: Timestamp) -> bool {
+        !self.menu(now).is_empty()
     }
 }

@@ -134,7 +134,7 @@ unsafe fn request_for_number(
 ///
 /// # Safety
 /// `out` is non-NULL and writable.
-unsafe fn deliver(result: LookupResult, out: *mut *mut cb_result) -> Result<()> {
+pub(crate) unsafe fn deliver(result: LookupResult, out: *mut *mut cb_result) -> Result<()> {
     let error = result.error().cloned();
     // SAFETY: forwarded from the caller.
     unsafe { write_out(out, cb_result::into_raw(result)) }?;

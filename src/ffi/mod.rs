@@ -1,7 +1,7 @@
 //! The C ABI (`include/cbstatus.h`).
 //!
 //! One module per C concept: [`codes`] (status codes, names, version), [`config`]
-//! (`cb_config`), [`client`] (`cb_client`), [`result`] (`cb_result`), [`oneshot`]
+//! (`cb_config`), [`client`] (`cb_client`), [`result`] (`cb_result`), [`register`] (the callback journey), [`oneshot`]
 //! (`cb_status_lookup`, `cb_string_free`, `cb_shutdown`). Every export runs its body through
 //! `boundary`'s one panic boundary, checks every pointer, and validates UTF-8.
 //!
@@ -19,10 +19,12 @@ pub mod log;
 pub mod config;
 pub mod client;
 pub mod result;
+pub mod register;
 #[cfg(feature = "test-panic")]
 pub mod testing;
 mod boundary;
 
 pub use self::log::*;
 pub use codes::*;
+pub use register::*;
 pub use result::*;

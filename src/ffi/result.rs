@@ -42,6 +42,7 @@ pub struct cb_result {
     number: CString,
     error_message: CString,
     widget_state: CString,
+    pub(crate) callback_id: CString,
 }
 
 impl cb_result {
@@ -64,6 +65,12 @@ impl cb_result {
                     .and_then(|w| w.state.as_ref())
                     .map_or("", |s| s.as_str()),
             ),
+            callback_id: c_string(
+                result
+                    .registration()
+                    .and_then(|r| r.callback_id.as_deref())
+                    .unwrap_or(""),
+            ),
             result,
         };
         Box::into_raw(Box::new(handle))
@@ -74,7 +81,7 @@ impl cb_result {
 ///
 /// # Safety
 /// `ptr` is NULL or a live handle.
-unsafe fn get<'a>(ptr: *const cb_result) -> Option<&'a LookupResult> {
+pub(crate) unsafe fn get<'a>(ptr: *const cb_result) -> Option<&'a LookupResult> {
     // SAFETY: forwarded from the caller.
     unsafe { ptr.as_ref() }.map(|r| &r.result)
 }
@@ -187,8 +194,8 @@ pub unsafe extern "C" fn cb_result_estimated_for(result: *const cb_result) -> i6
     })
 }
 
-/// Which request the result answers: `CB_ACTION_STATUS`, `CB_ACTION_CANCEL` or
-/// `CB_ACTION_WIDGET` (-1 for NULL). Thread-safe.
+/// Which request the result answers: `CB_ACTION_STATUS`, `CB_ACTION_CANCEL`,
+/// `CB_ACTION_WIDGET` or `CB_ACTION_REGISTER` (-1 for NULL). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn cb_result_action(result: *const cb_result) -> i32 {
     boundary(-1, || {
@@ -196,7 +203,9 @@ pub unsafe extern "C" fn cb_result_action(result: *const cb_result) -> i32 {
         unsafe { get(result) }.map_or(-1, |r| match r.action() {
             Action::Status => CB_ACTION_STATUS,
             Action::Cancel => CB_ACTION_CANCEL,
-            Action::Widget => CB_ACTION_WIDGET,
+            // An offer is a widget request spoken differently.
+            Action::Widget | Action::Offer => CB_ACTION_WIDGET,
+            Action::Register => super::register::CB_ACTION_REGISTER,
         })
     })
 }

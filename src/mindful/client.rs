@@ -24,6 +24,8 @@ use std::time::Duration;
 use ureq::http::StatusCode;
 use ureq::unversioned::transport::{Connector, DefaultConnector};
 
+mod register;
+
 /// Largest reply body read from the API.
 pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
 
@@ -262,20 +264,7 @@ impl Client {
     /// Ask the widget endpoint whether callbacks are offered and what the wait is.
     /// `widget_id` overrides the configured `widget_id`.
     pub fn widget_status(&self, widget_id: Option<&str>) -> Result<WidgetStatus> {
-        let id = match widget_id {
-            Some(id) => {
-                let mut check = Config::new();
-                check.set("widget_id", id)?;
-                check.widget_id.unwrap_or_default()
-            }
-            None => self.inner.config.widget_id.clone().unwrap_or_default(),
-        };
-        if id.is_empty() {
-            return Err(Error::new(
-                ErrorKind::NotConfigured,
-                "no widget id: set CBSTATUS_WIDGET_ID (or widget_id in the config file)",
-            ));
-        }
+        let id = self.widget_id(widget_id)?;
         let zone = self.inner.config.timezone.iana_name().unwrap_or("UTC");
         let mut request = self
             .state()
@@ -290,6 +279,25 @@ impl Client {
             let response = request.call().map_err(|e| self.transport_error(e))?;
             wire::parse_widget(&self.read_reply(response)?)
         })
+    }
+
+    /// `widget_id` (checked like the setting), else the configured one.
+    fn widget_id(&self, widget_id: Option<&str>) -> Result<String> {
+        let id = match widget_id {
+            Some(id) => {
+                let mut check = Config::new();
+                check.set("widget_id", id)?;
+                check.widget_id.unwrap_or_default()
+            }
+            None => self.inner.config.widget_id.clone().unwrap_or_default(),
+        };
+        if id.is_empty() {
+            return Err(Error::new(
+                ErrorKind::NotConfigured,
+                "no widget id: set CBSTATUS_WIDGET_ID (or widget_id in the config file)",
+            ));
+        }
+        Ok(id)
     }
 
     /// POST `{"contact_number": number}` to `url` and return the body of a 2xx reply.

@@ -82,7 +82,32 @@ pub fn parse_widget(body: &[u8]) -> Result<WidgetStatus> {
         ewt: integer_field(entry, "ewt")
             .and_then(|s| u64::try_from(s).ok())
             .map(Duration::from_secs),
+        timeslots: timeslots(entry.get("scheduled_timeslots")),
     })
+}
+
+/// `scheduled_timeslots`, whose JSON shape Mindful does not document: an array of numbers or
+/// numeric strings, or one string of numbers separated by commas or spaces. Seconds or
+/// milliseconds; anything unreadable is left out. Sorted, without duplicates.
+fn timeslots(value: Option<&Value>) -> Vec<Timestamp> {
+    let one = |v: &Value| -> Option<Timestamp> {
+        let mut entry = Map::new();
+        entry.insert("t".into(), v.clone());
+        timestamp_field(&entry, "t")
+    };
+    let mut out: Vec<Timestamp> = match value {
+        Some(Value::Array(items)) => items.iter().filter_map(one).collect(),
+        Some(Value::String(s)) => s
+            .split([',', ' ', '\t', ';'])
+            .filter(|t| !t.trim().is_empty())
+            .filter_map(|t| one(&Value::String(t.to_string())))
+            .collect(),
+        Some(number @ Value::Number(_)) => one(number).into_iter().collect(),
+        _ => Vec::new(),
+    };
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// A boolean sent as `true`/`false`, `"true"`/`"false"`, `1`/`0` or `"yes"`; absent is false.
@@ -351,6 +376,7 @@ mod tests {
         assert_eq!(w.state, Some(WidgetState::OfferCallback));
         assert!(w.offer_asap && !w.offer_scheduled && w.callbacks_available());
         assert_eq!(w.ewt, Some(Duration::from_secs(600)));
+        assert_eq!(w.timeslots, [ts(1), ts(2)]);
         let w = parse_widget(br#"{"data":[{"widget_state":"platform_unavailable","ewt":null}]}"#)
             .unwrap();
         assert!(!w.callbacks_available());
@@ -362,6 +388,58 @@ mod tests {
             parse_widget(br#"{"data":[]}"#).unwrap_err().kind(),
             ErrorKind::MalformedReply
         );
+    }
+
+    fn ts(s: i64) -> Timestamp {
+        Timestamp::from_second(s).unwrap()
+    }
+
+    #[test]
+    fn timeslot_shapes() {
+        let slots = |json: &str| {
+            parse_widget(format!(r#"{{"data":[{{"scheduled_timeslots":{json}}}]}}"#).as_bytes())
+                .unwrap()
+                .timeslots
+        };
+        let t = 1_767_225_600;
+        let want = vec![ts(t), ts(t + 900)];
+        assert_eq!(
+            slots(&format!("[{}, {t}]", t + 900)),
+            want,
+            "numbers, sorted"
+        );
+        assert_eq!(
+            slots(&format!(r#"["{t}", "{}"]"#, t + 900)),
+            want,
+            "strings"
+        );
+        assert_eq!(
+            slots(&format!(r#""{t},{}""#, t + 900)),
+            want,
+            "comma string"
+        );
+        assert_eq!(
+            slots(&format!(r#""{t} {}""#, t + 900)),
+            want,
+            "space string"
+        );
+        assert_eq!(
+            slots(&format!(r#"" {t}, {} ,""#, t + 900)),
+            want,
+            "comma and space"
+        );
+        assert_eq!(
+            slots(&format!("[{t}000, {}]", t + 900)),
+            want,
+            "milliseconds"
+        );
+        assert_eq!(
+            slots(&format!(r#"[{t}, "soon", null, {t}, {{}}]"#)),
+            vec![ts(t)]
+        );
+        for empty in ["[]", "null", r#""""#, "{}", "true"] {
+            assert!(slots(empty).is_empty(), "{empty}");
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@
 //! | `POST /api/organization/{org}/callback_status` `{"contact_number": "..."}` | `200 {"data":[...]}` — the number's callbacks; unknown number: `{"data":[]}` (or `{"data":[{"status":"InteractionNotFound"}]}` with `not_found = "status"`) |
 //! | `POST /api/organization/{org}/cancel_callback` `{"contact_number": "..."}` | `200 {"data":[{"status": S, "cancel_callback_request_id": "cx-00000001"}]}`, S = `Canceled` (exactly one open callback; afterwards `callback_status` reports it `canceled`), `TooManyInteractions`, `InteractionNotFound`, or the number's `cancel` override |
 //! | `GET /api/widget/{id}?time_zone=...` | `200 {"data":[{"widget_state", "message", "offer_asap", "offer_scheduled", "ewt", "scheduled_timeslots"}]}`; unknown widget → 404 |
-//! | `POST /api/widget/{id}/request_callback` `{"contact_number": "..."}` | `200 {"data":[{"status":"Requested", "message", "callback_request_id", "requested_at", "ewt"}]}`; 400 `ContactRequired` / `RequestRefusedDueToOperationMode` (the widget does not offer callbacks). Nothing is stored. |
+//! | `POST /api/widget/{id}/request_callback` `{"contact_number": "...", "appointment_time": unix}` | `200 {"data":[{"status":"Requested", "message", "callback_request_id", "requested_at", "ewt"}]}`, and the callback is stored: `callback_status` reports it afterwards (ASAP: at the end of the widget's line with its `ewt`; scheduled: at the appointment) and `cancel_callback` cancels it. 400 with the status: `ContactRequired`, `InvalidContact` (fewer than 10 or more than 15 digits), `RequestRefusedDueToOperationMode` (the widget does not offer that kind of callback), `DuplicateRequest` (the same number within 10 s), `AppointmentTimeInThePast`, `InvalidAppointmentTime` (not one of the widget's time slots), `InvalidParameters` (`appointment_time` not a Unix time), or the number's `register` override. A fault on the widget applies *after* the registration is stored (the answer is lost, the callback exists). |
 //!
 //! Numbers match on digits only, and a leading country code `1` is optional on either side
 //! (`+15551230001`, `15551230001` and `(555) 123-0001` all match `+15551230001`). A body that is
@@ -50,6 +50,7 @@
 //! number = "+15551230001"           # matched on digits, leading 1 optional
 //! description = "ASAP, 4th in line" # for `numbers()` / the demo walkthrough
 //! cancel = "FAILED"                 # optional: force the cancel_callback status
+//! register = "InvalidContact"       # optional: force the request_callback status
 //! fault = { kind = "status", code = 503 }   # optional, see below
 //! # raw = '{"data":[{"status":'     # alternative to callbacks: this exact body
 //! # not_found = true                # listed, but answered like an unknown number
@@ -109,6 +110,7 @@
 
 mod faults;
 mod http;
+mod registry;
 mod routes;
 mod scenarios;
 mod server;

@@ -1,8 +1,9 @@
 //! Routing: the Mindful endpoints, authentication and the scripted answers.
 
 use super::http::{self, Head};
+use super::registry::Decision;
 use super::scenarios::{NotFound, Reply as Scripted};
-use super::server::{Action, Conn, Reply};
+use super::server::{lock, Action, Conn, Reply};
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -15,6 +16,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 struct ContactBody {
     #[serde(default)]
     contact_number: Option<Value>,
+    #[serde(default)]
+    appointment_time: Option<Value>,
 }
 
 impl Conn<'_> {
@@ -163,10 +166,33 @@ impl Conn<'_> {
         let entry = idx.map(|i| (i, &scenarios.numbers[i]));
         let mut reply = Reply::json(200);
         if cancel {
+            let mut registry = lock(&shared.registry);
+            let registered = registry.open_count(&contact);
+            let scripted_open = match entry {
+                Some((i, e)) if !e.not_found => match &e.reply {
+                    Scripted::Callbacks { open, .. } => {
+                        if shared.canceled[i].load(Ordering::Acquire) {
+                            0
+                        } else {
+                            *open
+                        }
+                    }
+                    Scripted::Raw(_) => 0,
+                },
+                _ => 0,
+            };
             let status: Cow<'_, str> = match entry {
                 Some((_, e)) if e.cancel.is_some() => {
                     Cow::Borrowed(e.cancel.as_deref().unwrap_or(""))
                 }
+                // Callbacks registered through request_callback count as open ones.
+                _ if registered > 0 => match registered + scripted_open {
+                    1 => {
+                        registry.cancel(&contact);
+                        Cow::Borrowed("Canceled")
+                    }
+                    _ => Cow::Borrowed("TooManyInteractions"),
+                },
                 Some((i, e)) if !e.not_found => match &e.reply {
                     Scripted::Callbacks { open, .. } => {
                         if *open == 1 {
@@ -215,6 +241,18 @@ impl Conn<'_> {
                         .extend_from_slice(b"{\"data\":[{\"status\":\"InteractionNotFound\"}]}"),
                 },
             }
+            let registry = lock(&shared.registry);
+            if registry.has(&contact) {
+                // "Not found" as a status entry: the registrations replace it.
+                if self
+                    .body
+                    .starts_with(b"{\"data\":[{\"status\":\"InteractionNotFound\"")
+                {
+                    self.body.clear();
+                    self.body.extend_from_slice(b"{\"data\":[]}");
+                }
+                registry.append_to(&contact, &mut self.body, now);
+            }
         }
         if let Some(f) = fault {
             self.post_fault(f, &mut reply);
@@ -233,35 +271,39 @@ impl Conn<'_> {
             .fault
             .as_ref()
             .and_then(|f| f.resolve(&shared.widget_counters[i]));
-        if let Some(f) = fault {
-            if let Some(action) = self.pre_fault(f) {
-                return action;
-            }
-        }
         let now = unix_now();
         let mut reply = Reply::json(200);
         match register {
-            None => widget.body.render(now, &mut self.body),
+            None => {
+                if let Some(action) = fault.and_then(|f| self.pre_fault(f)) {
+                    return action;
+                }
+                widget.body.render(now, &mut self.body);
+            }
             Some(body) => {
-                let has_contact = contact_number(body).is_ok_and(|c| !c.trim().is_empty());
-                let status = if !has_contact {
-                    reply.status = 400;
-                    "ContactRequired"
-                } else if !widget.offers_callbacks {
-                    reply.status = 400;
-                    "RequestRefusedDueToOperationMode"
-                } else {
-                    "Requested"
-                };
+                let decision = self.register(i, body, now);
+                // After the registration is stored: a lost answer does not undo it.
+                if let Some(action) = fault.and_then(|f| self.pre_fault(f)) {
+                    return action;
+                }
                 self.body.extend_from_slice(b"{\"data\":[{\"status\":");
-                http::json_string(&mut self.body, status);
-                if reply.status == 200 {
-                    let seq = shared.seq.fetch_add(1, Ordering::Relaxed) + 1;
-                    let ewt = serde_json::to_string(&widget.ewt).unwrap_or_else(|_| "null".into());
-                    let _ = write!(
-                        self.body,
-                        ",\"message\":\"Callback requested\",\"callback_request_id\":\"cb-{seq:08}\",\"requested_at\":\"{now}\",\"ewt\":{ewt}"
-                    );
+                http::json_string(&mut self.body, &decision.status);
+                match decision.id {
+                    Some(id) => {
+                        let ewt = decision
+                            .ewt
+                            .map_or_else(|| "null".to_string(), |e| e.to_string());
+                        let _ = write!(
+                            self.body,
+                            ",\"message\":\"Callback requested\",\"callback_request_id\":\"{id}\",\"requested_at\":\"{now}\",\"ewt\":{ewt}"
+                        );
+                    }
+                    None => {
+                        reply.status = 400;
+                        self.body.extend_from_slice(
+                            b",\"message\":\"The callback request was not accepted\"",
+                        );
+                    }
                 }
                 self.body.extend_from_slice(b"}]}");
             }
@@ -270,6 +312,49 @@ impl Conn<'_> {
             self.post_fault(f, &mut reply);
         }
         Action::Reply(reply)
+    }
+
+    /// Decide (and store) one `request_callback`.
+    fn register(&mut self, widget: usize, body: &[u8], now: i64) -> Decision {
+        let shared = self.shared;
+        let refuse = |status: &str| Decision {
+            status: status.to_string(),
+            id: None,
+            ewt: None,
+        };
+        let contact = match contact_number(body) {
+            Ok(c) => c,
+            Err(("ContactRequired", _)) => return refuse("ContactRequired"),
+            Err(_) => return refuse("InvalidRequest"),
+        };
+        let appointment = match serde_json::from_slice::<ContactBody>(body)
+            .ok()
+            .and_then(|b| b.appointment_time)
+        {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(t) => Some(t),
+                None => return refuse("InvalidParameters"),
+            },
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::String(s)) => match s.trim().parse::<i64>() {
+                Ok(t) => Some(t),
+                Err(_) => return refuse("InvalidParameters"),
+            },
+            Some(_) => return refuse("InvalidParameters"),
+        };
+        let scenarios = &shared.scenarios;
+        let forced = scenarios
+            .find_number(&contact, &mut self.scratch)
+            .and_then(|n| scenarios.numbers[n].register.as_deref());
+        lock(&shared.registry).register(
+            widget,
+            &scenarios.widgets[widget],
+            &contact,
+            appointment,
+            forced,
+            now,
+        )
     }
 }
 

@@ -97,6 +97,8 @@ pub(crate) struct NumberEntry {
     pub(crate) reply: Reply,
     /// Forced cancel result (`cancel = "FAILED"`).
     pub(crate) cancel: Option<String>,
+    /// Forced `request_callback` status (`register = "InvalidContact"`).
+    pub(crate) register: Option<String>,
     pub(crate) fault: Option<Fault>,
 }
 
@@ -105,10 +107,26 @@ pub(crate) struct NumberEntry {
 pub(crate) struct Widget {
     pub(crate) id: String,
     pub(crate) body: Template,
-    /// Whether `request_callback` is accepted (the state offers callbacks).
-    pub(crate) offers_callbacks: bool,
+    /// Whether `request_callback` accepts ASAP requests.
+    pub(crate) offers_asap: bool,
+    /// Whether `request_callback` accepts appointments.
+    pub(crate) offers_scheduled: bool,
+    /// The time slots offered: absolute Unix times, and offsets from now.
+    pub(crate) slots_absolute: Vec<i64>,
+    pub(crate) slots_relative: Vec<i64>,
     pub(crate) ewt: Value,
     pub(crate) fault: Option<Fault>,
+}
+
+impl Widget {
+    /// The widget's wait in seconds, when it has one.
+    pub(crate) fn ewt_seconds(&self) -> Option<i64> {
+        match &self.ewt {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
 }
 
 /// A validated scenarios file: the numbers, widgets and settings the simulator serves.
@@ -199,6 +217,7 @@ impl Scenarios {
     /// | `+15551230666` | fault: malformed (truncated) JSON |
     /// | `+15551230501` | fault: flaky — the first 2 requests get 503, then ASAP position `"4"` |
     /// | `+15551230200` | fault: 300 ms delay, then ASAP position `"5"`, wait `"600"` |
+    /// | `+15551230400` | no callback; `request_callback` answers `InvalidContact` |
     ///
     /// Widgets: `w-open` (`offer_callback`, ASAP and scheduled offered, `ewt` 600, time slots
     /// in 1, 2 and 3 hours), `w-closed` (`platform_unavailable`, `ewt` null), `w-ewt`
@@ -423,6 +442,7 @@ fn parse_number(v: &Value) -> Result<NumberEntry, String> {
             "raw",
             "fault",
             "cancel",
+            "register",
             "not_found",
         ],
     )?;
@@ -437,6 +457,7 @@ fn parse_number(v: &Value) -> Result<NumberEntry, String> {
         Some(other) => return Err(format!("`not_found` must be true or false, got {other}")),
     };
     let cancel = opt_string(obj, "cancel")?;
+    let register = opt_string(obj, "register")?;
     let fault = opt_fault(obj)?;
     let raw = opt_string(obj, "raw")?;
     let callbacks = match obj.get("callback") {
@@ -481,6 +502,7 @@ fn parse_number(v: &Value) -> Result<NumberEntry, String> {
         not_found,
         reply,
         cancel,
+        register,
         fault,
     })
 }
@@ -686,10 +708,30 @@ fn parse_widget(v: &Value) -> Result<Widget, String> {
         }
     }
     b.raw("}]}");
+    let flag = |v: &Value, default: bool| match v {
+        Value::Bool(b) => *b,
+        Value::String(s) => s.trim().eq_ignore_ascii_case("true"),
+        _ => default,
+    };
+    let offers = asap || scheduled;
+    let slots_absolute = match absolute {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|t| t.as_i64().or_else(|| t.as_str()?.trim().parse().ok()))
+            .collect(),
+        Some(Value::String(s)) => s
+            .split([',', ' '])
+            .filter_map(|t| t.trim().parse().ok())
+            .collect(),
+        _ => Vec::new(),
+    };
     Ok(Widget {
         id,
         body: b.finish(),
-        offers_callbacks: asap || scheduled,
+        offers_asap: offers && flag(&offer_asap, asap),
+        offers_scheduled: offers && flag(&offer_scheduled, scheduled),
+        slots_absolute,
+        slots_relative: relative,
         ewt,
         fault: opt_fault(obj)?,
     })

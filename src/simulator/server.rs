@@ -3,6 +3,7 @@
 //! Routing is in `routes.rs`, fault injection in `faults.rs`.
 
 use super::http::{self, Head, Parsed, ResponseHead};
+use super::registry::Registry;
 use super::scenarios::Scenarios;
 use super::{Options, RecordedRequest};
 use std::borrow::Cow;
@@ -24,7 +25,7 @@ const STACK_SIZE: usize = 512 * 1024;
 const COALESCE: usize = 32 * 1024;
 
 /// Locks a mutex, ignoring poisoning (a panicking handler must not take the server down).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -91,6 +92,8 @@ pub(crate) struct Shared {
     pub(super) widget_counters: Vec<AtomicU64>,
     pub(super) global_counter: AtomicU64,
     pub(super) seq: AtomicU64,
+    /// Callbacks registered with `request_callback`.
+    pub(super) registry: Mutex<Registry>,
     /// `no_accept`: `Some(None)` pauses until shutdown, `Some(Some(t))` until `t`.
     pause: Mutex<Option<Option<Instant>>>,
     /// Clones of the open connections, to shut them down on shutdown.
@@ -115,6 +118,7 @@ impl Shared {
             connections: AtomicUsize::new(0),
             global_counter: AtomicU64::new(0),
             seq: AtomicU64::new(0),
+            registry: Mutex::new(Registry::default()),
             pause: Mutex::new(None),
             open: Mutex::new(HashMap::new()),
             handlers: Mutex::new(Vec::new()),

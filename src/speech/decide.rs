@@ -18,13 +18,21 @@
 //! - Widget: callbacks available or not, then the current wait (ECBT) when Mindful gives one,
 //!   phrased with the same wait policy.
 //!
+//! - Offer: the ASAP offer with the current wait, then one menu line per choice (ASAP first,
+//!   then the time slots still ahead, in the configured zone; at most 9).
+//! - Register: the confirmation (reading back the last 4 digits of the number) only for
+//!   `Requested`; each refusal its own sentence; a request that got no answer is "we could not
+//!   confirm your callback", never success.
+//!
 //! Unknown status and type values are never spoken; only typed fields are.
 
-use super::message::{Day, Digits, Message, Sentence, When};
+use super::message::{Day, Digits, Message, Offered, Sentence, When};
 use super::{Outcome, SpeechOptions};
 use crate::mindful::CancelOutcome;
+use crate::number::PhoneNumber;
+use crate::register::{RegisterOutcome, Registration};
 use crate::status::{Callback, CallbackStatus, CallbackType};
-use crate::widget::WidgetStatus;
+use crate::widget::{Choice, WidgetStatus};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::time::Duration;
@@ -48,6 +56,17 @@ pub(crate) fn decide(
         Outcome::CancelFailed => return Message::new(vec![Sentence::CancelFailed]),
         Outcome::Widget(widget) => return widget_message(widget, opts),
         Outcome::WidgetFailed => return Message::new(vec![Sentence::AvailabilityFailed]),
+        Outcome::Offer(widget) => return offer_message(widget, now, tz, opts),
+        Outcome::Register {
+            registration,
+            number,
+        } => return register_message(registration, *number, now, tz, opts),
+        Outcome::RegisterFailed { maybe_sent: true } => {
+            return Message::new(vec![Sentence::RegisterUnconfirmed])
+        }
+        Outcome::RegisterFailed { maybe_sent: false } => {
+            return Message::new(vec![Sentence::RegisterFailed])
+        }
     };
     let number_digits = || {
         number
@@ -107,6 +126,71 @@ fn widget_message(widget: &WidgetStatus, opts: &SpeechOptions) -> Message {
         });
     }
     Message::new(sentences)
+}
+
+/// The offer: an ASAP callback with the current wait (or, when only time slots are offered,
+/// "we can call you back"), then one menu line per choice. Nothing to offer: what the widget
+/// check says.
+fn offer_message(
+    widget: &WidgetStatus,
+    now: Timestamp,
+    tz: &TimeZone,
+    opts: &SpeechOptions,
+) -> Message {
+    let menu = widget.menu(now);
+    if menu.is_empty() {
+        let mut message = widget_message(widget, opts);
+        // Available in name only (no ASAP, no open slot): nothing can be offered.
+        if let Some(first) = message.sentences.first_mut() {
+            *first = Sentence::CallbacksUnavailable;
+        }
+        return message;
+    }
+    let mut sentences = vec![if widget.asap_offered() {
+        Sentence::OfferAsap {
+            eta: widget.ewt.map(|ewt| opts.eta.quote(ewt)),
+        }
+    } else {
+        Sentence::CallbacksAvailable
+    }];
+    for (i, choice) in menu.iter().enumerate() {
+        sentences.push(Sentence::MenuChoice {
+            key: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            choice: match *choice {
+                Choice::Asap => Offered::Asap,
+                Choice::At(at) => Offered::At(when(at, now, tz)),
+            },
+        });
+    }
+    Message::new(sentences)
+}
+
+/// The confirmation of a registration. Only `Requested` is spoken as success.
+fn register_message(
+    registration: &Registration,
+    number: Option<&PhoneNumber>,
+    now: Timestamp,
+    tz: &TimeZone,
+    opts: &SpeechOptions,
+) -> Message {
+    let digits = number.and_then(|n| Digits::last_of(n.digits(), READ_BACK_DIGITS));
+    Message::new(vec![match registration.outcome {
+        RegisterOutcome::Requested => match registration.appointment {
+            Some(at) => Sentence::RegisterDoneScheduled {
+                digits,
+                when: when(at, now, tz),
+            },
+            None => Sentence::RegisterDoneAsap {
+                digits,
+                eta: registration.ewt.map(|ewt| opts.eta.quote(ewt)),
+            },
+        },
+        RegisterOutcome::Duplicate => Sentence::RegisterDuplicate,
+        RegisterOutcome::Refused => Sentence::RegisterRefused,
+        RegisterOutcome::InvalidContact => Sentence::RegisterInvalidContact,
+        RegisterOutcome::InvalidTime => Sentence::RegisterInvalidTime,
+        RegisterOutcome::Failed => Sentence::RegisterFailed,
+    }])
 }
 
 /// What to say about one callback.
@@ -623,6 +707,7 @@ mod tests {
             offer_asap: true,
             offer_scheduled: true,
             ewt: Some(Duration::from_secs(600)),
+            timeslots: Vec::new(),
         };
         assert_eq!(
             say(Outcome::Widget(&open)),

@@ -110,6 +110,56 @@ pub enum Sentence {
     },
     /// Widget: the availability check failed.
     AvailabilityFailed,
+    /// Offer: "We can call you back in about 12 minutes, so you don't have to wait on hold."
+    OfferAsap {
+        /// The current wait, when Mindful gave one.
+        eta: Option<Eta>,
+    },
+    /// Offer: one menu line, "For today at 3:00 PM, press 2."
+    MenuChoice {
+        /// The key to press (1 to 9).
+        key: u32,
+        /// What the key chooses.
+        choice: Offered,
+    },
+    /// Registered as soon as possible: "Thank you. We will call you back at the number ending
+    /// in 4 5 6 7 in about 12 minutes."
+    RegisterDoneAsap {
+        /// The last digits of the number registered.
+        digits: Option<Digits>,
+        /// The wait Mindful quoted.
+        eta: Option<Eta>,
+    },
+    /// Registered at a time slot: "Thank you. We will call you back at the number ending in
+    /// 4 5 6 7 today at 3:00 PM."
+    RegisterDoneScheduled {
+        /// The last digits of the number registered.
+        digits: Option<Digits>,
+        /// The appointment.
+        when: When,
+    },
+    /// Register: Mindful already has a request for this number.
+    RegisterDuplicate,
+    /// Register: callbacks are not taken now (operation mode).
+    RegisterRefused,
+    /// Register: Mindful cannot call this number.
+    RegisterInvalidContact,
+    /// Register: the time is not (or no longer) available.
+    RegisterInvalidTime,
+    /// Register: not registered (Mindful refused, or nothing could be sent).
+    RegisterFailed,
+    /// Register: the request may have reached Mindful but no answer came back. Never spoken
+    /// as success.
+    RegisterUnconfirmed,
+}
+
+/// What a menu key chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offered {
+    /// A callback as soon as possible.
+    Asap,
+    /// A callback at this time slot.
+    At(When),
 }
 
 impl Sentence {
@@ -146,6 +196,16 @@ impl Sentence {
             CallbacksUnavailable => Situation::CallbacksUnavailable,
             CurrentWait { .. } => Situation::CurrentWait,
             AvailabilityFailed => Situation::AvailabilityFailed,
+            OfferAsap { .. } => Situation::OfferAsap,
+            MenuChoice { .. } => Situation::OfferMenu,
+            RegisterDoneAsap { .. } => Situation::RegisterDoneAsap,
+            RegisterDoneScheduled { .. } => Situation::RegisterDoneScheduled,
+            RegisterDuplicate => Situation::RegisterDuplicate,
+            RegisterRefused => Situation::RegisterRefused,
+            RegisterInvalidContact => Situation::RegisterInvalidContact,
+            RegisterInvalidTime => Situation::RegisterInvalidTime,
+            RegisterFailed => Situation::RegisterFailed,
+            RegisterUnconfirmed => Situation::RegisterUnconfirmed,
         }
     }
 
@@ -166,6 +226,7 @@ impl Sentence {
             | Sentence::NextInLine { eta }
             | Sentence::AsapWait { eta }
             | Sentence::CurrentWait { eta } => Some(eta),
+            Sentence::OfferAsap { eta } | Sentence::RegisterDoneAsap { eta, .. } => eta.as_ref(),
             _ => None,
         }
     }
@@ -173,7 +234,21 @@ impl Sentence {
     /// The day and time, if this sentence says one.
     pub fn when(&self) -> Option<&When> {
         match self {
-            Sentence::Scheduled { when } => Some(when),
+            Sentence::Scheduled { when } | Sentence::RegisterDoneScheduled { when, .. } => {
+                Some(when)
+            }
+            Sentence::MenuChoice {
+                choice: Offered::At(when),
+                ..
+            } => Some(when),
+            _ => None,
+        }
+    }
+
+    /// The menu key and its choice, if this sentence is a menu line.
+    pub fn menu_choice(&self) -> Option<(u32, &Offered)> {
+        match self {
+            Sentence::MenuChoice { key, choice } => Some((*key, choice)),
             _ => None,
         }
     }
@@ -190,6 +265,8 @@ impl Sentence {
     pub fn digits(&self) -> Option<&Digits> {
         match self {
             Sentence::NotFoundForNumber { digits } | Sentence::ReadBack { digits } => Some(digits),
+            Sentence::RegisterDoneAsap { digits, .. }
+            | Sentence::RegisterDoneScheduled { digits, .. } => digits.as_ref(),
             _ => None,
         }
     }
@@ -252,11 +329,32 @@ pub enum Situation {
     CurrentWait,
     /// `availability_failed`: the availability check failed.
     AvailabilityFailed,
+    /// `offer_asap`: offer a callback as soon as possible; `{wait}`.
+    OfferAsap,
+    /// `offer_menu`: one menu line; `{key}`, `{choice}`.
+    OfferMenu,
+    /// `register_done_asap`: registered, as soon as possible; `{digits}`, `{wait}`.
+    RegisterDoneAsap,
+    /// `register_done_scheduled`: registered at a time; `{digits}`, `{time}`, `{at_time}`,
+    /// `{day}`, `{date}`.
+    RegisterDoneScheduled,
+    /// `register_duplicate`: a request for this number already exists.
+    RegisterDuplicate,
+    /// `register_refused`: callbacks are not taken now.
+    RegisterRefused,
+    /// `register_invalid_contact`: the number cannot be called back.
+    RegisterInvalidContact,
+    /// `register_invalid_time`: the time is not available.
+    RegisterInvalidTime,
+    /// `register_failed`: the callback was not registered.
+    RegisterFailed,
+    /// `register_unconfirmed`: no answer; the callback may or may not be registered.
+    RegisterUnconfirmed,
 }
 
 impl Situation {
     /// Every situation, in a stable order.
-    pub const ALL: [Situation; 27] = [
+    pub const ALL: [Situation; 37] = [
         Situation::Several,
         Situation::AsapPosition,
         Situation::AsapPositionNoWait,
@@ -284,6 +382,16 @@ impl Situation {
         Situation::CallbacksUnavailable,
         Situation::CurrentWait,
         Situation::AvailabilityFailed,
+        Situation::OfferAsap,
+        Situation::OfferMenu,
+        Situation::RegisterDoneAsap,
+        Situation::RegisterDoneScheduled,
+        Situation::RegisterDuplicate,
+        Situation::RegisterRefused,
+        Situation::RegisterInvalidContact,
+        Situation::RegisterInvalidTime,
+        Situation::RegisterFailed,
+        Situation::RegisterUnconfirmed,
     ];
 
     /// The template key, e.g. `asap_position`.
@@ -317,6 +425,16 @@ impl Situation {
             CallbacksUnavailable => "callbacks_unavailable",
             CurrentWait => "current_wait",
             AvailabilityFailed => "availability_failed",
+            OfferAsap => "offer_asap",
+            OfferMenu => "offer_menu",
+            RegisterDoneAsap => "register_done_asap",
+            RegisterDoneScheduled => "register_done_scheduled",
+            RegisterDuplicate => "register_duplicate",
+            RegisterRefused => "register_refused",
+            RegisterInvalidContact => "register_invalid_contact",
+            RegisterInvalidTime => "register_invalid_time",
+            RegisterFailed => "register_failed",
+            RegisterUnconfirmed => "register_unconfirmed",
         }
     }
 
@@ -334,13 +452,34 @@ impl Situation {
             Several => &[P::Count],
             AsapPosition => &[P::Position, P::Wait],
             AsapPositionNoWait => &[P::Position],
-            NextInLine | AsapWait | CurrentWait => &[P::Wait],
+            NextInLine | AsapWait | CurrentWait | OfferAsap => &[P::Wait],
+            OfferMenu => &[P::Key, P::Choice],
+            RegisterDoneAsap => &[P::Digits, P::Wait],
+            RegisterDoneScheduled => &[P::Digits, P::Time, P::AtTime, P::Day, P::Date],
             ScheduledToday | ScheduledTomorrow | ScheduledWeekday => &[P::Time, P::AtTime, P::Day],
             ScheduledDate => &[P::Time, P::AtTime, P::Day, P::Date],
             NotFoundForNumber | ReadBack => &[P::Digits],
-            NextInLineNoWait | CallingNow | Completed | Canceled | Ended | NoDetails | NotFound
-            | LookupFailed | CancelDone | CancelNotFound | CancelTooMany | CancelFailed
-            | CallbacksAvailable | CallbacksUnavailable | AvailabilityFailed => &[],
+            NextInLineNoWait
+            | CallingNow
+            | Completed
+            | Canceled
+            | Ended
+            | NoDetails
+            | NotFound
+            | LookupFailed
+            | CancelDone
+            | CancelNotFound
+            | CancelTooMany
+            | CancelFailed
+            | CallbacksAvailable
+            | CallbacksUnavailable
+            | AvailabilityFailed
+            | RegisterDuplicate
+            | RegisterRefused
+            | RegisterInvalidContact
+            | RegisterInvalidTime
+            | RegisterFailed
+            | RegisterUnconfirmed => &[],
         }
     }
 }
@@ -370,11 +509,15 @@ pub enum Placeholder {
     Count,
     /// `{digits}`: phone digits read one by one ("4 5 6 7").
     Digits,
+    /// `{key}`: the menu key to press ("2").
+    Key,
+    /// `{choice}`: what a menu key chooses ("a callback as soon as possible", "today at 3:00 PM").
+    Choice,
 }
 
 impl Placeholder {
     /// Every placeholder.
-    pub const ALL: [Placeholder; 8] = [
+    pub const ALL: [Placeholder; 10] = [
         Placeholder::Position,
         Placeholder::Wait,
         Placeholder::Time,
@@ -383,6 +526,8 @@ impl Placeholder {
         Placeholder::Date,
         Placeholder::Count,
         Placeholder::Digits,
+        Placeholder::Key,
+        Placeholder::Choice,
     ];
 
     /// The name written between braces.
@@ -396,6 +541,8 @@ impl Placeholder {
             Placeholder::Date => "date",
             Placeholder::Count => "count",
             Placeholder::Digits => "digits",
+            Placeholder::Key => "key",
+            Placeholder::Choice => "choice",
         }
     }
 

@@ -28,7 +28,7 @@ pub use eta::{EtaPolicy, EtaStyle};
 pub use locale::{Locale, UnknownLocale};
 pub use manifest::{is_valid_prompt_name, manifest_text, project_prompts, PROMPT_DIR};
 pub use message::{
-    Day, Digits, Eta, Message, Placeholder, RangeUnit, Sentence, Situation, Span, When,
+    Day, Digits, Eta, Message, Offered, Placeholder, RangeUnit, Sentence, Situation, Span, When,
 };
 pub use templates::{Part, Template, Templates};
 
@@ -123,6 +123,21 @@ pub enum Outcome<'a> {
     Widget(&'a crate::widget::WidgetStatus),
     /// A widget (availability) request failed.
     WidgetFailed,
+    /// A widget request answered, spoken as an offer and a menu.
+    Offer(&'a crate::widget::WidgetStatus),
+    /// A registration was answered.
+    Register {
+        /// What Mindful said.
+        registration: &'a crate::register::Registration,
+        /// The number registered (its last digits are read back).
+        number: Option<&'a crate::number::PhoneNumber>,
+    },
+    /// A registration failed; `maybe_sent`: it may have reached Mindful (then it is spoken as
+    /// unconfirmed, never as success).
+    RegisterFailed {
+        /// The request may have been registered.
+        maybe_sent: bool,
+    },
 }
 
 /// Decide what to say. Pure: `now` and `tz` decide "today", "tomorrow" and clock times.
@@ -249,8 +264,67 @@ pub fn sample_messages() -> Vec<Message> {
             },
         ]),
         one(Sentence::AvailabilityFailed),
+        Message::new(vec![
+            Sentence::OfferAsap { eta: Some(eta(12)) },
+            Sentence::MenuChoice {
+                key: 1,
+                choice: Offered::Asap,
+            },
+            Sentence::MenuChoice {
+                key: 2,
+                choice: Offered::At(When {
+                    day: Day::Today,
+                    time: time(15, 0, 0, 0),
+                }),
+            },
+            Sentence::MenuChoice {
+                key: 3,
+                choice: Offered::At(When {
+                    day: Day::Tomorrow,
+                    time: time(9, 0, 0, 0),
+                }),
+            },
+            Sentence::MenuChoice {
+                key: 4,
+                choice: Offered::At(When {
+                    day: Day::Date(date(2026, 3, 18)),
+                    time: time(13, 30, 0, 0),
+                }),
+            },
+        ]),
+        one(Sentence::OfferAsap { eta: None }),
+        one(Sentence::RegisterDoneAsap {
+            digits: Some(Digits::new("4567").expect("valid digits")),
+            eta: Some(eta(12)),
+        }),
+        one(Sentence::RegisterDoneAsap {
+            digits: None,
+            eta: None,
+        }),
+        one(Sentence::RegisterDoneScheduled {
+            digits: Some(Digits::new("4567").expect("valid digits")),
+            when: When {
+                day: Day::Today,
+                time: time(15, 0, 0, 0),
+            },
+        }),
+        one(Sentence::RegisterDoneScheduled {
+            digits: None,
+            when: When {
+                day: Day::Weekday(date(2026, 3, 13)),
+                time: time(9, 30, 0, 0),
+            },
+        }),
+        one(Sentence::RegisterDuplicate),
+        one(Sentence::RegisterRefused),
+        one(Sentence::RegisterInvalidContact),
+        one(Sentence::RegisterInvalidTime),
+        one(Sentence::RegisterFailed),
+        one(Sentence::RegisterUnconfirmed),
     ]
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod journey_tests;

@@ -45,6 +45,7 @@ const GRAMMAR: Grammar = Grammar {
     range_low_minutes: N,
     weekday_article: None,
     date: DateStyle::MonthOrdinal,
+    on_weekday: Some(("on", &["cbstatus/on"])),
 };
 
 /// The words of every phrase. A `cbstatus/` prompt is a project prompt: its transcript in
@@ -154,6 +155,53 @@ fn phrase(phrase: Phrase) -> Words {
         AvailabilityFailed => (
             "Sorry, we can't check whether callbacks are available right now",
             &["cbstatus/cant-check-availability"],
+        ),
+        OfferCallBackIn => (
+            "We can call you back in",
+            &["cbstatus/we-can-call-you-back-in"],
+        ),
+        OfferCallBack => ("We can call you back", &["cbstatus/we-can-call-you-back"]),
+        NoNeedToHold => (
+            "so you don't have to wait on hold",
+            &["cbstatus/so-you-dont-have-to-wait"],
+        ),
+        For => ("For", &["vm-for"]),
+        Press => ("press", &["vm-press"]),
+        ACallbackAsap => (
+            "a callback as soon as possible",
+            &["cbstatus/a-callback-asap"],
+        ),
+        ThankYou => ("Thank you", &["auth-thankyou"]),
+        WeWillCallYouBack => ("We will call you back", &["cbstatus/we-will-call-you-back"]),
+        AtTheNumberEndingIn => (
+            "at the number ending in",
+            &["cbstatus/at-the-number-ending-in"],
+        ),
+        In => ("in", &["cbstatus/in"]),
+        AsSoonAsWeCan => ("as soon as we can", &["cbstatus/as-soon-as-we-can"]),
+        RegisterDuplicate => (
+            "We already have your callback request",
+            &["cbstatus/register-duplicate"],
+        ),
+        RegisterRefused => (
+            "Sorry, we are not taking callback requests right now",
+            &["cbstatus/register-refused"],
+        ),
+        RegisterInvalidContact => (
+            "Sorry, we cannot call you back at this number",
+            &["cbstatus/register-invalid-contact"],
+        ),
+        RegisterInvalidTime => (
+            "Sorry, that time is no longer available",
+            &["cbstatus/register-invalid-time"],
+        ),
+        RegisterFailed => (
+            "Sorry, we could not register your callback right now",
+            &["cbstatus/register-failed"],
+        ),
+        RegisterUnconfirmed => (
+            "Sorry, we could not confirm your callback",
+            &["cbstatus/register-unconfirmed"],
         ),
     }
 }

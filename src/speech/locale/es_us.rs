@@ -68,6 +68,8 @@ const GRAMMAR: Grammar = Grammar {
     range_low_minutes: N,
     weekday_article: Some(("el", &["digits/es-el"])),
     date: DateStyle::DayOfMonth(("de", &["digits/es-de"])),
+    // "el miércoles" already has its article.
+    on_weekday: None,
 };
 
 /// Project prompts the number and time rules play.
@@ -191,6 +193,59 @@ fn phrase(phrase: Phrase) -> Words {
         AvailabilityFailed => (
             "Lo sentimos, no podemos consultar si hay devoluciones de llamada disponibles en este momento",
             &["cbstatus/cant-check-availability"],
+        ),
+        OfferCallBackIn => (
+            "Podemos devolverle la llamada en",
+            &["cbstatus/we-can-call-you-back-in"],
+        ),
+        OfferCallBack => (
+            "Podemos devolverle la llamada",
+            &["cbstatus/we-can-call-you-back"],
+        ),
+        NoNeedToHold => (
+            "para que no tenga que esperar en la línea",
+            &["cbstatus/so-you-dont-have-to-wait"],
+        ),
+        For => ("Para", &["vm-for"]),
+        Press => ("marque", &["vm-press"]),
+        ACallbackAsap => (
+            "una devolución de llamada lo antes posible",
+            &["cbstatus/a-callback-asap"],
+        ),
+        ThankYou => ("Gracias", &["auth-thankyou"]),
+        WeWillCallYouBack => (
+            "Le devolveremos la llamada",
+            &["cbstatus/we-will-call-you-back"],
+        ),
+        AtTheNumberEndingIn => (
+            "al número que termina en",
+            &["cbstatus/at-the-number-ending-in"],
+        ),
+        In => ("en", &["cbstatus/in"]),
+        AsSoonAsWeCan => ("lo antes posible", &["cbstatus/as-soon-as-we-can"]),
+        RegisterDuplicate => (
+            "Ya tenemos su solicitud de devolución de llamada",
+            &["cbstatus/register-duplicate"],
+        ),
+        RegisterRefused => (
+            "Lo sentimos, en este momento no estamos recibiendo solicitudes de devolución de llamada",
+            &["cbstatus/register-refused"],
+        ),
+        RegisterInvalidContact => (
+            "Lo sentimos, no podemos devolverle la llamada a este número",
+            &["cbstatus/register-invalid-contact"],
+        ),
+        RegisterInvalidTime => (
+            "Lo sentimos, ese horario ya no está disponible",
+            &["cbstatus/register-invalid-time"],
+        ),
+        RegisterFailed => (
+            "Lo sentimos, no pudimos registrar su devolución de llamada en este momento",
+            &["cbstatus/register-failed"],
+        ),
+        RegisterUnconfirmed => (
+            "Lo sentimos, no pudimos confirmar su devolución de llamada",
+            &["cbstatus/register-unconfirmed"],
         ),
     }
 }

@@ -6,7 +6,7 @@
 //! The project prompt manifest is derived from the same words ([`project_prompts`]).
 
 use super::{Gender, Language, Piece};
-use crate::speech::message::{Day, Eta, Placeholder, RangeUnit, Sentence, Span};
+use crate::speech::message::{Day, Digits, Eta, Offered, Placeholder, RangeUnit, Sentence, Span};
 use jiff::civil::{Date, Time};
 
 /// Words and the prompt files that say exactly them (`cbstatus/...` for project prompts).
@@ -30,6 +30,8 @@ pub(crate) struct Grammar {
     pub(crate) weekday_article: Option<Words>,
     /// How a date a week or more ahead is said.
     pub(crate) date: DateStyle,
+    /// Said before a weekday or date when a callback is confirmed for it (en "on Wednesday").
+    pub(crate) on_weekday: Option<Words>,
 }
 
 /// How a date is said after its weekday.
@@ -125,11 +127,45 @@ pub(crate) enum Phrase {
     CurrentWaitIs,
     /// "Sorry, we can't check whether callbacks are available right now".
     AvailabilityFailed,
+    /// "We can call you back in" (a wait follows).
+    OfferCallBackIn,
+    /// "We can call you back" (no wait known).
+    OfferCallBack,
+    /// "so you don't have to wait on hold".
+    NoNeedToHold,
+    /// "For" (a menu line).
+    For,
+    /// "press" (a menu line).
+    Press,
+    /// "a callback as soon as possible" (a menu choice).
+    ACallbackAsap,
+    /// "Thank you".
+    ThankYou,
+    /// "We will call you back".
+    WeWillCallYouBack,
+    /// "at the number ending in".
+    AtTheNumberEndingIn,
+    /// "in" (before a wait).
+    In,
+    /// "as soon as we can" (ends a confirmation without a wait).
+    AsSoonAsWeCan,
+    /// "We already have your callback request".
+    RegisterDuplicate,
+    /// "Sorry, we are not taking callback requests right now".
+    RegisterRefused,
+    /// "Sorry, we cannot call you back at this number".
+    RegisterInvalidContact,
+    /// "Sorry, that time is no longer available".
+    RegisterInvalidTime,
+    /// "Sorry, we could not register your callback right now".
+    RegisterFailed,
+    /// "Sorry, we could not confirm your callback".
+    RegisterUnconfirmed,
 }
 
 impl Phrase {
     /// Every phrase, in manifest order.
-    pub(crate) const ALL: [Phrase; 41] = {
+    pub(crate) const ALL: [Phrase; 58] = {
         use Phrase::*;
         [
             About,
@@ -173,6 +209,23 @@ impl Phrase {
             CallbacksUnavailable,
             CurrentWaitIs,
             AvailabilityFailed,
+            OfferCallBackIn,
+            OfferCallBack,
+            NoNeedToHold,
+            For,
+            Press,
+            ACallbackAsap,
+            ThankYou,
+            WeWillCallYouBack,
+            AtTheNumberEndingIn,
+            In,
+            AsSoonAsWeCan,
+            RegisterDuplicate,
+            RegisterRefused,
+            RegisterInvalidContact,
+            RegisterInvalidTime,
+            RegisterFailed,
+            RegisterUnconfirmed,
         ]
     };
 
@@ -200,6 +253,15 @@ impl Phrase {
                 | CallbacksAvailable
                 | CallbacksUnavailable
                 | AvailabilityFailed
+                | NoNeedToHold
+                | ThankYou
+                | AsSoonAsWeCan
+                | RegisterDuplicate
+                | RegisterRefused
+                | RegisterInvalidContact
+                | RegisterInvalidTime
+                | RegisterFailed
+                | RegisterUnconfirmed
         )
     }
 }
@@ -284,6 +346,87 @@ pub(crate) fn sentence(lang: &dyn Language, sentence: &Sentence) -> Vec<Piece> {
             v
         }
         AvailabilityFailed => alone(lang, P::AvailabilityFailed),
+        OfferAsap { eta: None } => vec![
+            say(lang, P::OfferCallBack),
+            Piece::Words(",", &[]),
+            say(lang, P::NoNeedToHold),
+            Piece::End,
+        ],
+        OfferAsap { eta: Some(e) } => {
+            let mut v = vec![say(lang, P::OfferCallBackIn)];
+            v.extend(eta(lang, e));
+            v.extend([
+                Piece::Words(",", &[]),
+                say(lang, P::NoNeedToHold),
+                Piece::End,
+            ]);
+            v
+        }
+        MenuChoice { key, choice } => {
+            let mut v = vec![say(lang, P::For)];
+            v.extend(offered(lang, choice));
+            v.extend([
+                Piece::Words(",", &[]),
+                say(lang, P::Press),
+                Piece::Number(*key, Gender::Neutral),
+                Piece::End,
+            ]);
+            v
+        }
+        RegisterDoneAsap { digits, eta: e } => {
+            let mut v = confirmation(lang, digits.as_ref());
+            match e {
+                Some(e) => {
+                    v.push(say(lang, P::In));
+                    v.extend(eta(lang, e));
+                }
+                None => v.push(say(lang, P::AsSoonAsWeCan)),
+            }
+            v.push(Piece::End);
+            v
+        }
+        RegisterDoneScheduled { digits, when } => {
+            let mut v = confirmation(lang, digits.as_ref());
+            if let (Day::Weekday(_) | Day::Date(_), Some((t, p))) = (when.day, g.on_weekday) {
+                v.push(Piece::Words(t, p));
+            }
+            v.extend(day(lang, &when.day));
+            v.extend(at_time(lang, when.time));
+            v.push(Piece::End);
+            v
+        }
+        RegisterDuplicate => alone(lang, P::RegisterDuplicate),
+        RegisterRefused => alone(lang, P::RegisterRefused),
+        RegisterInvalidContact => alone(lang, P::RegisterInvalidContact),
+        RegisterInvalidTime => alone(lang, P::RegisterInvalidTime),
+        RegisterFailed => alone(lang, P::RegisterFailed),
+        RegisterUnconfirmed => alone(lang, P::RegisterUnconfirmed),
+    }
+}
+
+/// "Thank you. We will call you back [at the number ending in 4 5 6 7]": the start of both
+/// confirmations.
+fn confirmation(lang: &dyn Language, digits: Option<&Digits>) -> Vec<Piece> {
+    let mut v = vec![
+        say(lang, Phrase::ThankYou),
+        Piece::End,
+        say(lang, Phrase::WeWillCallYouBack),
+    ];
+    if let Some(digits) = digits {
+        v.extend([
+            say(lang, Phrase::AtTheNumberEndingIn),
+            Piece::Pause,
+            Piece::Digits(digits.clone()),
+        ]);
+    }
+    v
+}
+
+/// What a menu key chooses: "a callback as soon as possible", "today at 3:00 PM".
+fn offered(lang: &dyn Language, choice: &Offered) -> Vec<Piece> {
+    match choice {
+        Offered::Asap => vec![say(lang, Phrase::ACallbackAsap)],
+        Offered::At(when) => [day(lang, &when.day), at_time(lang, when.time)].concat(),
     }
 }
 
@@ -310,6 +453,8 @@ pub(crate) fn value(
         },
         Placeholder::Count => vec![Piece::Number(sentence.count()?, g.count)],
         Placeholder::Digits => vec![Piece::Digits(sentence.digits()?.clone())],
+        Placeholder::Key => vec![Piece::Number(sentence.menu_choice()?.0, Gender::Neutral)],
+        Placeholder::Choice => offered(lang, sentence.menu_choice()?.1),
     })
 }
 
@@ -323,13 +468,17 @@ pub(crate) fn project_prompts(lang: &dyn Language) -> Vec<(&'static str, String)
             out.push((name, transcript));
         }
     };
-    for phrase in Phrase::ALL {
-        let (text, prompts) = lang.phrase(phrase);
+    let g = lang.grammar();
+    let words = Phrase::ALL
+        .into_iter()
+        .map(|phrase| (lang.phrase(phrase), phrase.ends_sentence()))
+        .chain(g.weekday_article.into_iter().map(|w| (w, false)))
+        .chain(g.on_weekday.into_iter().map(|w| (w, false)));
+    for ((text, prompts), ends) in words {
         // Only a single recording says exactly the phrase's words.
         if let [prompt] = prompts {
             if let Some(name) = prompt.strip_prefix("cbstatus/") {
-                let end = if phrase.ends_sentence() { "." } else { "" };
-                add(name, format!("{text}{end}"));
+                add(name, format!("{text}{}", if ends { "." } else { "" }));
             }
         }
     }
