@@ -1,4 +1,5 @@
-//! `cbstatus lookup NUMBER`, `cbstatus cancel NUMBER`, `cbstatus widget`: one request, printed
+//! `cbstatus lookup NUMBER`, `cbstatus cancel NUMBER`, `cbstatus widget`, `cbstatus offer`: one
+//! request, printed
 //! as text, SSML, prompts or JSON.
 
 use crate::{EXIT_LOOKUP_FAILED, EXIT_OK, EXIT_USAGE};
@@ -27,7 +28,7 @@ pub enum OutputFormat {
 pub struct Common {
     /// What to print.
     #[arg(long, value_enum, default_value = "text")]
-    format: OutputFormat,
+    pub(crate) format: OutputFormat,
     /// Speech language (en-US, es-US); overrides CBSTATUS_LOCALE.
     #[arg(long)]
     locale: Option<String>,
@@ -87,7 +88,7 @@ pub fn config_from(
     loaded
 }
 
-fn client_from(common: &Common) -> Result<Client, u8> {
+pub(crate) fn client_from(common: &Common) -> Result<Client, u8> {
     let config = config_from(
         common.config.as_ref(),
         common.profile.as_deref(),
@@ -119,16 +120,29 @@ pub fn cancel(args: NumberArgs) -> u8 {
 
 pub fn widget(args: WidgetArgs) -> u8 {
     match client_from(&args.common) {
-        Ok(client) => print(
-            &client.widget(args.widget_id.as_deref()),
-            args.common.format,
-        ),
+        Ok(client) => {
+            let result = client.widget(args.widget_id.as_deref());
+            let code = print(&result, args.common.format);
+            if matches!(args.common.format, OutputFormat::Text) {
+                for line in crate::register::widget_details(&result) {
+                    println!("{line}");
+                }
+            }
+            code
+        }
+        Err(code) => code,
+    }
+}
+
+pub fn offer(args: WidgetArgs) -> u8 {
+    match client_from(&args.common) {
+        Ok(client) => print(&client.offer(args.widget_id.as_deref()), args.common.format),
         Err(code) => code,
     }
 }
 
 /// Print the result and choose the exit status.
-fn print(result: &LookupResult, format: OutputFormat) -> u8 {
+pub(crate) fn print(result: &LookupResult, format: OutputFormat) -> u8 {
     if let Some(error) = result.error() {
         if matches!(
             error.kind(),

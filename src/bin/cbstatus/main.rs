@@ -8,6 +8,7 @@ mod lookup;
 #[cfg(test)]
 mod manpage; // doc/man/*.1 rendered from `Cli` and checked
 mod prompts;
+mod register;
 mod signals;
 mod simulate;
 
@@ -40,10 +41,22 @@ enum Command {
     ///
     /// Exit status as for lookup.
     Cancel(lookup::NumberArgs),
-    /// Say whether callbacks are offered now, and the current wait (widget status).
+    /// Say whether callbacks are offered now, and the current wait (widget status); then
+    /// (text format) what is offered and the widget's time slots.
     ///
     /// Exit status as for lookup.
     Widget(lookup::WidgetArgs),
+    /// Print the callback offer and its menu ("For a callback as soon as possible, press 1.
+    /// For today at 3:00 PM, press 2. ...").
+    ///
+    /// Exit status as for lookup.
+    Offer(lookup::WidgetArgs),
+    /// Register a callback (as soon as possible, or --at a time slot) and print the
+    /// confirmation. Sent once, never retried; no answer prints "Sorry, we could not confirm
+    /// your callback." (exit 1).
+    ///
+    /// Exit status as for lookup.
+    Register(register::RegisterArgs),
     /// Run the Mindful simulator (a local stand-in for the Scheduler API).
     Simulate(simulate::Args),
     /// Start a simulator on a loopback port and walk through the main scenarios.
@@ -63,6 +76,8 @@ fn main() -> ExitCode {
         Command::Lookup(args) => lookup::status(args),
         Command::Cancel(args) => lookup::cancel(args),
         Command::Widget(args) => lookup::widget(args),
+        Command::Offer(args) => lookup::offer(args),
+        Command::Register(args) => register::register(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Agi(args) => agi::run(args),
