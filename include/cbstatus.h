@@ -124,6 +124,13 @@
 #define CB_E_UNKNOWN_LOCALE 17
 
 /**
+ * The FastAGI server is at its `--max-calls` limit: the call got the fallback without a
+ * lookup. The library itself never returns it; it names the `busy` error of the AGI
+ * variables and JSON output.
+ */
+#define CB_E_BUSY 18
+
+/**
  * Major version of the library these declarations describe.
  */
 #define CB_VERSION_MAJOR 0

@@ -44,11 +44,13 @@ pub enum ErrorKind {
     CircuitOpen,
     /// The requested locale is not available; English was used instead.
     UnknownLocale,
+    /// The FastAGI server is at its `--max-calls` limit; the caller gets the fallback.
+    Busy,
 }
 
 impl ErrorKind {
     /// All kinds, in code order.
-    pub const ALL: [ErrorKind; 17] = [
+    pub const ALL: [ErrorKind; 18] = [
         ErrorKind::InvalidNumber,
         ErrorKind::NotConfigured,
         ErrorKind::InvalidConfig,
@@ -66,6 +68,7 @@ impl ErrorKind {
         ErrorKind::Panic,
         ErrorKind::CircuitOpen,
         ErrorKind::UnknownLocale,
+        ErrorKind::Busy,
     ];
 
     /// The stable numeric code (the `CB_E_*` constant of the C API).
@@ -88,6 +91,7 @@ impl ErrorKind {
             ErrorKind::Panic => 15,
             ErrorKind::CircuitOpen => 16,
             ErrorKind::UnknownLocale => 17,
+            ErrorKind::Busy => 18,
         }
     }
 
@@ -116,6 +120,7 @@ impl ErrorKind {
             ErrorKind::Panic => "panic",
             ErrorKind::CircuitOpen => "circuit_open",
             ErrorKind::UnknownLocale => "unknown_locale",
+            ErrorKind::Busy => "busy",
         }
     }
 
@@ -141,6 +146,7 @@ impl ErrorKind {
                 "the Mindful API keeps failing; answering from the circuit breaker"
             }
             ErrorKind::UnknownLocale => "the locale is not available; English was used",
+            ErrorKind::Busy => "cbstatus is at its limit of concurrent calls",
         }
     }
 }

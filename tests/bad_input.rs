@@ -500,7 +500,8 @@ fn c_render_widget_and_misc_reject_bad_arguments() {
         }
 
         // Status codes out of range, tiny buffers, bad log levels.
-        for code in [i32::MIN, -1, 18, 9999, i32::MAX] {
+        let next_free = cbstatus::ErrorKind::ALL.len() as i32 + 1;
+        for code in [i32::MIN, -1, next_free, 9999, i32::MAX] {
             assert_eq!(
                 CStr::from_ptr(ffi::cb_status_str(code)).to_str().unwrap(),
                 "unknown status code"

@@ -401,6 +401,7 @@ fn fastagi_unit_and_maintainer_scripts() {
         "ProtectHome=yes",
         "PrivateTmp=yes",
         "WantedBy=multi-user.target",
+        "LimitNOFILE=8192",
     ] {
         assert!(
             unit.lines().any(|l| l == line),

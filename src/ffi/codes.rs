@@ -41,6 +41,10 @@ pub const CB_E_PANIC: i32 = 15;
 pub const CB_E_CIRCUIT_OPEN: i32 = 16;
 /// The requested locale is not available; the output is in English.
 pub const CB_E_UNKNOWN_LOCALE: i32 = 17;
+/// The FastAGI server is at its `--max-calls` limit: the call got the fallback without a
+/// lookup. The library itself never returns it; it names the `busy` error of the AGI
+/// variables and JSON output.
+pub const CB_E_BUSY: i32 = 18;
 
 /// Major version of the library these declarations describe.
 pub const CB_VERSION_MAJOR: u32 = 0;
@@ -52,7 +56,7 @@ pub const CB_VERSION_PATCH: u32 = 0;
 pub const CB_VERSION_NUMBER: u32 = 100;
 
 /// NUL-terminated copies of the descriptions, indexed by code.
-const DESCRIPTIONS: [&CStr; 18] = [
+const DESCRIPTIONS: [&CStr; 19] = [
     c"success",
     c"the caller number is not a valid phone number",
     c"a required cbstatus setting is missing",
@@ -71,6 +75,7 @@ const DESCRIPTIONS: [&CStr; 18] = [
     c"cbstatus panicked (caught at the API boundary)",
     c"the Mindful API keeps failing; answering from the circuit breaker",
     c"the locale is not available; English was used",
+    c"cbstatus is at its limit of concurrent calls",
 ];
 
 /// Static English description of a status code (like `sqlite3_errstr`). Never NULL; unknown
@@ -93,7 +98,7 @@ pub extern "C" fn cb_status_name(code: i32) -> *const c_char {
         if code == CB_OK {
             return c"ok".as_ptr();
         }
-        const NAMES: [&CStr; 17] = [
+        const NAMES: [&CStr; 18] = [
             c"invalid_number",
             c"not_configured",
             c"invalid_config",
@@ -111,6 +116,7 @@ pub extern "C" fn cb_status_name(code: i32) -> *const c_char {
             c"panic",
             c"circuit_open",
             c"unknown_locale",
+            c"busy",
         ];
         usize::try_from(code - 1)
             .ok()
@@ -202,6 +208,7 @@ mod tests {
             CB_E_PANIC,
             CB_E_CIRCUIT_OPEN,
             CB_E_UNKNOWN_LOCALE,
+            CB_E_BUSY,
         ];
         let codes: Vec<i32> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
         assert_eq!(constants.to_vec(), codes);

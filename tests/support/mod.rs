@@ -3,6 +3,8 @@
 //! and bounded waiting. Everything listens on 127.0.0.1 and stops when dropped.
 #![allow(dead_code)]
 
+pub mod asterisk;
+
 use cbstatus::{Client, Config};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

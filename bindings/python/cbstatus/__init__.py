@@ -32,6 +32,7 @@ from ._config import SETTINGS, Config
 from ._errors import (
     ApiError,
     BodyTooLarge,
+    Busy,
     CbError,
     CircuitOpen,
     ConfigError,
@@ -117,6 +118,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidUtf8",
     "UnknownLocale",
+    "Busy",
 ]
 
 # A library never configures logging for the application; this only silences the

@@ -29,6 +29,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidUtf8",
     "UnknownLocale",
+    "Busy",
     "error_class",
 ]
 
@@ -57,6 +58,7 @@ class ErrorCode(enum.IntEnum):
     PANIC = 15
     CIRCUIT_OPEN = 16
     UNKNOWN_LOCALE = 17
+    BUSY = 18
 
 
 class LibraryNotFound(ImportError):
@@ -221,6 +223,13 @@ class UnknownLocale(CbError):
     default_code = ErrorCode.UNKNOWN_LOCALE
 
 
+class Busy(CbError):
+    """A FastAGI server was at its ``--max-calls`` limit and answered with the fallback (name
+    ``busy`` in ``CBSTATUS_ERROR``; the library itself never returns it)."""
+
+    default_code = ErrorCode.BUSY
+
+
 _BY_CODE: Dict[int, Type[CbError]] = {
     ErrorCode.INVALID_NUMBER: InvalidNumber,
     ErrorCode.NOT_CONFIGURED: NotConfigured,
@@ -239,6 +248,7 @@ _BY_CODE: Dict[int, Type[CbError]] = {
     ErrorCode.PANIC: PanicError,
     ErrorCode.CIRCUIT_OPEN: CircuitOpen,
     ErrorCode.UNKNOWN_LOCALE: UnknownLocale,
+    ErrorCode.BUSY: Busy,
 }
 
 

@@ -1,6 +1,7 @@
 //! The few POSIX signal operations the AGI and FastAGI modes need.
 
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Ignore SIGHUP (Asterisk sends it to a classic AGI child when the caller hangs up).
 pub fn ignore_sighup() {
@@ -10,19 +11,54 @@ pub fn ignore_sighup() {
     }
 }
 
-/// End the process with `code` after `delay`, whatever the main thread is doing: the last
-/// line of defence that keeps a call from waiting on us.
-pub fn exit_after(delay: Duration, code: i32) {
-    std::thread::spawn(move || {
-        std::thread::sleep(delay);
-        eprintln!(
-            "cbstatus: deadline of {} ms passed; exiting",
-            delay.as_millis()
-        );
-        // `_exit`: do not run destructors or flush stdout, whose lock the main thread may hold.
-        // SAFETY: `_exit` has no preconditions.
-        unsafe { libc::_exit(code) }
-    });
+/// The last line of defence that keeps a call from waiting on us: ends the process with its
+/// exit code when its deadline passes, whatever the main thread is doing. The deadline can be
+/// moved (later or earlier) at any time, e.g. once per AGI command.
+#[derive(Clone)]
+pub struct Watchdog {
+    shared: Arc<(Mutex<Instant>, Condvar)>,
+}
+
+impl Watchdog {
+    /// Start a watchdog that exits with `code` at `deadline` unless it is moved.
+    pub fn start(deadline: Instant, code: i32) -> Watchdog {
+        let shared = Arc::new((Mutex::new(deadline), Condvar::new()));
+        let watched = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            let (lock, moved) = &*watched;
+            let mut deadline = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                let now = Instant::now();
+                let at = *deadline;
+                if now >= at {
+                    break;
+                }
+                deadline = moved
+                    .wait_timeout(deadline, at - now)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            eprintln!("cbstatus: deadline passed; exiting");
+            // `_exit`: do not run destructors or flush stdout, whose lock the main thread may
+            // hold. SAFETY: `_exit` has no preconditions.
+            unsafe { libc::_exit(code) }
+        });
+        Watchdog { shared }
+    }
+
+    /// Move the deadline to `deadline`.
+    pub fn arm_at(&self, deadline: Instant) {
+        let (lock, moved) = &*self.shared;
+        *lock.lock().unwrap_or_else(PoisonError::into_inner) = deadline;
+        moved.notify_all();
+    }
+
+    /// Move the deadline to `bound` from now (a bound too large for the clock: a year).
+    pub fn arm(&self, bound: Duration) {
+        let now = Instant::now();
+        let year = Duration::from_secs(365 * 24 * 3600);
+        self.arm_at(now.checked_add(bound).unwrap_or(now + year));
+    }
 }
 
 /// Block SIGTERM and SIGINT in this thread (and every thread it spawns later), and run

@@ -1,20 +1,22 @@
 //! `cbstatus agi [NUMBER]`: a classic (process-per-call) AGI program.
 //!
 //! Reads the AGI environment from stdin, looks up `NUMBER` (or the caller id), sets the
-//! `CBSTATUS_*` channel variables and exits 0, always, within the configured deadline, so the
-//! dialplan continues. Diagnostics go to stderr (Asterisk logs it); stdout is the AGI channel.
+//! `CBSTATUS_*` channel variables and exits 0, always, so the dialplan continues. A watchdog
+//! ends the process (exit 0) if the lookup overruns its deadline or Asterisk takes longer than
+//! its bound to answer a command (`ReplyBounds`); prompts played with `--play` are never cut.
+//! Diagnostics go to stderr (Asterisk logs it); stdout is the AGI channel.
 
 pub mod protocol;
 pub mod session;
 
 use crate::lookup::config_from;
-use crate::signals;
-use cbstatus::{Action, Client};
-use protocol::{AgiEnv, Conversation};
+use crate::signals::{self, Watchdog};
+use cbstatus::{Action, Client, Config};
+use protocol::{AgiEnv, Conversation, ReplyBounds, ReplyTimer};
 use session::Request;
 use std::io::{self, BufReader};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Which request an AGI call makes.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -63,26 +65,28 @@ pub struct Args {
     profile: Option<String>,
 }
 
-/// Extra time past the lookup deadline for talking to Asterisk before the watchdog ends us.
-const WATCHDOG_MARGIN: Duration = Duration::from_millis(1500);
-
 pub fn run(args: Args) -> u8 {
+    let started = Instant::now();
     // A hang-up sends SIGHUP; the default action would kill us mid-command. Ignore it: the
     // next reply (511 or EOF) tells us the caller is gone and we finish cleanly with 0.
     signals::ignore_sighup();
+    // Armed before the configuration is read, since reading it may block (a CBSTATUS_CONFIG
+    // that is a FIFO, a hung network file system): with the deadline of the environment, or
+    // the default one, until the configuration says otherwise.
+    let watchdog = Watchdog::start(started + early_timeout() + ReplyBounds::MARGIN, 0);
     let config = config_from(
         args.config.as_ref(),
         args.profile.as_deref(),
         &[("locale", args.locale.as_ref())],
     );
-    let timeout = config
-        .as_ref()
-        .map_or(Duration::from_secs(2), |c| c.timeout);
-    signals::exit_after(timeout + WATCHDOG_MARGIN, 0);
+    let timeout = config.as_ref().map_or(Config::new().timeout, |c| c.timeout);
+    // The lookup (and reading the environment) ends within the deadline from our start; each
+    // AGI command then gets its own bound (see `ReplyBounds`), so playback is never cut.
+    watchdog.arm_at(started + timeout + ReplyBounds::MARGIN);
 
     let stdin = io::stdin();
     let mut input = BufReader::new(stdin.lock());
-    let env = match AgiEnv::read(&mut input) {
+    let env = match AgiEnv::read_from_asterisk(&mut input) {
         Ok(env) => env,
         Err(e) => {
             eprintln!(
@@ -108,9 +112,34 @@ pub fn run(args: Args) -> u8 {
     if let Some(error) = result.error() {
         eprintln!("cbstatus agi: {error}");
     }
-    let mut conversation = Conversation::new(input, io::stdout().lock());
+    let mut conversation = Conversation::with_timer(
+        input,
+        io::stdout().lock(),
+        watchdog,
+        ReplyBounds::for_timeout(timeout),
+    );
     if let Err(e) = session::deliver(&mut conversation, &result, request.play) {
         eprintln!("cbstatus agi: Asterisk went away: {e}");
     }
     0
+}
+
+/// The lookup deadline before the configuration is loaded: `CBSTATUS_TIMEOUT_MS` if it is a
+/// number, else the default.
+fn early_timeout() -> Duration {
+    let mut config = Config::new();
+    if let Ok(ms) = std::env::var("CBSTATUS_TIMEOUT_MS") {
+        // An invalid value keeps the default here; loading the configuration reports it.
+        let _ = config.set("timeout_ms", &ms);
+    }
+    config.timeout
+}
+
+/// The classic AGI bounds each reply by moving its process watchdog: an Asterisk that stops
+/// answering ends the program (exit 0) once the bound passes.
+impl ReplyTimer for Watchdog {
+    fn expect_reply_within(&mut self, bound: Duration) -> io::Result<()> {
+        self.arm(bound);
+        Ok(())
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Read, Write};
+use std::time::Duration;
 
 /// Longest quoted value (escapes included) we hand to Asterisk. res_agi.c reads a command with
 /// `fgets` into a 2048-byte buffer (`AGI_BUF_LEN`) and runs whatever is left of a longer line
@@ -13,6 +14,13 @@ pub const MAX_VALUE_BYTES: usize = 1900;
 /// Longest line we accept from Asterisk.
 const MAX_LINE_BYTES: usize = 64 * 1024;
 
+/// Largest AGI environment accepted. Asterisk's is about 1 KiB (20 `agi_*` lines plus the
+/// arguments); anything near these caps is not Asterisk, and reading it unbounded would let
+/// one connection grow the process without limit.
+pub const MAX_ENV_BYTES: usize = 64 * 1024;
+/// Most lines in an AGI environment (see [`MAX_ENV_BYTES`]).
+pub const MAX_ENV_LINES: usize = 512;
+
 /// The `agi_*: value` block Asterisk sends first.
 #[derive(Debug, Default, Clone)]
 pub struct AgiEnv {
@@ -20,15 +28,45 @@ pub struct AgiEnv {
 }
 
 impl AgiEnv {
-    /// Read `key: value` lines up to the empty line. EOF before it is an error.
+    /// Read `key: value` lines up to the empty line, from a peer that may be hostile (a
+    /// FastAGI connection): EOF before it, or more than [`MAX_ENV_BYTES`] /
+    /// [`MAX_ENV_LINES`], is an error.
     pub fn read(input: &mut impl BufRead) -> io::Result<AgiEnv> {
+        AgiEnv::read_capped(input, true)
+    }
+
+    /// Read the environment Asterisk writes to a classic AGI child: past the caps, lines are
+    /// read and dropped (memory stays bounded) up to the empty line, so that the conversation
+    /// stays in step. EOF before the empty line is an error.
+    pub fn read_from_asterisk(input: &mut impl BufRead) -> io::Result<AgiEnv> {
+        AgiEnv::read_capped(input, false)
+    }
+
+    fn read_capped(input: &mut impl BufRead, refuse_excess: bool) -> io::Result<AgiEnv> {
         let mut env = AgiEnv::default();
+        let (mut lines, mut bytes) = (0, 0);
         loop {
             let line = read_line(input)?.ok_or_else(|| {
-                io::Error::new(io::ErrorKind::UnexpectedEof, "no AGI environment")
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "no AGI environment (end of input before the empty line)",
+                )
             })?;
             if line.is_empty() {
                 return Ok(env);
+            }
+            lines += 1;
+            bytes += line.len() + 1;
+            if lines > MAX_ENV_LINES || bytes > MAX_ENV_BYTES {
+                if refuse_excess {
+                    let why = if lines > MAX_ENV_LINES {
+                        format!("AGI environment longer than {MAX_ENV_LINES} lines")
+                    } else {
+                        format!("AGI environment larger than {MAX_ENV_BYTES} bytes")
+                    };
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, why));
+                }
+                continue;
             }
             if let Some((key, value)) = line.split_once(':') {
                 env.vars
@@ -82,18 +120,85 @@ pub enum Reply {
     Other(String),
 }
 
+/// Bounds how long Asterisk may take to answer one command. The classic AGI arms its
+/// process watchdog; FastAGI sets the socket's read deadline.
+pub trait ReplyTimer {
+    /// The reply to the command about to be sent must arrive within `bound`.
+    fn expect_reply_within(&mut self, bound: Duration) -> io::Result<()>;
+}
+
+/// No bound (tests over in-memory streams).
+#[cfg(test)]
+pub struct Unbounded;
+
+#[cfg(test)]
+impl ReplyTimer for Unbounded {
+    fn expect_reply_within(&mut self, _: Duration) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// How long Asterisk may take to answer, per kind of command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyBounds {
+    /// A command that answers at once (`SET VARIABLE`, `NOOP`, ...).
+    pub command: Duration,
+    /// `STREAM FILE`, which answers only when the file has played: the caller listening is
+    /// never cut short, yet an Asterisk that stops answering still ends the call.
+    pub playback: Duration,
+}
+
+impl ReplyBounds {
+    /// Longest one prompt file is expected to play (the project's and the stock prompts are
+    /// words and short phrases, well under this).
+    pub const LONGEST_PROMPT: Duration = Duration::from_secs(10);
+    /// Time Asterisk gets to answer a command, past the lookup deadline.
+    pub const MARGIN: Duration = Duration::from_millis(1500);
+
+    /// The bounds for a lookup deadline of `timeout`.
+    pub fn for_timeout(timeout: Duration) -> ReplyBounds {
+        let command = timeout + Self::MARGIN;
+        ReplyBounds {
+            command,
+            playback: command + Self::LONGEST_PROMPT,
+        }
+    }
+}
+
 /// One AGI conversation over a reader/writer pair (stdin/stdout, or a FastAGI socket).
-pub struct Conversation<R, W> {
+pub struct Conversation<R, W, T> {
     input: R,
     output: W,
+    timer: T,
+    bounds: ReplyBounds,
     hung_up: bool,
 }
 
-impl<R: BufRead, W: Write> Conversation<R, W> {
+#[cfg(test)]
+impl<R: BufRead, W: Write> Conversation<R, W, Unbounded> {
+    /// A conversation whose replies may take any time.
     pub fn new(input: R, output: W) -> Self {
+        let forever = Duration::MAX;
+        Conversation::with_timer(
+            input,
+            output,
+            Unbounded,
+            ReplyBounds {
+                command: forever,
+                playback: forever,
+            },
+        )
+    }
+}
+
+impl<R: BufRead, W: Write, T: ReplyTimer> Conversation<R, W, T> {
+    /// A conversation whose every reply must arrive within its `bounds`, enforced by `timer`.
+    pub fn with_timer(input: R, output: W, timer: T, bounds: ReplyBounds) -> Self {
         Conversation {
             input,
             output,
+            timer,
+            bounds,
             hung_up: false,
         }
     }
@@ -105,10 +210,22 @@ impl<R: BufRead, W: Write> Conversation<R, W> {
 
     /// Send one command line, then read its reply. `None` when Asterisk closed the stream.
     pub fn command(&mut self, line: &str) -> io::Result<Option<Reply>> {
+        self.send(line, self.bounds.command)
+    }
+
+    /// Play one sound file (`STREAM FILE name ""`): its reply comes when the file has played.
+    pub fn stream_file(&mut self, prompt: &str) -> io::Result<Option<Reply>> {
+        // Prompt names are [A-Za-z0-9/_-] by construction; quote anyway.
+        let line = format!("STREAM FILE {} \"\"", quote(prompt));
+        self.send(&line, self.bounds.playback)
+    }
+
+    fn send(&mut self, line: &str, bound: Duration) -> io::Result<Option<Reply>> {
         debug_assert!(
             !line.contains(['\r', '\n']),
             "AGI command with a line break"
         );
+        self.timer.expect_reply_within(bound)?;
         self.output.write_all(line.as_bytes())?;
         self.output.write_all(b"\n")?;
         self.output.flush()?;
@@ -236,6 +353,22 @@ mod tests {
             assert_eq!(env.caller_number(), None, "{callerid} {pres}");
         }
         assert!(AgiEnv::read(&mut io::Cursor::new(b"agi_request: x\n".as_slice())).is_err());
+    }
+
+    #[test]
+    fn environment_caps() {
+        let many: String = (0..600).map(|i| format!("agi_x{i}: 1\n")).collect();
+        let big = format!("agi_x: {}\n", "y".repeat(70_000));
+        for text in [many, big] {
+            let text = format!("{text}agi_callerid: 1\n\n200 result=1\n");
+            let err = AgiEnv::read(&mut io::Cursor::new(text.as_bytes())).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{err}");
+            // From Asterisk's stdin: the excess is dropped and the stream stays in step.
+            let mut input = io::Cursor::new(text.as_bytes());
+            let env = AgiEnv::read_from_asterisk(&mut input).unwrap();
+            assert!(env.vars.len() <= MAX_ENV_LINES);
+            assert_eq!(read_line(&mut input).unwrap().unwrap(), "200 result=1");
+        }
     }
 
     #[test]

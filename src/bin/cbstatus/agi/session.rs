@@ -1,7 +1,7 @@
 //! One call: make the request, set the channel variables, optionally play the prompts.
 //! Shared by the classic AGI program and the FastAGI server.
 
-use super::protocol::{quote, AgiEnv, Conversation, Reply};
+use super::protocol::{quote, AgiEnv, Conversation, Reply, ReplyTimer};
 use cbstatus::speech::Format;
 use cbstatus::{Action, Client, Config, Error, ErrorKind, LookupResult};
 use std::io::{self, BufRead, Write};
@@ -135,8 +135,8 @@ pub fn variables(result: &LookupResult) -> Vec<(&'static str, String)> {
 
 /// Set every variable (strictly one command, then its reply), then play the prompts if
 /// asked and the caller is still there. Returns when done or when Asterisk goes away.
-pub fn deliver<R: BufRead, W: Write>(
-    conversation: &mut Conversation<R, W>,
+pub fn deliver<R: BufRead, W: Write, T: ReplyTimer>(
+    conversation: &mut Conversation<R, W, T>,
     result: &LookupResult,
     play: bool,
 ) -> io::Result<()> {
@@ -154,8 +154,7 @@ pub fn deliver<R: BufRead, W: Write>(
             .split('&')
             .filter(|p| !p.is_empty())
         {
-            // Prompt names are [A-Za-z0-9/_-] by construction; quote anyway.
-            match conversation.command(&format!("STREAM FILE {} \"\"", quote(prompt)))? {
+            match conversation.stream_file(prompt)? {
                 Some(Reply::Success { result, .. }) if result >= 0 => {}
                 _ => break, // hung up or failed: stop playing
             }

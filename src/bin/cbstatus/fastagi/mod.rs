@@ -1,27 +1,37 @@
 //! `cbstatus fastagi --listen ADDR`: a FastAGI server. Asterisk connects per call
 //! (`AGI(agi://host:4573/cbstatus)`); one process serves many concurrent calls with one
-//! shared client (connections reused), bounded by `--max-calls`, and shuts down cleanly on
-//! SIGTERM/SIGINT (stops accepting, lets calls in progress finish).
+//! shared client (connections reused).
+//!
+//! Under abuse: a connection is a call (counted toward `--max-calls`) only once its AGI
+//! environment is complete, which must happen within the lookup timeout and the size caps
+//! (`connection.rs`); descriptor exhaustion backs off (`listener.rs`); SIGTERM/SIGINT stops
+//! accepting, closes connections still sending their environment and lets calls in progress
+//! finish within the drain bound (`calls.rs`).
 
-use crate::agi::protocol::{AgiEnv, Conversation};
-use crate::agi::session::{self, Request};
+mod calls;
+mod connection;
+mod deadline;
+mod listener;
+
+use crate::agi::protocol::AgiEnv;
+use crate::agi::session::Request;
 use crate::lookup::config_from;
 use crate::{signals, EXIT_OK, EXIT_USAGE};
-use cbstatus::speech::Locale;
-use cbstatus::{Action, Client, Config, Error, ErrorKind, LookupResult};
-use std::io::BufReader;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use calls::Calls;
+use cbstatus::{Action, Client, Config, Error};
+use listener::Wake;
+use std::net::TcpListener;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Address to listen on (Asterisk's default FastAGI port is 4573).
     #[arg(long, default_value = "127.0.0.1:4573")]
     listen: String,
-    /// Most calls served at once; further calls get the fallback at once.
+    /// Most calls served at once; further calls get the fallback at once
+    /// (CBSTATUS_ERROR=busy).
     #[arg(long, default_value_t = 256)]
     max_calls: usize,
     /// Speech language (en-US, es-US); overrides CBSTATUS_LOCALE.
@@ -32,15 +42,15 @@ pub struct Args {
     config: Option<PathBuf>,
 }
 
-/// Extra time past the lookup deadline for talking to Asterisk on one call.
-const CALL_MARGIN: Duration = Duration::from_secs(2);
+/// How long calls in progress may still take after SIGTERM, past the lookup deadline: room
+/// for setting the variables and playing a sentence.
+const DRAIN_MARGIN: Duration = Duration::from_secs(10);
 
+/// What every connection thread shares.
 struct Server {
     config: Config,
     client: Result<Client, Error>,
-    active: AtomicUsize,
-    max_calls: usize,
-    stopping: AtomicBool,
+    calls: Calls,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -55,6 +65,18 @@ pub fn run(args: Args) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let wake = match Wake::new() {
+        Ok(wake) => Arc::new(wake),
+        Err(e) => {
+            eprintln!("cbstatus fastagi: cannot create a pipe: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    {
+        // Before any other thread exists, so that every thread blocks the signals.
+        let wake = Arc::clone(&wake);
+        signals::on_termination(move |_| wake.wake());
+    }
     let client = Client::new(&config);
     if let Err(e) = &client {
         // Keep serving: every call gets the fallback and CBSTATUS_ERROR says why.
@@ -71,116 +93,50 @@ pub fn run(args: Args) -> u8 {
     let server = Arc::new(Server {
         config,
         client,
-        active: AtomicUsize::new(0),
-        max_calls: args.max_calls.max(1),
-        stopping: AtomicBool::new(false),
+        calls: Calls::new(args.max_calls),
     });
-    {
-        let server = Arc::clone(&server);
-        signals::on_termination(move |_| {
-            server.stopping.store(true, Ordering::SeqCst);
-            // Wake the accept loop.
-            let _ = TcpStream::connect_timeout(&wake_addr(addr), Duration::from_secs(1));
-        });
-    }
     // First stdout line is machine-readable, like `simulate`.
     println!("agi://{addr}/cbstatus");
     eprintln!(
         "cbstatus fastagi: listening on {addr} (at most {} calls at once)",
-        server.max_calls
+        server.calls.max_calls()
     );
 
-    let mut handlers = Vec::new();
-    for stream in listener.incoming() {
-        if server.stopping.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(stream) = stream else { continue };
-        handlers.retain(|h: &std::thread::JoinHandle<()>| !h.is_finished());
+    let accepted = listener::accept_until_woken(&listener, &wake, |stream, at| {
         let server = Arc::clone(&server);
         let spawned = std::thread::Builder::new()
             .name("fastagi-call".into())
-            .spawn(move || server.serve(stream));
-        match spawned {
-            Ok(handle) => handlers.push(handle),
-            Err(e) => eprintln!("cbstatus fastagi: cannot start a call thread: {e}"),
+            .spawn(move || server.serve(stream, at));
+        if let Err(e) = spawned {
+            eprintln!("cbstatus fastagi: cannot start a call thread: {e}");
         }
+    });
+    if let Err(e) = accepted {
+        eprintln!("cbstatus fastagi: cannot wait for connections: {e}");
     }
     drop(listener);
-    eprintln!(
-        "cbstatus fastagi: stopping; waiting for {} call(s)",
-        handlers.len()
-    );
-    for handle in handlers {
-        let _ = handle.join();
-    }
+    drain(&server);
     EXIT_OK
 }
 
-/// Where to connect to wake our own accept loop (an unspecified address is not connectable).
-fn wake_addr(addr: SocketAddr) -> SocketAddr {
-    let mut target = addr;
-    if addr.ip().is_unspecified() {
-        target.set_ip(match addr {
-            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
-            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
-        });
-    }
-    target
-}
-
-impl Server {
-    fn serve(&self, stream: TcpStream) {
-        let in_flight = self.active.fetch_add(1, Ordering::SeqCst) + 1;
-        let _guard = Decrement(&self.active);
-        if let Err(e) = self.call(stream, in_flight) {
-            eprintln!("cbstatus fastagi: call ended: {e}");
-        }
-    }
-
-    fn call(&self, stream: TcpStream, in_flight: usize) -> std::io::Result<()> {
-        let deadline = self.config.timeout + CALL_MARGIN;
-        stream.set_read_timeout(Some(deadline))?;
-        stream.set_write_timeout(Some(deadline))?;
-        let _ = stream.set_nodelay(true);
-        let mut input = BufReader::new(stream.try_clone()?);
-        let env = match AgiEnv::read(&mut input) {
-            Ok(env) => env,
-            // The wake-up connection of a shutdown, or a port scanner: nothing to do.
-            Err(_) => return Ok(()),
-        };
-        let request = request_from(&env);
-        let mut result = if in_flight > self.max_calls {
-            let error = Error::new(
-                ErrorKind::Internal,
-                format!(
-                    "the FastAGI server is at its limit of {} concurrent calls",
-                    self.max_calls
-                ),
-            );
-            LookupResult::failed(request.action, error, &self.config)
-        } else {
-            session::perform(self.client.as_ref(), &self.config, &env, &request)
-        };
-        if let Some(name) = &request.locale {
-            match Locale::parse(name) {
-                Ok(locale) => result.set_locale(locale),
-                Err(unknown) => eprintln!("cbstatus fastagi: {unknown}"),
-            }
-        }
-        if let Some(error) = result.error() {
-            eprintln!("cbstatus fastagi: {error}");
-        }
-        let mut conversation = Conversation::new(input, stream);
-        session::deliver(&mut conversation, &result, request.play)
-    }
-}
-
-struct Decrement<'a>(&'a AtomicUsize);
-
-impl Drop for Decrement<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+/// Shut down: close connections still sending their environment, then give the calls in
+/// progress until the lookup deadline plus [`DRAIN_MARGIN`] to finish.
+fn drain(server: &Server) {
+    let started = Instant::now();
+    let running = server.calls.stop();
+    eprintln!("cbstatus fastagi: stopping; waiting for {running} call(s)");
+    let bound = server.config.timeout + DRAIN_MARGIN;
+    let left = server.calls.drain(started + bound);
+    if left > 0 {
+        eprintln!(
+            "cbstatus fastagi: {left} call(s) still running after {} ms; exiting",
+            bound.as_millis()
+        );
+    } else {
+        eprintln!(
+            "cbstatus fastagi: stopped after {} ms",
+            started.elapsed().as_millis()
+        );
     }
 }
 
