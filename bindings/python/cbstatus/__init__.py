@@ -58,7 +58,7 @@ from ._errors import (
 )
 from ._lib import EXPECTED_MAJOR, Library, get_library, load_library
 from ._log import LIBRARY_LOGGER, forward_library_logs, stop_library_logs
-from ._result import Action, CancelOutcome, Format, Result
+from ._result import Action, CancelOutcome, Format, RegisterOutcome, Result
 
 __version__ = "0.1.0"
 
@@ -92,6 +92,7 @@ __all__ = [
     "Format",
     "Action",
     "CancelOutcome",
+    "RegisterOutcome",
     "ErrorCode",
     "SETTINGS",
     "EXPECTED_MAJOR",

@@ -6,6 +6,7 @@ import ctypes
 import json
 import logging
 import threading
+from datetime import datetime
 from typing import Any, Dict, Optional, Tuple, Union
 
 from ._config import Config
@@ -114,12 +115,14 @@ class Client:
         """True once :meth:`close` has been called."""
         return self._handle is None
 
-    def _call(self, what: str, fn_name: str, subject: str, arg: Optional[bytes], raise_on_error: bool) -> Result:
+    def _call(
+        self, what: str, fn_name: str, subject: str, arg: Optional[bytes], raise_on_error: bool, *extra: Any
+    ) -> Result:
         lib = self.library
         handle = self._enter()
         try:
             out = cb_result_p()
-            code = int(getattr(lib, fn_name)(handle, arg, ctypes.byref(out)))
+            code = int(getattr(lib, fn_name)(handle, arg, *extra, ctypes.byref(out)))
             message = lib.last_error_message() if code else ""
         finally:
             self._leave()
@@ -178,6 +181,54 @@ class Client:
         subject = repr(widget_id) if widget_id is not None else "<configured widget>"
         log.debug("cbstatus: widget status %s", subject)
         return self._call("widget status", "cb_client_widget_status", subject, arg, raise_on_error)
+
+    def widget(self, widget_id: Optional[str] = None, *, raise_on_error: bool = False) -> Result:
+        """The widget status (as :meth:`widget_status`) with its time slots in ``Result.timeslots``
+        (Unix seconds, sorted)."""
+        return self.widget_status(widget_id, raise_on_error=raise_on_error)
+
+    def register(
+        self,
+        number: str,
+        at: Optional[Union[int, datetime]] = None,
+        widget_id: Optional[str] = None,
+        *,
+        raise_on_error: bool = False,
+    ) -> Result:
+        """Register a callback for ``number``: as soon as possible (``at=None``) or at ``at``
+        (Unix seconds or an aware datetime; one of the widget's time slots).
+
+        ``Result.register_outcome`` is "requested", "duplicate", "refused", "invalid_contact",
+        "invalid_time" or "failed"; it is None when no answer came back (a timeout, a reset):
+        the request may or may not have been registered, ``text`` says "we could not confirm
+        your callback", and a later :meth:`lookup` tells the truth. Sent exactly once, never
+        retried. Failures behave as in :meth:`lookup`. Needs a library exporting
+        ``cb_client_register`` (NotImplementedError otherwise).
+
+        Raises:
+            TypeError: bad argument types. ValueError: ``at`` not after 1970, a NUL character,
+            or the client is closed.
+        """
+        check_functions(self.library, ["cb_client_register"])
+        if isinstance(at, datetime):
+            if at.tzinfo is None:
+                raise ValueError("at must be an aware datetime (with tzinfo) or Unix seconds")
+            at = int(at.timestamp())
+        if at is None:
+            appointment = 0
+        elif isinstance(at, bool) or not isinstance(at, int):
+            raise TypeError(f"at must be None, int Unix seconds or a datetime, not {type(at).__name__}")
+        elif at <= 0:
+            raise ValueError("at must be a Unix time after 1970 (None: as soon as possible)")
+        else:
+            appointment = at
+        arg = encode_arg(number, "number")
+        widget = encode_arg(widget_id, "widget_id", allow_none=True)
+        subject = mask_number(number)
+        log.debug("cbstatus: register %s", subject)
+        return self._call(
+            "register", "cb_client_register", subject, arg, raise_on_error, widget, ctypes.c_int64(appointment)
+        )
 
     def stats(self) -> Dict[str, Any]:
         """The client's counters since it was made (wraps ``cb_client_stats_json``).

@@ -108,6 +108,12 @@ PROTOTYPES: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "cb_result_offer_asap": (c_bool, (cb_result_p,)),
     "cb_result_offer_scheduled": (c_bool, (cb_result_p,)),
     "cb_result_ewt_seconds": (c_int64, (cb_result_p,)),
+    # The callback journey (register, time slots).
+    "cb_client_register": (c_int32, (cb_client_p, c_char_p, c_char_p, c_int64, POINTER(cb_result_p))),
+    "cb_result_register_outcome": (c_int32, (cb_result_p,)),
+    "cb_result_callback_id": (c_char_p, (cb_result_p,)),  # lent
+    "cb_result_timeslot_count": (c_uint32, (cb_result_p,)),
+    "cb_result_timeslot": (c_int64, (cb_result_p, c_uint32)),
     # Only in builds with the `test-panic` feature.
     "cb_test_panic": (c_int32, ()),
 }
@@ -125,6 +131,11 @@ OPTIONAL_FUNCTIONS = frozenset(
         "cb_result_offer_asap",
         "cb_result_offer_scheduled",
         "cb_result_ewt_seconds",
+        "cb_client_register",
+        "cb_result_register_outcome",
+        "cb_result_callback_id",
+        "cb_result_timeslot_count",
+        "cb_result_timeslot",
         "cb_test_panic",
     }
 )

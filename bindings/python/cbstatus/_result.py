@@ -14,7 +14,7 @@ from ._errors import CbError, ErrorCode
 from ._fork import renew_in_child
 from ._lib import Library, encode_arg, record_last_error
 
-__all__ = ["Result", "Format", "Action", "CancelOutcome"]
+__all__ = ["Result", "Format", "Action", "CancelOutcome", "RegisterOutcome"]
 
 log = logging.getLogger("cbstatus")
 
@@ -34,6 +34,7 @@ class Action(enum.IntEnum):
     STATUS = 0
     CANCEL = 1
     WIDGET = 2
+    REGISTER = 3
 
 
 class CancelOutcome(enum.IntEnum):
@@ -44,6 +45,18 @@ class CancelOutcome(enum.IntEnum):
     NOT_FOUND = 2
     TOO_MANY = 3
     FAILED = 4
+
+
+class RegisterOutcome(enum.IntEnum):
+    """Outcome of :meth:`cbstatus.Client.register` (``CB_REGISTER_*``); 0: no answer."""
+
+    NONE = 0
+    REQUESTED = 1
+    DUPLICATE = 2
+    REFUSED = 3
+    INVALID_CONTACT = 4
+    INVALID_TIME = 5
+    FAILED = 6
 
 
 _FORMATS = {"text": Format.TEXT, "ssml": Format.SSML, "prompts": Format.PROMPTS, "json": Format.JSON}
@@ -141,6 +154,13 @@ class Result:
         self.offer_scheduled: Optional[bool] = None
         #: Widget: estimated wait in seconds, or None.
         self.ewt_seconds: Optional[int] = None
+        #: Widget: the offered time slots as Unix seconds (sorted; may include past ones).
+        self.timeslots: List[int] = []
+        #: Register: "requested", "duplicate", "refused", "invalid_contact", "invalid_time",
+        #: "failed", or None when the request got no answer (never mistake that for success).
+        self.register_outcome: Optional[str] = None
+        #: Register: the callback request id Mindful gave (safe characters only), or None.
+        self.callback_id: Optional[str] = None
         if lib.has("cb_result_action"):
             raw = int(lib.cb_result_action(handle))
             try:
@@ -164,6 +184,18 @@ class Result:
                     self.offer_scheduled = bool(lib.cb_result_offer_scheduled(handle))
                 if lib.has("cb_result_ewt_seconds"):
                     self.ewt_seconds = _opt_int(lib.cb_result_ewt_seconds(handle))
+                if lib.has("cb_result_timeslot_count"):
+                    n = int(lib.cb_result_timeslot_count(handle))
+                    self.timeslots = [int(lib.cb_result_timeslot(handle, i)) for i in range(n)]
+            if self.action is Action.REGISTER and lib.has("cb_result_register_outcome"):
+                raw_outcome = int(lib.cb_result_register_outcome(handle))
+                try:
+                    outcome_enum = RegisterOutcome(raw_outcome)
+                except ValueError:
+                    outcome_enum = RegisterOutcome.NONE
+                if outcome_enum is not RegisterOutcome.NONE:
+                    self.register_outcome = outcome_enum.name.lower()
+                self.callback_id = _text(lib.cb_result_callback_id(handle))
         self.error = None if code == 0 else lib.error(code, message)
 
     # -- state ---------------------------------------------------------------------------
