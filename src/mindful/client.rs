@@ -20,7 +20,7 @@ use crate::widget::WidgetStatus;
 use jiff::Timestamp;
 use std::cell::Cell;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use ureq::http::StatusCode;
 use ureq::unversioned::transport::{Connector, DefaultConnector};
 
@@ -208,8 +208,10 @@ impl Client {
                 self.guarded(
                     &format!("callback_status {}", masked(number.as_str())),
                     || {
+                        let started = Instant::now();
                         let body = self.post(&self.inner.url.callback_status(), number)?;
-                        wire::parse_callback_status(&body, Timestamp::now())
+                        let report = wire::parse_callback_status(&body, Timestamp::now());
+                        self.in_time(started, report)
                     },
                 )
             })
@@ -276,8 +278,10 @@ impl Client {
             request = request.header(name.as_str(), value.expose());
         }
         self.guarded(&format!("widget {id}"), || {
+            let started = Instant::now();
             let response = request.call().map_err(|e| self.transport_error(e))?;
-            wire::parse_widget(&self.read_reply(response)?)
+            let widget = wire::parse_widget(&self.read_reply(response)?);
+            self.in_time(started, widget)
         })
     }
 
@@ -298,6 +302,24 @@ impl Client {
             ));
         }
         Ok(id)
+    }
+
+    /// `outcome`, unless the request started at `started` is past the deadline by now: the
+    /// deadline covers reading the reply too, not only waiting for it (a body that arrives
+    /// just in time must not keep the caller waiting while it is parsed).
+    fn in_time<T>(&self, started: Instant, outcome: Result<T>) -> Result<T> {
+        let timeout = self.inner.timeout;
+        if started.elapsed() <= timeout {
+            return outcome;
+        }
+        Err(Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "the reply arrived but reading it ran past the {} ms deadline; raise \
+                 CBSTATUS_TIMEOUT_MS if the API is slow",
+                timeout.as_millis()
+            ),
+        ))
     }
 
     /// POST `{"contact_number": number}` to `url` and return the body of a 2xx reply.

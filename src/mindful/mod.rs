@@ -4,6 +4,7 @@ mod breaker;
 mod cache;
 mod client;
 mod connections;
+mod reply;
 mod resolver;
 mod wire;
 
@@ -13,4 +14,5 @@ pub(crate) use client::{last_upstream_status, reset_upstream_status};
 pub use client::{Client, MAX_BODY_BYTES, USER_AGENT};
 // The URL is validated with the configuration (config/url.rs); re-exported where it was.
 pub use crate::config::ApiUrl;
+pub use reply::MAX_ENTRIES;
 pub use wire::{parse_callback_status, parse_cancel, parse_widget, CancelOutcome};

@@ -4,8 +4,10 @@
 //! API sends, so each field may be a string, a number, `""` or `null`; a value of any other type
 //! (or one that does not parse) is treated as absent. Unknown fields are ignored. The shape
 //! around the fields (`{"data": [ {..}, .. ]}`) is checked strictly: anything else is a
-//! [`ErrorKind::MalformedReply`].
+//! [`ErrorKind::MalformedReply`]. That envelope is read by `reply.rs` (at most
+//! [`super::reply::MAX_ENTRIES`] entries).
 
+pub(crate) use super::reply::data_entries;
 use crate::error::{Error, ErrorKind, Result};
 use crate::status::{Callback, CallbackStatus, CallbackType, StatusReport};
 use crate::widget::{WidgetState, WidgetStatus};
@@ -120,68 +122,6 @@ fn bool_field(entry: &Map<String, Value>, key: &str) -> bool {
             "true" | "1" | "yes" | "y"
         ),
         _ => false,
-    }
-}
-
-/// Parse `{"data": [objects]}` and return the objects.
-pub(crate) fn data_entries(body: &[u8]) -> Result<Vec<Map<String, Value>>> {
-    let malformed = |why: String| Error::new(ErrorKind::MalformedReply, why);
-    let text = std::str::from_utf8(body)
-        .map_err(|e| malformed(format!("reply is not valid UTF-8 ({e})")))?;
-    if text.trim().is_empty() {
-        return Err(malformed("reply body is empty".to_string()));
-    }
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        malformed(format!(
-            "reply is not valid JSON ({e}); check the API URL points at the Mindful Scheduler API"
-        ))
-    })?;
-    let Value::Object(mut top) = value else {
-        return Err(malformed("reply is not a JSON object".to_string()));
-    };
-    let data = match top.remove("data") {
-        Some(Value::Array(items)) => items,
-        Some(Value::Null) => Vec::new(),
-        Some(other) => {
-            return Err(malformed(format!(
-                "reply field \"data\" is {}, not an array",
-                type_name(&other)
-            )))
-        }
-        None => {
-            // Some error replies carry a bare status; treat "not found" as an empty list.
-            if top
-                .get("status")
-                .and_then(Value::as_str)
-                .map(|s| s.eq_ignore_ascii_case("InteractionNotFound"))
-                == Some(true)
-            {
-                Vec::new()
-            } else {
-                return Err(malformed("reply has no \"data\" field".to_string()));
-            }
-        }
-    };
-    data.into_iter()
-        .enumerate()
-        .map(|(i, item)| match item {
-            Value::Object(map) => Ok(map),
-            other => Err(malformed(format!(
-                "reply entry {i} is {}, not an object",
-                type_name(&other)
-            ))),
-        })
-        .collect()
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -363,7 +303,11 @@ mod tests {
     fn thousands_of_entries() {
         let entry = r#"{"type":"asap","estimated_wait_time":"600"}"#;
         let body = format!(r#"{{"data":[{}]}}"#, vec![entry; 5000].join(","));
-        assert_eq!(parse(&body).unwrap().count(), 5000);
+        // Issue 10: at most MAX_ENTRIES are considered (was: all 5000).
+        assert_eq!(
+            parse(&body).unwrap().count(),
+            super::super::reply::MAX_ENTRIES
+        );
     }
 
     #[test]
