@@ -39,8 +39,11 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
+mod files;
 mod profiles;
 mod url;
+
+pub(crate) use files::read_bounded;
 
 pub use profiles::PROFILE_ENV;
 pub use url::ApiUrl;
@@ -170,7 +173,7 @@ impl Default for Config {
             auth_header: "Authorization".to_string(),
             auth_scheme: "Bearer".to_string(),
             timeout: Duration::from_millis(2000),
-            timezone: TimeZone::try_system().unwrap_or(TimeZone::UTC),
+            timezone: files::system_zone(),
             default_country: CountryCode::default(),
             number_format: NumberFormat::default(),
             widget_id: None,
@@ -332,7 +335,7 @@ impl Config {
             },
             "timezone" => {
                 self.timezone = if value.is_empty() {
-                    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+                    files::system_zone()
                 } else {
                     TimeZone::get(value).map_err(|e| {
                         Error::new(
@@ -457,29 +460,15 @@ impl Config {
     }
 }
 
-/// The text of a configuration file (bounded: a path such as /dev/zero must give an error,
-/// not exhaust memory).
+/// The text of a configuration file: a regular file of at most [`MAX_CONFIG_BYTES`], refused
+/// at once otherwise (a FIFO, `/dev/zero`: see `config/files.rs`).
 fn read_config_file(path: &Path) -> Result<String> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| {
+    let bytes = read_bounded(path, MAX_CONFIG_BYTES).map_err(|why| {
         Error::new(
             ErrorKind::InvalidConfig,
-            format!("cannot read config file {}: {e}", path.display()),
+            format!("config file {} {why}", path.display()),
         )
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(cannot)?;
-    if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(Error::new(
-            ErrorKind::InvalidConfig,
-            format!(
-                "config file {} is larger than {MAX_CONFIG_BYTES} bytes",
-                path.display()
-            ),
-        ));
-    }
+    })?;
     String::from_utf8(bytes).map_err(|_| {
         Error::new(
             ErrorKind::InvalidConfig,

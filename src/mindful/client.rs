@@ -398,16 +398,9 @@ fn load_ca_bundle(path: &std::path::Path) -> Result<ureq::tls::RootCerts> {
             format!("ca_bundle {}: {why}", path.display()),
         )
     };
-    // Bounded: a path such as /dev/zero must give an error, not exhaust memory.
+    // Bounded and never waited on: a FIFO or /dev/zero is refused at once.
     const MAX_PEM_BYTES: u64 = 16 * 1024 * 1024;
-    use std::io::Read;
-    let mut pem = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_PEM_BYTES + 1).read_to_end(&mut pem))
-        .map_err(|e| invalid(format!("cannot read it ({e})")))?;
-    if pem.len() as u64 > MAX_PEM_BYTES {
-        return Err(invalid(format!("larger than {MAX_PEM_BYTES} bytes")));
-    }
+    let pem = crate::config::read_bounded(path, MAX_PEM_BYTES).map_err(invalid)?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         if let ureq::tls::PemItem::Certificate(cert) =
