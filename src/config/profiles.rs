@@ -150,7 +150,14 @@ fn invalid(why: String) -> Error {
 }
 
 /// Profile names appear in URLs (`?profile=`), metric labels and logs: keep them plain.
+/// `default` names the top level there, so it is not a profile name.
 fn check_name(name: &str) -> Result<()> {
+    if name == "default" {
+        return Err(invalid(
+            "[profiles.default]: \"default\" means the top level of the file; name the profile otherwise"
+                .to_string(),
+        ));
+    }
     let plain = !name.is_empty()
         && name.len() <= 64
         && name
@@ -237,6 +244,7 @@ asap_position = "Support {position}."
             ("[profiles]\na = 1", "profiles.a must be a table"),
             ("[profiles.\"a b\"]\ntimeout_ms = 1", "profile name"),
             ("[profiles.a]\nprofile = \"b\"", "do not nest"),
+            ("[profiles.default]\ntimeout_ms = 1", "top level"),
         ] {
             let err = Config::new().apply_toml(text).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidConfig);

@@ -4,7 +4,10 @@
 mod agi;
 mod demo;
 mod fastagi;
+mod http;
 mod lookup;
+mod metrics;
+mod notify;
 #[cfg(test)]
 mod manpage; // doc/man/*.1 rendered from `Cli` and checked
 mod prompts;

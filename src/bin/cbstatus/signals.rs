@@ -82,3 +82,35 @@ pub fn on_termination(on_signal: impl FnOnce(i32) + Send + 'static) {
         }
     });
 }
+
+/// Block SIGHUP in this thread and every thread it spawns later. Call before spawning any
+/// thread (also the one of [`on_termination`]), so that none of them is killed by a SIGHUP
+/// meant for [`on_hangup`].
+pub fn block_hangup() {
+    hangup_set();
+}
+
+/// Run `on_signal` on a dedicated thread each time SIGHUP arrives (`systemctl reload`).
+/// [`block_hangup`] must have been called before any thread was spawned.
+pub fn on_hangup(on_signal: impl Fn() + Send + 'static) {
+    let set = hangup_set();
+    std::thread::spawn(move || loop {
+        let mut signal: libc::c_int = 0;
+        // SAFETY: `set` is a valid signal set and `signal` a valid out-pointer.
+        if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
+            on_signal();
+        }
+    });
+}
+
+/// `{SIGHUP}`, blocked in the calling thread.
+fn hangup_set() -> libc::sigset_t {
+    // SAFETY: plain sigset manipulation on a zeroed set owned by this frame.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGHUP);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}

@@ -105,8 +105,9 @@ pub fn run(args: Args) -> u8 {
         number: args.number.map(|n| n.to_string_lossy().into_owned()),
         widget_id: args.widget_id,
         play: args.play,
-        // Already applied to the configuration.
+        // Both already applied to the configuration.
         locale: None,
+        profile: None,
     };
     let result = session::perform(client.as_ref(), &config_ok, &env, &request);
     if let Some(error) = result.error() {

@@ -19,11 +19,14 @@ pub struct Request {
     /// Speak in this locale instead of the configured one (FastAGI `?locale=`; the classic
     /// AGI takes `--locale`).
     pub locale: Option<String>,
+    /// The configuration profile to serve the call with (FastAGI `?profile=`; the classic
+    /// AGI takes `--profile`).
+    pub profile: Option<String>,
 }
 
 impl Request {
     /// The number: an explicit one (if not blank), else the caller id from the environment.
-    fn number<'a>(&'a self, env: &'a AgiEnv) -> Option<&'a str> {
+    pub fn number<'a>(&'a self, env: &'a AgiEnv) -> Option<&'a str> {
         self.number
             .as_deref()
             .filter(|n| !n.trim().is_empty())

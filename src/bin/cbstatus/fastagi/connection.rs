@@ -2,12 +2,16 @@
 //! from the moment it was accepted) and the size caps; then the call, or, beyond
 //! `--max-calls`, the fallback with `CBSTATUS_ERROR=busy`.
 
+use super::calllog::CallRecord;
 use super::deadline::{Deadline, DeadlineReader};
+use super::profiles::{Profile, ProfileSet};
 use super::{request_from, Server};
 use crate::agi::protocol::{AgiEnv, Conversation, ReplyBounds};
 use crate::agi::session::{self, Request};
+use cbstatus::log::Level;
 use cbstatus::speech::Locale;
-use cbstatus::{Error, ErrorKind, LookupResult};
+use cbstatus::stats::RejectReason;
+use cbstatus::{Action, Error, ErrorKind, LookupResult};
 use std::io::BufReader;
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -17,7 +21,10 @@ impl Server {
     /// Serve the connection accepted at `accepted` until its call is over.
     pub fn serve(&self, stream: TcpStream, accepted: Instant) {
         let stream = Arc::new(stream);
-        let deadline = Deadline::at(accepted + self.config.timeout);
+        // The settings of the whole call: a reload during it does not change them.
+        let set = self.current();
+        let timeout = set.default_profile().config.timeout;
+        let deadline = Deadline::at(accepted + timeout);
         let mut input = BufReader::new(DeadlineReader::new(&stream, deadline.clone()));
         let env = {
             // Not a call until the environment is complete: a connection that never finishes
@@ -28,47 +35,75 @@ impl Server {
             match AgiEnv::read(&mut input) {
                 Ok(env) => env,
                 Err(e) => {
-                    eprintln!("cbstatus fastagi: connection closed: {e}");
+                    self.log
+                        .event(Level::Info, &format!("connection closed: {e}"));
                     return;
                 }
             }
         };
         let running = self.calls.admit();
-        let bounds = ReplyBounds::for_timeout(self.config.timeout);
+        let started = Instant::now();
+        let bounds = ReplyBounds::for_timeout(timeout);
         let _ = stream.set_write_timeout(Some(bounds.command));
         let _ = stream.set_nodelay(true);
         let request = request_from(&env);
-        let result = self.result(&env, &request, running.busy());
+        let (profile, result) = self.result(&set, &env, &request, running.busy());
+        self.log.call(&CallRecord {
+            call_id: env.get("agi_uniqueid"),
+            profile: &profile.name,
+            result: &result,
+            duration: started.elapsed(),
+        });
         let mut conversation = Conversation::with_timer(input, &*stream, deadline, bounds);
         if let Err(e) = session::deliver(&mut conversation, &result, request.play) {
-            eprintln!("cbstatus fastagi: call ended: {e}");
+            self.log.event(Level::Info, &format!("call ended: {e}"));
         }
     }
 
-    /// The lookup the environment asks for, or the `busy` fallback.
-    fn result(&self, env: &AgiEnv, request: &Request, busy: bool) -> LookupResult {
-        let mut result = if busy {
-            let error = Error::new(
-                ErrorKind::Busy,
-                format!(
-                    "the FastAGI server is at its limit of {} concurrent calls \
-                     (--max-calls): raise it, or add a server",
-                    self.calls.max_calls()
-                ),
-            );
-            LookupResult::failed(request.action, error, &self.config)
-        } else {
-            session::perform(self.client.as_ref(), &self.config, env, request)
+    /// The lookup the environment asks for with the profile it names, or the fallback
+    /// (busy, unknown profile, no client), counted in that profile's stats.
+    fn result<'s>(
+        &self,
+        set: &'s ProfileSet,
+        env: &AgiEnv,
+        request: &Request,
+        busy: bool,
+    ) -> (&'s Arc<Profile>, LookupResult) {
+        let started = Instant::now();
+        let (profile, failure) = match set.select(request.profile.as_deref()) {
+            // Counted with the default profile: a name from the dialplan is no label.
+            Err(unknown) => (set.default_profile(), Some(unknown)),
+            Ok(profile) if busy => {
+                profile.stats.record_rejected(RejectReason::Busy);
+                let error = Error::new(
+                    ErrorKind::Busy,
+                    format!(
+                        "the FastAGI server is at its limit of {} concurrent calls \
+                         (--max-calls): raise it, or add a server",
+                        self.calls.max_calls()
+                    ),
+                );
+                (profile, Some(error))
+            }
+            Ok(profile) => (profile, None),
         };
+        // A request the client makes is counted by the client; any other outcome here.
+        let by_client = failure.is_none()
+            && profile.client.is_ok()
+            && (request.action == Action::Widget || request.number(env).is_some());
+        let mut result = match failure {
+            Some(error) => LookupResult::failed(request.action, error, &profile.config),
+            None => session::perform(profile.client.as_ref(), &profile.config, env, request),
+        };
+        if !by_client {
+            profile.stats.record_request(&result, started.elapsed());
+        }
         if let Some(name) = &request.locale {
             match Locale::parse(name) {
                 Ok(locale) => result.set_locale(locale),
-                Err(unknown) => eprintln!("cbstatus fastagi: {unknown}"),
+                Err(unknown) => self.log.event(Level::Warn, &unknown.to_string()),
             }
         }
-        if let Some(error) = result.error() {
-            eprintln!("cbstatus fastagi: {error}");
-        }
-        result
+        (profile, result)
     }
 }

@@ -8,21 +8,28 @@
 //! accepting, closes connections still sending their environment and lets calls in progress
 //! finish within the drain bound (`calls.rs`).
 
+mod calllog;
 mod calls;
 mod connection;
 mod deadline;
 mod listener;
+mod profiles;
+mod reload;
 
 use crate::agi::protocol::AgiEnv;
 use crate::agi::session::Request;
-use crate::lookup::config_from;
-use crate::{signals, EXIT_OK, EXIT_USAGE};
+use crate::notify::Notifier;
+use crate::{http, signals, EXIT_OK, EXIT_USAGE};
+use calllog::{Log, LogFormat};
 use calls::Calls;
-use cbstatus::{Action, Client, Config, Error};
+use cbstatus::log::Level;
+use cbstatus::Action;
 use listener::Wake;
+use profiles::{ProfileSet, Source};
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
@@ -37,9 +44,16 @@ pub struct Args {
     /// Speech language (en-US, es-US); overrides CBSTATUS_LOCALE.
     #[arg(long)]
     locale: Option<String>,
-    /// TOML configuration file; overrides CBSTATUS_CONFIG.
+    /// TOML configuration file; overrides CBSTATUS_CONFIG. Re-read on SIGHUP.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Serve GET /metrics (Prometheus), /healthz and /readyz on this address, e.g.
+    /// 127.0.0.1:9464 (off by default; no authentication: keep it on loopback).
+    #[arg(long, value_name = "ADDR")]
+    http: Option<String>,
+    /// Log lines on stderr: text, or one JSON object per line (every call and event).
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
 }
 
 /// How long calls in progress may still take after SIGTERM, past the lookup deadline: room
@@ -48,59 +62,124 @@ const DRAIN_MARGIN: Duration = Duration::from_secs(10);
 
 /// What every connection thread shares.
 struct Server {
-    config: Config,
-    client: Result<Client, Error>,
+    /// Where the settings come from (re-read on SIGHUP).
+    source: Source,
+    /// The clients of the current configuration; a call keeps the set it started with.
+    profiles: RwLock<Arc<ProfileSet>>,
     calls: Calls,
+    log: Log,
+    notifier: Arc<Notifier>,
+    /// SIGTERM arrived: not ready any more.
+    stopping: AtomicBool,
+}
+
+impl Server {
+    /// The current profiles (a reload swaps them; calls in progress keep theirs).
+    fn current(&self) -> Arc<ProfileSet> {
+        Arc::clone(&self.profiles.read().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 pub fn run(args: Args) -> u8 {
-    let config = match config_from(
-        args.config.as_ref(),
-        None,
-        &[("locale", args.locale.as_ref())],
-    ) {
-        Ok(c) => c,
+    let log = Log {
+        format: args.log_format,
+    };
+    let source = Source {
+        file: args.config.clone(),
+        overrides: args.locale.iter().map(|l| ("locale", l.clone())).collect(),
+    };
+    let profiles = match ProfileSet::load(&source, None) {
+        Ok(p) => p,
         Err(e) => {
-            eprintln!("cbstatus fastagi: {e}");
+            log.event(Level::Error, &e.to_string());
             return EXIT_USAGE;
         }
     };
     let wake = match Wake::new() {
         Ok(wake) => Arc::new(wake),
         Err(e) => {
-            eprintln!("cbstatus fastagi: cannot create a pipe: {e}");
+            log.event(Level::Error, &format!("cannot create a pipe: {e}"));
             return EXIT_USAGE;
         }
     };
+    let notifier = Arc::new(Notifier::from_env());
+    let reloads: Arc<OnceLock<Arc<Server>>> = Arc::new(OnceLock::new());
     {
         // Before any other thread exists, so that every thread blocks the signals.
-        let wake = Arc::clone(&wake);
-        signals::on_termination(move |_| wake.wake());
+        signals::block_hangup();
+        let (wake, notifier) = (Arc::clone(&wake), Arc::clone(&notifier));
+        let server = Arc::clone(&reloads);
+        signals::on_termination(move |_| {
+            notifier.notify("STOPPING=1");
+            if let Some(server) = server.get() {
+                server.stopping.store(true, Ordering::SeqCst);
+            }
+            wake.wake()
+        });
+        let server = Arc::clone(&reloads);
+        signals::on_hangup(move || match server.get() {
+            Some(server) => server.reload(),
+            None => log.event(Level::Warn, "SIGHUP while starting: ignored"),
+        });
     }
-    let client = Client::new(&config);
-    if let Err(e) = &client {
-        // Keep serving: every call gets the fallback and CBSTATUS_ERROR says why.
-        eprintln!("cbstatus fastagi: {e}");
+    for profile in profiles.all() {
+        if let Err(e) = &profile.client {
+            // Keep serving: every call gets the fallback and CBSTATUS_ERROR says why.
+            log.event(Level::Error, &format!("profile {}: {e}", profile.name));
+        }
     }
     let listener = match TcpListener::bind(&args.listen) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("cbstatus fastagi: cannot listen on {}: {e}", args.listen);
+            log.event(
+                Level::Error,
+                &format!("cannot listen on {}: {e}", args.listen),
+            );
             return EXIT_USAGE;
         }
     };
     let addr = listener.local_addr().expect("bound socket has an address");
     let server = Arc::new(Server {
-        config,
-        client,
+        source,
+        profiles: RwLock::new(Arc::new(profiles)),
         calls: Calls::new(args.max_calls),
+        log,
+        notifier: Arc::clone(&notifier),
+        stopping: AtomicBool::new(false),
     });
-    // First stdout line is machine-readable, like `simulate`.
+    let _ = reloads.set(Arc::clone(&server));
+    let http_addr = match &args.http {
+        None => None,
+        Some(at) => match http::start(at, Arc::new(reload::Operator(Arc::clone(&server)))) {
+            Ok(bound) => Some(bound),
+            Err(e) => {
+                log.event(Level::Error, &format!("cannot serve HTTP on {at}: {e}"));
+                return EXIT_USAGE;
+            }
+        },
+    };
+    // First stdout line is machine-readable, like `simulate`; the second the metrics URL.
     println!("agi://{addr}/cbstatus");
-    eprintln!(
-        "cbstatus fastagi: listening on {addr} (at most {} calls at once)",
-        server.calls.max_calls()
+    if let Some(bound) = http_addr {
+        println!("http://{bound}/metrics");
+        if !bound.ip().is_loopback() {
+            log.event(
+                Level::Warn,
+                &format!(
+                    "HTTP endpoint on {bound} has no authentication: keep it off public networks"
+                ),
+            );
+        }
+    }
+    log.event(
+        Level::Info,
+        &format!(
+            "listening on {addr} (at most {} calls at once)",
+            server.calls.max_calls()
+        ),
     );
+    notifier.notify("READY=1");
+    notifier.start_watchdog();
 
     let accepted = listener::accept_until_woken(&listener, &wake, |stream, at| {
         let server = Arc::clone(&server);
@@ -108,11 +187,11 @@ pub fn run(args: Args) -> u8 {
             .name("fastagi-call".into())
             .spawn(move || server.serve(stream, at));
         if let Err(e) = spawned {
-            eprintln!("cbstatus fastagi: cannot start a call thread: {e}");
+            log.event(Level::Error, &format!("cannot start a call thread: {e}"));
         }
     });
     if let Err(e) = accepted {
-        eprintln!("cbstatus fastagi: cannot wait for connections: {e}");
+        log.event(Level::Error, &format!("cannot wait for connections: {e}"));
     }
     drop(listener);
     drain(&server);
@@ -124,24 +203,31 @@ pub fn run(args: Args) -> u8 {
 fn drain(server: &Server) {
     let started = Instant::now();
     let running = server.calls.stop();
-    eprintln!("cbstatus fastagi: stopping; waiting for {running} call(s)");
-    let bound = server.config.timeout + DRAIN_MARGIN;
+    let log = server.log;
+    log.event(
+        Level::Info,
+        &format!("stopping; waiting for {running} call(s)"),
+    );
+    let bound = server.current().default_profile().config.timeout + DRAIN_MARGIN;
     let left = server.calls.drain(started + bound);
     if left > 0 {
-        eprintln!(
-            "cbstatus fastagi: {left} call(s) still running after {} ms; exiting",
-            bound.as_millis()
+        log.event(
+            Level::Warn,
+            &format!(
+                "{left} call(s) still running after {} ms; exiting",
+                bound.as_millis()
+            ),
         );
     } else {
-        eprintln!(
-            "cbstatus fastagi: stopped after {} ms",
-            started.elapsed().as_millis()
+        log.event(
+            Level::Info,
+            &format!("stopped after {} ms", started.elapsed().as_millis()),
         );
     }
 }
 
 /// The request from the FastAGI script path and arguments:
-/// `agi://host/cbstatus[/status|/cancel|/widget][?number=N&widget_id=W&play=1&locale=L]` and
+/// `agi://host/cbstatus[/status|/cancel|/widget][?number=N&widget_id=W&play=1&locale=L&profile=P]` and
 /// `AGI(agi://host/cbstatus,NUMBER)` (`agi_arg_1`).
 pub fn request_from(env: &AgiEnv) -> Request {
     let script = env.get("agi_network_script").unwrap_or("");
@@ -157,6 +243,7 @@ pub fn request_from(env: &AgiEnv) -> Request {
         widget_id: None,
         play: false,
         locale: None,
+        profile: None,
     };
     for pair in query.split('&') {
         match pair.split_once('=') {
@@ -164,6 +251,7 @@ pub fn request_from(env: &AgiEnv) -> Request {
             Some(("widget_id", w)) => request.widget_id = Some(w.to_string()),
             Some(("play", p)) => request.play = matches!(p, "1" | "yes" | "true"),
             Some(("locale", l)) if !l.is_empty() => request.locale = Some(l.to_string()),
+            Some(("profile", p)) if !p.is_empty() => request.profile = Some(p.to_string()),
             Some(("action", "cancel")) => request.action = Action::Cancel,
             Some(("action", "widget")) => request.action = Action::Widget,
             _ => {}
@@ -201,7 +289,8 @@ mod tests {
             (r.action, r.widget_id.as_deref(), r.play),
             (Action::Widget, Some("w-open"), true)
         );
-        let r = request_from(&env("agi_network_script: cbstatus?locale=es"));
+        let r = request_from(&env("agi_network_script: cbstatus?locale=es&profile=sales"));
         assert_eq!(r.locale.as_deref(), Some("es"));
+        assert_eq!(r.profile.as_deref(), Some("sales"));
     }
 }
