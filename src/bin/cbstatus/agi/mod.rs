@@ -6,12 +6,14 @@
 //! its bound to answer a command (`ReplyBounds`); prompts played with `--play` are never cut.
 //! Diagnostics go to stderr (Asterisk logs it); stdout is the AGI channel.
 
+pub mod journey;
 pub mod protocol;
 pub mod session;
 
 use crate::lookup::config_from;
 use crate::signals::{self, Watchdog};
 use cbstatus::{Action, Client, Config};
+use journey::Journey;
 use protocol::{AgiEnv, Conversation, ReplyBounds, ReplyTimer};
 use session::Request;
 use std::io::{self, BufReader};
@@ -27,6 +29,11 @@ pub enum ActionArg {
     Cancel,
     /// Are callbacks offered now, and what is the wait (widget status).
     Widget,
+    /// Offer a callback: CBSTATUS_OFFER, CBSTATUS_SLOTS and the offer with its menu to say
+    /// (with --menu: the whole interaction, key press and registration included).
+    Offer,
+    /// Register a callback (as soon as possible, --at UNIX or --slot N): CBSTATUS_REGISTER_RESULT.
+    Register,
 }
 
 impl From<ActionArg> for Action {
@@ -35,6 +42,8 @@ impl From<ActionArg> for Action {
             ActionArg::Status => Action::Status,
             ActionArg::Cancel => Action::Cancel,
             ActionArg::Widget => Action::Widget,
+            ActionArg::Offer => Action::Offer,
+            ActionArg::Register => Action::Register,
         }
     }
 }
@@ -48,9 +57,20 @@ pub struct Args {
     /// What to do.
     #[arg(long, value_enum, default_value = "status")]
     action: ActionArg,
-    /// Widget id for --action widget (default: CBSTATUS_WIDGET_ID).
+    /// Widget id for --action widget, offer and register (default: CBSTATUS_WIDGET_ID).
     #[arg(long)]
     widget_id: Option<String>,
+    /// --action register: the appointment, as Unix seconds (default: as soon as possible).
+    #[arg(long, value_name = "UNIX", conflicts_with = "slot")]
+    at: Option<i64>,
+    /// --action register: the N-th time slot of the channel's CBSTATUS_SLOTS (from 1), as set
+    /// by an earlier --action offer.
+    #[arg(long, value_name = "N")]
+    slot: Option<u32>,
+    /// --action offer: play the offer and its menu, read the caller's key (one repeat),
+    /// register the choice and play the confirmation, all in this one AGI call.
+    #[arg(long)]
+    menu: bool,
     /// Also play the prompts to the caller (STREAM FILE) after setting the variables.
     #[arg(long)]
     play: bool,
@@ -108,18 +128,27 @@ pub fn run(args: Args) -> u8 {
         // Both already applied to the configuration.
         locale: None,
         profile: None,
+        journey: Journey {
+            at: args.at,
+            slot: args.slot,
+            menu: args.menu,
+            invalid: None,
+        },
     };
-    let result = session::perform(client.as_ref(), &config_ok, &env, &request);
-    if let Some(error) = result.error() {
-        eprintln!("cbstatus agi: {error}");
-    }
     let mut conversation = Conversation::with_timer(
         input,
         io::stdout().lock(),
         watchdog,
         ReplyBounds::for_timeout(timeout),
     );
-    if let Err(e) = session::deliver(&mut conversation, &result, request.play) {
+    let perform = |request: &Request| {
+        let result = session::perform(client.as_ref(), &config_ok, &env, request);
+        if let Some(error) = result.error() {
+            eprintln!("cbstatus agi: {error}");
+        }
+        result
+    };
+    if let Err(e) = journey::serve(&mut conversation, &request, perform) {
         eprintln!("cbstatus agi: Asterisk went away: {e}");
     }
     0

@@ -220,6 +220,14 @@ impl<R: BufRead, W: Write, T: ReplyTimer> Conversation<R, W, T> {
         self.send(&line, self.bounds.playback)
     }
 
+    /// Play one sound file that a key in `keys` (digits) interrupts: the reply's result is
+    /// the key's ASCII code, 0 when the file played to its end.
+    pub fn stream_file_until(&mut self, prompt: &str, keys: &str) -> io::Result<Option<Reply>> {
+        let keys: String = keys.chars().filter(char::is_ascii_digit).collect();
+        let line = format!("STREAM FILE {} {}", quote(prompt), quote(&keys));
+        self.send(&line, self.bounds.playback)
+    }
+
     fn send(&mut self, line: &str, bound: Duration) -> io::Result<Option<Reply>> {
         debug_assert!(
             !line.contains(['\r', '\n']),

@@ -1,9 +1,10 @@
 //! One call: make the request, set the channel variables, optionally play the prompts.
 //! Shared by the classic AGI program and the FastAGI server.
 
+use super::journey::{self, Journey};
 use super::protocol::{quote, AgiEnv, Conversation, Reply, ReplyTimer};
 use cbstatus::speech::Format;
-use cbstatus::{Action, Client, Config, Error, ErrorKind, LookupResult};
+use cbstatus::{Action, Client, Config, Error, ErrorKind, LookupResult, RegisterRequest};
 use std::io::{self, BufRead, Write};
 
 /// What the dialplan asked for.
@@ -22,6 +23,8 @@ pub struct Request {
     /// The configuration profile to serve the call with (FastAGI `?profile=`; the classic
     /// AGI takes `--profile`).
     pub profile: Option<String>,
+    /// Offer and register options.
+    pub journey: Journey,
 }
 
 impl Request {
@@ -46,8 +49,14 @@ pub fn perform(
         Ok(client) => client,
         Err(error) => return LookupResult::failed(request.action, error.clone(), config),
     };
-    if request.action == Action::Widget {
-        return client.widget(request.widget_id.as_deref());
+    match request.action {
+        Action::Widget => return client.widget(request.widget_id.as_deref()),
+        Action::Offer => return client.offer(request.widget_id.as_deref()),
+        _ => {}
+    }
+    if let Some(why) = &request.journey.invalid {
+        let error = Error::new(ErrorKind::InvalidArgument, why.clone());
+        return LookupResult::failed(request.action, error, config);
     }
     let Some(number) = request.number(env) else {
         let error = Error::new(
@@ -58,6 +67,27 @@ pub fn perform(
     };
     match request.action {
         Action::Cancel => client.cancel_callback(number),
+        Action::Register => {
+            let appointment = match request.journey.at.map(jiff::Timestamp::from_second) {
+                None => None,
+                Some(Ok(at)) if at > jiff::Timestamp::UNIX_EPOCH => Some(at),
+                Some(_) => {
+                    let error = Error::new(
+                        ErrorKind::InvalidArgument,
+                        "the appointment must be a Unix time in seconds",
+                    );
+                    return LookupResult::failed(request.action, error, config);
+                }
+            };
+            client.register(
+                number,
+                RegisterRequest {
+                    widget_id: request.widget_id.clone(),
+                    appointment,
+                    ..RegisterRequest::default()
+                },
+            )
+        }
         _ => client.status(number),
     }
 }
@@ -133,6 +163,7 @@ pub fn variables(result: &LookupResult) -> Vec<(&'static str, String)> {
             ),
         ]);
     }
+    vars.extend(journey::variables(result));
     vars
 }
 

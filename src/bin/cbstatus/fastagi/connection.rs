@@ -6,6 +6,7 @@ use super::calllog::CallRecord;
 use super::deadline::{Deadline, DeadlineReader};
 use super::profiles::{Profile, ProfileSet};
 use super::{request_from, Server};
+use crate::agi::journey;
 use crate::agi::protocol::{AgiEnv, Conversation, ReplyBounds};
 use crate::agi::session::{self, Request};
 use cbstatus::log::Level;
@@ -47,15 +48,19 @@ impl Server {
         let _ = stream.set_write_timeout(Some(bounds.command));
         let _ = stream.set_nodelay(true);
         let request = request_from(&env);
-        let (profile, result) = self.result(&set, &env, &request, running.busy());
-        self.log.call(&CallRecord {
-            call_id: env.get("agi_uniqueid"),
-            profile: &profile.name,
-            result: &result,
-            duration: started.elapsed(),
-        });
         let mut conversation = Conversation::with_timer(input, &*stream, deadline, bounds);
-        if let Err(e) = session::deliver(&mut conversation, &result, request.play) {
+        // One record per request: the menu makes two (the offer, then the registration).
+        let perform = |request: &Request| {
+            let (profile, result) = self.result(&set, &env, request, running.busy());
+            self.log.call(&CallRecord {
+                call_id: env.get("agi_uniqueid"),
+                profile: &profile.name,
+                result: &result,
+                duration: started.elapsed(),
+            });
+            result
+        };
+        if let Err(e) = journey::serve(&mut conversation, &request, perform) {
             self.log.event(Level::Info, &format!("call ended: {e}"));
         }
     }
@@ -90,7 +95,9 @@ impl Server {
         // A request the client makes is counted by the client; any other outcome here.
         let by_client = failure.is_none()
             && profile.client.is_ok()
-            && (request.action == Action::Widget || request.number(env).is_some());
+            && request.journey.invalid.is_none()
+            && (matches!(request.action, Action::Widget | Action::Offer)
+                || request.number(env).is_some());
         let mut result = match failure {
             Some(error) => LookupResult::failed(request.action, error, &profile.config),
             None => session::perform(profile.client.as_ref(), &profile.config, env, request),

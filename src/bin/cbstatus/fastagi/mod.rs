@@ -16,6 +16,7 @@ mod listener;
 mod profiles;
 mod reload;
 
+use crate::agi::journey::Journey;
 use crate::agi::protocol::AgiEnv;
 use crate::agi::session::Request;
 use crate::notify::Notifier;
@@ -227,7 +228,8 @@ fn drain(server: &Server) {
 }
 
 /// The request from the FastAGI script path and arguments:
-/// `agi://host/cbstatus[/status|/cancel|/widget][?number=N&widget_id=W&play=1&locale=L&profile=P]` and
+/// `agi://host/cbstatus[/status|/cancel|/widget|/offer|/register][?number=N&widget_id=W&play=1&locale=L&profile=P]`,
+/// `.../offer?menu=1`, `.../register?slot=N` or `?at=UNIX`, and
 /// `AGI(agi://host/cbstatus,NUMBER)` (`agi_arg_1`).
 pub fn request_from(env: &AgiEnv) -> Request {
     let script = env.get("agi_network_script").unwrap_or("");
@@ -235,6 +237,8 @@ pub fn request_from(env: &AgiEnv) -> Request {
     let action = match path.trim_matches('/').rsplit('/').next().unwrap_or("") {
         "cancel" => Action::Cancel,
         "widget" => Action::Widget,
+        "offer" => Action::Offer,
+        "register" => Action::Register,
         _ => Action::Status,
     };
     let mut request = Request {
@@ -244,6 +248,7 @@ pub fn request_from(env: &AgiEnv) -> Request {
         play: false,
         locale: None,
         profile: None,
+        journey: Journey::default(),
     };
     for pair in query.split('&') {
         match pair.split_once('=') {
@@ -254,6 +259,19 @@ pub fn request_from(env: &AgiEnv) -> Request {
             Some(("profile", p)) if !p.is_empty() => request.profile = Some(p.to_string()),
             Some(("action", "cancel")) => request.action = Action::Cancel,
             Some(("action", "widget")) => request.action = Action::Widget,
+            Some(("action", "offer")) => request.action = Action::Offer,
+            Some(("action", "register")) => request.action = Action::Register,
+            Some(("menu", m)) => request.journey.menu = matches!(m, "1" | "yes" | "true"),
+            Some(("slot", n)) => match n.parse() {
+                Ok(n) => request.journey.slot = Some(n),
+                Err(_) => request.journey.invalid = Some(format!("slot must be 1 to 9, not {n:?}")),
+            },
+            Some(("at", t)) => match t.parse() {
+                Ok(t) => request.journey.at = Some(t),
+                Err(_) => {
+                    request.journey.invalid = Some("at must be a Unix time in seconds".to_string())
+                }
+            },
             _ => {}
         }
     }
