@@ -261,6 +261,11 @@
 #define CB_REGISTER_FAILED 6
 
 /**
+ * Entries of `data` considered (a real caller has a handful).
+ */
+#define MAX_ENTRIES 100
+
+/**
  * A client (opaque). Thread-safe: one client can serve lookups from many threads at once,
  * sharing its connections; no lock is held during network I/O. Fork-safe: after fork() the
  * child's first lookup makes its own connections, cache and breaker (see the header notes).
@@ -338,7 +343,9 @@ int32_t cb_last_error_code(void);
 /**
  * Copy the message of the last error on this thread into `buf` (snprintf semantics: at most
  * `len - 1` bytes plus a NUL; `buf == NULL && len == 0` only measures). Returns the message
- * length in bytes without the NUL; 0 when the last call succeeded. The message says what to
+ * length in bytes without the NUL; 0 when the last call succeeded. A message that does not
+ * fit is cut at a UTF-8 character boundary (never inside a character, so fewer than `len - 1`
+ * bytes may be written); the return value is still the full length. The message says what to
  * do and never contains the API token. Does not reset the last error. Thread-safe.
  */
 size_t cb_last_error_message(char *buf, size_t len);

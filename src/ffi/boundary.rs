@@ -138,13 +138,18 @@ pub(crate) fn c_string(text: &str) -> CString {
 }
 
 /// Copy `text` into a caller buffer with snprintf semantics: always NUL-terminated when
-/// `len > 0`, returns the full length needed (without the NUL).
+/// `len > 0`, returns the full length needed (without the NUL). A text that does not fit is
+/// cut at a character boundary, never inside a UTF-8 sequence (a half character would make
+/// the caller's copy invalid UTF-8).
 ///
 /// # Safety
 /// `buf` is NULL or valid for `len` bytes of writes.
 pub(crate) unsafe fn copy_to_buffer(text: &str, buf: *mut c_char, len: usize) -> usize {
     if !buf.is_null() && len > 0 {
-        let n = text.len().min(len - 1);
+        let mut n = text.len().min(len - 1);
+        while !text.is_char_boundary(n) {
+            n -= 1;
+        }
         // SAFETY: `buf` has room for `len` bytes; we write `n + 1 <= len`.
         unsafe {
             std::ptr::copy_nonoverlapping(text.as_ptr().cast::<c_char>(), buf, n);

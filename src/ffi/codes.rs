@@ -160,7 +160,9 @@ pub extern "C" fn cb_last_error_code() -> i32 {
 
 /// Copy the message of the last error on this thread into `buf` (snprintf semantics: at most
 /// `len - 1` bytes plus a NUL; `buf == NULL && len == 0` only measures). Returns the message
-/// length in bytes without the NUL; 0 when the last call succeeded. The message says what to
+/// length in bytes without the NUL; 0 when the last call succeeded. A message that does not
+/// fit is cut at a UTF-8 character boundary (never inside a character, so fewer than `len - 1`
+/// bytes may be written); the return value is still the full length. The message says what to
 /// do and never contains the API token. Does not reset the last error. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn cb_last_error_message(buf: *mut c_char, len: usize) -> usize {
