@@ -77,53 +77,51 @@ pub enum RejectReason {
     Busy,
     /// The circuit breaker was open: the API was not called.
     CircuitOpen,
-    /// The server was shutting down.
-    Draining,
 }
 
 impl RejectReason {
     /// Every reason, in label order.
-    pub const ALL: [RejectReason; 3] = [
-        RejectReason::Busy,
-        RejectReason::CircuitOpen,
-        RejectReason::Draining,
-    ];
+    pub const ALL: [RejectReason; 2] = [RejectReason::Busy, RejectReason::CircuitOpen];
 
-    /// `busy`, `circuit_open` or `draining`.
+    /// `busy` or `circuit_open`.
     pub fn as_str(self) -> &'static str {
         match self {
             RejectReason::Busy => "busy",
             RejectReason::CircuitOpen => "circuit_open",
-            RejectReason::Draining => "draining",
         }
     }
 }
 
-/// What a background refresh of a cached answer (prefetch) did.
+/// What became of a prefetch (a lookup started while the greeting plays, whose answer the
+/// call's real lookup then uses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PrefetchOutcome {
-    /// The answer was fetched again before it expired.
-    Refreshed,
-    /// The refresh failed; the cached answer expires as usual.
+    /// A prefetch lookup was started.
+    Started,
+    /// A lookup was answered by a prefetch (joined it in flight, or took its kept answer).
+    Used,
+    /// Not started: the number was already prefetched, or `prefetch_max` were in flight.
+    Ignored,
+    /// The prefetch lookup failed (the real lookup tries again).
     Failed,
-    /// No refresh was started (one already running, or the breaker open).
-    Skipped,
 }
 
 impl PrefetchOutcome {
     /// Every outcome, in label order.
-    pub const ALL: [PrefetchOutcome; 3] = [
-        PrefetchOutcome::Refreshed,
+    pub const ALL: [PrefetchOutcome; 4] = [
+        PrefetchOutcome::Started,
+        PrefetchOutcome::Used,
+        PrefetchOutcome::Ignored,
         PrefetchOutcome::Failed,
-        PrefetchOutcome::Skipped,
     ];
 
-    /// `refreshed`, `failed` or `skipped`.
+    /// `started`, `used`, `ignored` or `failed`.
     pub fn as_str(self) -> &'static str {
         match self {
-            PrefetchOutcome::Refreshed => "refreshed",
+            PrefetchOutcome::Started => "started",
+            PrefetchOutcome::Used => "used",
+            PrefetchOutcome::Ignored => "ignored",
             PrefetchOutcome::Failed => "failed",
-            PrefetchOutcome::Skipped => "skipped",
         }
     }
 }
@@ -273,7 +271,7 @@ impl Stats {
         bump(&self.coalesced);
     }
 
-    /// A prefetch (background refresh) ended with `outcome`.
+    /// A prefetch event (see [`PrefetchOutcome`]).
     pub fn record_prefetch(&self, outcome: PrefetchOutcome) {
         bump(&self.prefetch[index_of(&PrefetchOutcome::ALL, &outcome)]);
     }
@@ -416,7 +414,7 @@ pub struct StatsSnapshot {
     pub cache_hits: u64,
     /// Lookups that shared an identical lookup in flight.
     pub coalesced: u64,
-    /// Prefetches by outcome.
+    /// Prefetch events by outcome.
     pub prefetch: Vec<(PrefetchOutcome, u64)>,
     /// The circuit breaker is open (or half-open: probing) now.
     pub breaker_open: bool,
@@ -446,9 +444,9 @@ impl StatsSnapshot {
     ///  "upstream_requests": {"200": 4, "503": 1, "none": 1},
     ///  "request_duration_seconds": {"buckets": [{"le": 0.001, "count": 2}, ..., {"le": "+Inf", "count": 5}], "sum": 0.12, "count": 5},
     ///  "upstream_duration_seconds": {...},
-    ///  "cache_hits": 1, "coalesced": 0, "prefetch": {"refreshed": 0, "failed": 0, "skipped": 0},
+    ///  "cache_hits": 1, "coalesced": 0, "prefetch": {"started": 0, "used": 0, "ignored": 0, "failed": 0},
     ///  "breaker_open": false, "calls_in_flight": 0,
-    ///  "calls_rejected": {"busy": 0, "circuit_open": 0, "draining": 0},
+    ///  "calls_rejected": {"busy": 0, "circuit_open": 0},
     ///  "connections_opened": 1}
     /// ```
     pub fn to_json(&self) -> Value {

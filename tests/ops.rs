@@ -335,7 +335,7 @@ fn metrics_scraped_during_a_load_of_calls_pass_promtool_and_count_every_call() {
     assert_eq!(series("cbstatus_calls_in_flight{profile=\"default\"}"), 0.0);
     assert_eq!(series("cbstatus_breaker_open{profile=\"default\"}"), 0.0);
     assert_eq!(
-        series("cbstatus_prefetch_total{profile=\"default\",outcome=\"refreshed\"}"),
+        series("cbstatus_prefetch_total{profile=\"default\",outcome=\"started\"}"),
         0.0
     );
     assert_eq!(
@@ -725,5 +725,64 @@ fn packaged_unit_passes_systemd_analyze_verify() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("notfy"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The fenced block of `lang` that follows `heading` in the README.
+fn readme_block(heading: &str, lang: &str, nth: usize) -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme
+        .split_once(heading)
+        .unwrap_or_else(|| panic!("README has no {heading}"))
+        .1;
+    let fence = format!("```{lang}\n");
+    let block = section
+        .split(fence.as_str())
+        .nth(nth + 1)
+        .unwrap_or_else(|| panic!("no {lang} block under {heading}"));
+    block.split("\n```").next().unwrap().to_string() + "\n"
+}
+
+#[test]
+fn readme_sample_scrape_and_alert_rules_pass_promtool() {
+    let sample = readme_block("## Operating it", "text", 0);
+    assert!(sample.contains("cbstatus_breaker_open{profile=\"default\"} 0"));
+    promtool_check_metrics(&sample).unwrap_or_else(|e| panic!("README sample: {e}"));
+    let rules = readme_block("## Operating it", "yaml", 0);
+    let dir = temp_dir("rules");
+    let file = dir.join("cbstatus-rules.yml");
+    std::fs::write(&file, &rules).unwrap();
+    let out = Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .expect("promtool (Debian package prometheus; scripts/test installs it)");
+    assert!(
+        out.status.success(),
+        "promtool check rules: {}{}\n{rules}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every metric an alert uses is one the server exports.
+    for metric in [
+        "cbstatus_breaker_open",
+        "cbstatus_requests_total",
+        "cbstatus_upstream_duration_seconds_bucket",
+    ] {
+        assert!(rules.contains(metric));
+        assert!(
+            sample.contains(metric.trim_end_matches("_bucket")),
+            "{metric}"
+        );
+    }
+    // A broken rule is reported: the check can fail.
+    std::fs::write(&file, rules.replace("== 1", "== ")).unwrap();
+    let out = Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -102,7 +102,7 @@ impl Collector for Scrape {
         self.counter(
             e,
             "cbstatus_requests",
-            "Requests by action (status, cancel, widget) and result (found, not_found, error).",
+            "Requests by action (status, cancel, widget, ...) and result (found, not_found, error).",
             |s| {
                 s.requests
                     .iter()
@@ -172,7 +172,7 @@ impl Collector for Scrape {
         self.counter(
             e,
             "cbstatus_prefetch",
-            "Prefetches (background refreshes of cached answers) by outcome.",
+            "Prefetches by outcome: started, used (answered a lookup), ignored (already prefetched, or prefetch_max in flight), failed.",
             |s| {
                 s.prefetch
                     .iter()
@@ -250,7 +250,7 @@ mod tests {
             "cbstatus_upstream_duration_seconds_count{profile=\"default\"} 2",
             "cbstatus_cache_hits_total{profile=\"default\"} 1",
             "cbstatus_coalesced_total{profile=\"support\"} 0",
-            "cbstatus_prefetch_total{profile=\"default\",outcome=\"refreshed\"} 0",
+            "cbstatus_prefetch_total{profile=\"default\",outcome=\"started\"} 0",
             "cbstatus_breaker_open{profile=\"support\"} 1",
             "cbstatus_breaker_open{profile=\"default\"} 0",
             "cbstatus_calls_in_flight{profile=\"default\"} 0",
