@@ -268,6 +268,32 @@ static void test_threads(cb_client *client) {
   }
 }
 
+/* cb_client_stats_json: the counters of a fresh client by value, caller-owned JSON. */
+static void test_stats(void) {
+  cb_client *client = make_client();
+  cb_result *result = NULL;
+  char *json = (char *)"untouched";
+  if (client == NULL) return;
+  CHECK_CODE(cb_client_lookup(client, "+15551230001", &result), CB_OK);
+  cb_result_free(result);
+  CHECK_CODE(cb_client_lookup(client, "+15551230099", &result), CB_OK);
+  cb_result_free(result);
+  CHECK_CODE(cb_client_lookup(client, "+15551230500", &result), CB_E_HTTP_STATUS);
+  cb_result_free(result);
+  CHECK_CODE(cb_client_stats_json(client, &json), CB_OK);
+  CHECK(contains(json, "\"status\":{\"error\":1,\"found\":1,\"not_found\":1}"));
+  CHECK(contains(json, "\"http_status\":1"));
+  CHECK(contains(json, "\"503\":1"));
+  CHECK(contains(json, "\"breaker_open\":false"));
+  CHECK(!contains(json, "5551230001"));
+  cb_string_free(json);
+  json = (char *)"untouched";
+  CHECK_CODE(cb_client_stats_json(NULL, &json), CB_E_INVALID_ARGUMENT);
+  CHECK(strcmp(json, "untouched") == 0);
+  CHECK_CODE(cb_client_stats_json(client, NULL), CB_E_INVALID_ARGUMENT);
+  cb_client_free(client);
+}
+
 int main(void) {
   cb_client *client;
   test_versions_and_codes();
@@ -279,6 +305,7 @@ int main(void) {
     test_handles(client);
     test_threads(client);
   }
+  test_stats();
   cb_client_free(client);
   cb_shutdown();
   if (failures != 0) {
