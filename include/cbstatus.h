@@ -471,6 +471,28 @@ int32_t cb_client_widget_status(const struct cb_client *client,
                                 struct cb_result **out);
 
 /**
+ * Start looking `number` up in the background, e.g. while the greeting plays: a later
+ * `cb_client_lookup` of the same number (within `prefetch_ttl_ms`, default 30 s) joins it
+ * if it is still running or takes its answer at once (consuming it: a second lookup asks
+ * the API again). Returns at once: `CB_OK` (started, already running or kept, or ignored
+ * because `prefetch_max` prefetches are running: the later lookup then does the work), or
+ * `CB_E_INVALID_NUMBER` / `CB_E_INVALID_ARGUMENT` (NULL) / `CB_E_INVALID_UTF8` for a number
+ * that cannot be looked up. A failed prefetch is not kept: the lookup asks the API itself.
+ * `number` is copied. Thread-safe. Fork: prefetches belong to the process that started
+ * them; a child's lookups never see its parent's.
+ */
+int32_t cb_client_prefetch(const struct cb_client *client, const char *number);
+
+/**
+ * Open one connection to the API (DNS, TCP, TLS) in the background, unless one is open and
+ * usable already, so that the next lookup costs one round trip: e.g. when a call arrives.
+ * `cb_client_new` does it by itself unless `prewarm` is off. Returns at once: `CB_OK`, or
+ * `CB_E_INVALID_ARGUMENT` (NULL). A failed warm-up is only logged (the lookup connects as
+ * usual). Thread-safe. Fork: connections belong to the process that opened them.
+ */
+int32_t cb_client_warm(const struct cb_client *client);
+
+/**
  * The client's counters as a JSON object: requests by action and result, errors by name,
  * upstream replies by HTTP status, request and upstream duration histograms (seconds,
  * buckets 1 ms to 5 s), cache hits, coalesced lookups, prefetches, whether the circuit
@@ -485,7 +507,9 @@ int32_t cb_client_stats_json(const struct cb_client *client, char **out);
 
 /**
  * Release a client and its connections. NULL is a no-op. No lookup on this client may be
- * running or start afterwards. Results it produced stay valid.
+ * running or start afterwards. Results it produced stay valid. Waits (at most the client's
+ * `timeout_ms`) for its background work in this process (prewarm, prefetch) to end, so the
+ * library may be unloaded afterwards.
  */
 void cb_client_free(struct cb_client *client);
 

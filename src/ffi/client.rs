@@ -99,6 +99,46 @@ pub unsafe extern "C" fn cb_client_widget_status(
     })
 }
 
+/// Start looking `number` up in the background, e.g. while the greeting plays: a later
+/// `cb_client_lookup` of the same number (within `prefetch_ttl_ms`, default 30 s) joins it
+/// if it is still running or takes its answer at once (consuming it: a second lookup asks
+/// the API again). Returns at once: `CB_OK` (started, already running or kept, or ignored
+/// because `prefetch_max` prefetches are running: the later lookup then does the work), or
+/// `CB_E_INVALID_NUMBER` / `CB_E_INVALID_ARGUMENT` (NULL) / `CB_E_INVALID_UTF8` for a number
+/// that cannot be looked up. A failed prefetch is not kept: the lookup asks the API itself.
+/// `number` is copied. Thread-safe. Fork: prefetches belong to the process that started
+/// them; a child's lookups never see its parent's.
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_prefetch(
+    client: *const cb_client,
+    number: *const c_char,
+) -> i32 {
+    boundary_code(|| {
+        // SAFETY: the caller promises NULL or a live handle.
+        let client = unsafe { client.as_ref() }
+            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
+        // SAFETY: the caller promises a valid string or NULL.
+        let number = unsafe { str_arg(number, "number") }?;
+        client.client.prefetch(number)
+    })
+}
+
+/// Open one connection to the API (DNS, TCP, TLS) in the background, unless one is open and
+/// usable already, so that the next lookup costs one round trip: e.g. when a call arrives.
+/// `cb_client_new` does it by itself unless `prewarm` is off. Returns at once: `CB_OK`, or
+/// `CB_E_INVALID_ARGUMENT` (NULL). A failed warm-up is only logged (the lookup connects as
+/// usual). Thread-safe. Fork: connections belong to the process that opened them.
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_warm(client: *const cb_client) -> i32 {
+    boundary_code(|| {
+        // SAFETY: the caller promises NULL or a live handle.
+        let client = unsafe { client.as_ref() }
+            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
+        client.client.warm();
+        Ok(())
+    })
+}
+
 /// The body shared by the per-number requests.
 ///
 /// # Safety
@@ -172,13 +212,21 @@ pub unsafe extern "C" fn cb_client_stats_json(
 }
 
 /// Release a client and its connections. NULL is a no-op. No lookup on this client may be
-/// running or start afterwards. Results it produced stay valid.
+/// running or start afterwards. Results it produced stay valid. Waits (at most the client's
+/// `timeout_ms`) for its background work in this process (prewarm, prefetch) to end, so the
+/// library may be unloaded afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn cb_client_free(client: *mut cb_client) {
     super::boundary::boundary((), || {
         if !client.is_null() {
             // SAFETY: created by `Box::into_raw` in `cb_client_new`, not freed before.
-            drop(unsafe { Box::from_raw(client) });
+            let handle = unsafe { Box::from_raw(client) };
+            // Background threads run this library's code: let them end before the host may
+            // unload it.
+            handle
+                .client
+                .wait_background(handle.client.config().timeout);
+            drop(handle);
         }
     })
 }

@@ -4,17 +4,20 @@
 //! from many threads at once: no lock is held across network I/O. Every request is bounded by
 //! the configured deadline, end to end (resolve, connect, TLS, request, body).
 
+use super::background::Background;
 use super::breaker::Breaker;
 use super::cache::LookupCache;
 use super::connections::CountingConnector;
+use super::prefetch::Prefetches;
 use super::resolver::CachingResolver;
+use super::transport;
 use super::wire::{self, CancelOutcome};
 use crate::config::{ApiUrl, Config, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{log, masked, Level};
 use crate::number::{CountryCode, PhoneNumber};
 use crate::process::PerProcess;
-use crate::stats::{RejectReason, Stats, StatsSnapshot};
+use crate::stats::{PrefetchOutcome, RejectReason, Stats, StatsSnapshot};
 use crate::status::StatusReport;
 use crate::widget::WidgetStatus;
 use jiff::Timestamp;
@@ -22,9 +25,13 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ureq::http::StatusCode;
-use ureq::unversioned::transport::{Connector, DefaultConnector};
+use ureq::unversioned::transport::Connector;
 
+mod ahead;
 mod register;
+mod send;
+
+use send::Idempotent;
 
 /// Largest reply body read from the API.
 pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
@@ -60,6 +67,8 @@ struct Inner {
     config: Config,
     /// ureq settings (TLS roots already loaded): each process builds its agent from them.
     agent_config: ureq::config::Config,
+    /// The same without a pool, for the one retry of a request that lost the keep-alive race.
+    fresh_config: ureq::config::Config,
     /// What this client has done (shared with its cache and connector). Atomics only, so a
     /// child may go on counting into its inherited copy.
     stats: Arc<Stats>,
@@ -69,6 +78,13 @@ struct Inner {
 /// The mutable part, one per process.
 struct State {
     agent: ureq::Agent,
+    /// Never reuses a connection: the retry after the keep-alive race (see `send.rs`).
+    fresh_agent: ureq::Agent,
+    /// The agent's connector (prewarm, connection tracking; see transport.rs).
+    connector: transport::Connector,
+    /// Background work of this client in this process (prewarm, prefetch).
+    background: Arc<Background>,
+    prefetches: Prefetches,
     cache: LookupCache,
     breaker: Breaker,
     /// The agent's resolver: forgotten after a transport failure.
@@ -127,20 +143,24 @@ impl Client {
         if let Some(path) = &config.ca_bundle {
             tls = tls.root_certs(load_ca_bundle(path)?);
         }
-        let agent_config = ureq::Agent::config_builder()
-            .tls_config(tls.build())
-            .timeout_global(Some(config.timeout))
-            .http_status_as_error(false)
-            // A redirect would replay the token to another host: report it instead.
-            .max_redirects(0)
-            .user_agent(USER_AGENT)
-            .no_delay(true)
-            .max_idle_connections(IDLE_CONNECTIONS)
-            .max_idle_connections_per_host(IDLE_CONNECTIONS)
-            // ureq's default of 15 s made every lookup after a quiet spell pay a new TCP and
-            // TLS handshake (issue 11: 2.18 RTT at 25 s gaps); load balancers allow 60 s.
-            .max_idle_age(config.idle_timeout)
-            .build();
+        let tls = tls.build();
+        let agent_config = |idle: usize| {
+            ureq::Agent::config_builder()
+                .tls_config(tls.clone())
+                .timeout_global(Some(config.timeout))
+                .http_status_as_error(false)
+                // A redirect would replay the token to another host: report it instead.
+                .max_redirects(0)
+                .user_agent(USER_AGENT)
+                .no_delay(true)
+                .max_idle_connections(idle)
+                .max_idle_connections_per_host(idle)
+                // ureq's default of 15 s made every lookup after a quiet spell pay a new TCP
+                // and TLS handshake (issue 11: 2.18 RTT at 25 s gaps); load balancers allow
+                // 60 s.
+                .max_idle_age(config.idle_timeout)
+                .build()
+        };
         let client = Client {
             inner: Arc::new(Inner {
                 url,
@@ -148,13 +168,17 @@ impl Client {
                 country: config.default_country.clone(),
                 timeout: config.timeout,
                 config: config.clone(),
-                agent_config,
+                agent_config: agent_config(IDLE_CONNECTIONS),
+                fresh_config: agent_config(0),
                 stats,
                 state: PerProcess::new(),
             }),
         };
         // Build this process's state now, so the first lookup does not pay for it.
         client.state();
+        if config.prewarm.unwrap_or(true) {
+            client.warm();
+        }
         Ok(client)
     }
 
@@ -201,7 +225,21 @@ impl Client {
 
     /// Look up the callbacks of an already normalised number: from the cache, shared with an
     /// identical lookup in flight, or from the API (unless the circuit breaker is open).
+    /// A prefetched answer ([`Client::prefetch`]) comes first.
     pub fn lookup_number(&self, number: &PhoneNumber) -> Result<StatusReport> {
+        if let Some(answer) = self
+            .state()
+            .prefetches
+            .take(number.as_str(), self.inner.timeout)
+        {
+            self.inner.stats.record_prefetch(PrefetchOutcome::Used);
+            return answer;
+        }
+        self.lookup_cached(number)
+    }
+
+    /// [`Client::lookup_number`] without the prefetched answers (what a prefetch runs).
+    fn lookup_cached(&self, number: &PhoneNumber) -> Result<StatusReport> {
         self.state()
             .cache
             .get_or_fetch(number.as_str(), self.inner.timeout, || {
@@ -209,7 +247,8 @@ impl Client {
                     &format!("callback_status {}", masked(number.as_str())),
                     || {
                         let started = Instant::now();
-                        let body = self.post(&self.inner.url.callback_status(), number)?;
+                        let url = self.inner.url.callback_status();
+                        let body = self.post(&url, number, Idempotent::Yes)?;
                         let report = wire::parse_callback_status(&body, Timestamp::now());
                         self.in_time(started, report)
                     },
@@ -222,7 +261,8 @@ impl Client {
         let outcome = self.guarded(
             &format!("cancel_callback {}", masked(number.as_str())),
             || {
-                let body = self.post(&self.inner.url.cancel_callback(), number)?;
+                // Never retried: the first attempt may have canceled it already.
+                let body = self.post(&self.inner.url.cancel_callback(), number, Idempotent::No)?;
                 wire::parse_cancel(&body)
             },
         );
@@ -268,18 +308,22 @@ impl Client {
     pub fn widget_status(&self, widget_id: Option<&str>) -> Result<WidgetStatus> {
         let id = self.widget_id(widget_id)?;
         let zone = self.inner.config.timezone.iana_name().unwrap_or("UTC");
-        let mut request = self
-            .state()
-            .agent
-            .get(&self.inner.url.widget(&id))
-            .query("time_zone", zone)
-            .header("Accept", "application/json");
-        if let Some((name, value)) = &self.inner.auth {
-            request = request.header(name.as_str(), value.expose());
-        }
+        let url = self.inner.url.widget(&id);
         self.guarded(&format!("widget {id}"), || {
             let started = Instant::now();
-            let response = request.call().map_err(|e| self.transport_error(e))?;
+            let response = self.send(Idempotent::Yes, |agent, timeout| {
+                let mut request = agent
+                    .get(&url)
+                    .query("time_zone", zone)
+                    .header("Accept", "application/json");
+                if let Some((name, value)) = &self.inner.auth {
+                    request = request.header(name.as_str(), value.expose());
+                }
+                match timeout {
+                    Some(t) => request.config().timeout_global(Some(t)).build().call(),
+                    None => request.call(),
+                }
+            })?;
             let widget = wire::parse_widget(&self.read_reply(response)?);
             self.in_time(started, widget)
         })
@@ -323,22 +367,27 @@ impl Client {
     }
 
     /// POST `{"contact_number": number}` to `url` and return the body of a 2xx reply.
-    fn post(&self, url: &str, number: &PhoneNumber) -> Result<Vec<u8>> {
+    fn post(&self, url: &str, number: &PhoneNumber, idempotent: Idempotent) -> Result<Vec<u8>> {
         let config = &self.inner.config;
         let contact = number.formatted(config.number_format, &config.default_country);
         let payload = serde_json::json!({ "contact_number": contact }).to_string();
-        let mut request = self
-            .state()
-            .agent
-            .post(url)
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json");
-        if let Some((name, value)) = &self.inner.auth {
-            request = request.header(name.as_str(), value.expose());
-        }
-        let response = request
-            .send(payload.as_bytes())
-            .map_err(|e| self.transport_error(e))?;
+        let response = self.send(idempotent, |agent, timeout| {
+            let mut request = agent
+                .post(url)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json");
+            if let Some((name, value)) = &self.inner.auth {
+                request = request.header(name.as_str(), value.expose());
+            }
+            match timeout {
+                Some(t) => request
+                    .config()
+                    .timeout_global(Some(t))
+                    .build()
+                    .send(payload.as_bytes()),
+                None => request.send(payload.as_bytes()),
+            }
+        })?;
         self.read_reply(response)
     }
 
@@ -377,11 +426,22 @@ impl State {
         let config = &inner.config;
         // Not ureq's default resolver: it starts a thread per request (see resolver.rs).
         let resolver = CachingResolver::default();
-        let connector = DefaultConnector::default().chain(CountingConnector::new(&inner.stats));
+        let connector = transport::Connector::new(config.idle_timeout);
+        let counted = || {
+            connector
+                .clone()
+                .chain(CountingConnector::new(&inner.stats))
+        };
         let agent =
-            ureq::Agent::with_parts(inner.agent_config.clone(), connector, resolver.clone());
+            ureq::Agent::with_parts(inner.agent_config.clone(), counted(), resolver.clone());
+        let fresh_agent =
+            ureq::Agent::with_parts(inner.fresh_config.clone(), counted(), resolver.clone());
         State {
             agent,
+            fresh_agent,
+            connector,
+            background: Arc::new(Background::default()),
+            prefetches: Prefetches::new(config.prefetch_ttl, config.prefetch_max),
             cache: LookupCache::new(config.cache_ttl, config.not_found_ttl)
                 .with_stats(Arc::clone(&inner.stats)),
             breaker: Breaker::new(config.breaker_threshold, config.breaker_cooldown),

@@ -1,11 +1,14 @@
 //! The Mindful Scheduler API: organization URL, wire format (lenient parsing), HTTP client,
 //! and what protects callers and the API from each other (cache, coalescing, circuit breaker).
+mod background;
 mod breaker;
 mod cache;
 mod client;
 mod connections;
+mod prefetch;
 mod reply;
 mod resolver;
+mod transport;
 mod wire;
 
 pub use breaker::Breaker;

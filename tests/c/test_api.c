@@ -1,12 +1,15 @@
 /* C harness for the cbstatus C API, run by tests/c_api.rs against the project's simulator.
  * CBSTATUS_API_URL points at the simulator; the demo scenario numbers are documented in
  * src/simulator. Exits 0 when every check passes, 1 otherwise (printing each failure). */
+/* clock_gettime, nanosleep (the prefetch timing) under -std=c99. */
+#define _POSIX_C_SOURCE 200809L
 #include "cbstatus.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -56,6 +59,8 @@ static void test_null_safety(void) {
   CHECK(strcmp(cb_result_type(NULL), "") == 0);
   CHECK(strcmp(cb_result_number(NULL), "") == 0);
   CHECK(strcmp(cb_result_error_message(NULL), "") == 0);
+  CHECK_CODE(cb_client_prefetch(NULL, "+15551230001"), CB_E_INVALID_ARGUMENT);
+  CHECK_CODE(cb_client_warm(NULL), CB_E_INVALID_ARGUMENT);
   cb_config_free(NULL);
   cb_client_free(NULL);
   cb_result_free(NULL);
@@ -255,6 +260,32 @@ static void *lookup_thread(void *arg) {
   return (void *)bad;
 }
 
+/* Prefetch while the "greeting plays": +15551230200 answers after 300 ms. */
+static void test_prefetch(cb_client *client) {
+  struct timespec t0, t1;
+  cb_result *result = NULL;
+  double ms;
+  CHECK_CODE(cb_client_prefetch(client, NULL), CB_E_INVALID_ARGUMENT);
+  CHECK_CODE(cb_client_prefetch(client, "anonymous"), CB_E_INVALID_NUMBER);
+  CHECK_CODE(cb_client_warm(client), CB_OK);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  CHECK_CODE(cb_client_prefetch(client, "5551230200"), CB_OK);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+  CHECK(ms < 100.0);
+  {
+    struct timespec pause = {0, 600 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  CHECK_CODE(cb_client_lookup(client, "+15551230200", &result), CB_OK);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+  CHECK(cb_result_found(result));
+  CHECK(ms < 100.0);
+  cb_result_free(result);
+}
+
 static void test_threads(cb_client *client) {
   pthread_t threads[THREADS];
   int i;
@@ -303,6 +334,7 @@ int main(void) {
   client = make_client();
   if (client != NULL) {
     test_handles(client);
+    test_prefetch(client);
     test_threads(client);
   }
   test_stats();

@@ -230,6 +230,47 @@ class Client:
             "register", "cb_client_register", subject, arg, raise_on_error, widget, ctypes.c_int64(appointment)
         )
 
+    def prefetch(self, number: str) -> None:
+        """Start looking ``number`` up in the background (wraps ``cb_client_prefetch``).
+
+        Returns at once. A later :meth:`lookup` of the same number joins the prefetch while it
+        runs, or takes its answer at once (kept ``prefetch_ttl_ms``, default 30 s, and consumed
+        by that lookup); a failed prefetch is not kept. At most ``prefetch_max`` prefetches run
+        at once; more are ignored and the later lookup does the work. Call it as early in the
+        call as possible (before the greeting). Prefetches belong to the process: after
+        ``fork()`` the child does not see its parent's.
+
+        Raises:
+            InvalidNumber: ``number`` cannot be looked up. TypeError / ValueError: as
+            :meth:`lookup`, or the client is closed. NotImplementedError: the library has no
+            ``cb_client_prefetch``.
+        """
+        check_functions(self.library, ["cb_client_prefetch"])
+        arg = encode_arg(number, "number")
+        handle = self._enter()
+        try:
+            code = int(self.library.cb_client_prefetch(handle, arg))
+        finally:
+            self._leave()
+        log.debug("cbstatus: prefetch %s", mask_number(number))
+        self.library.check(code)
+
+    def warm(self) -> None:
+        """Open a connection to the API in the background now (wraps ``cb_client_warm``), unless
+        a usable one is open, so the next lookup costs one round trip. Returns at once; a
+        failure is only logged. A new client does this by itself unless ``prewarm`` is off.
+
+        Raises:
+            ValueError: the client is closed. NotImplementedError: no ``cb_client_warm``.
+        """
+        check_functions(self.library, ["cb_client_warm"])
+        handle = self._enter()
+        try:
+            code = int(self.library.cb_client_warm(handle))
+        finally:
+            self._leave()
+        self.library.check(code)
+
     def stats(self) -> Dict[str, Any]:
         """The client's counters since it was made (wraps ``cb_client_stats_json``).
 

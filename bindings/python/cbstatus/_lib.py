@@ -101,6 +101,8 @@ PROTOTYPES: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "cb_client_cancel": (c_int32, (cb_client_p, c_char_p, POINTER(cb_result_p))),
     "cb_client_widget_status": (c_int32, (cb_client_p, c_char_p, POINTER(cb_result_p))),
     "cb_client_stats_json": (c_int32, (cb_client_p, POINTER(c_void_p))),  # owned out
+    "cb_client_prefetch": (c_int32, (cb_client_p, c_char_p)),
+    "cb_client_warm": (c_int32, (cb_client_p,)),
     "cb_result_action": (c_int32, (cb_result_p,)),
     "cb_result_cancel_outcome": (c_int32, (cb_result_p,)),
     "cb_result_widget_state": (c_char_p, (cb_result_p,)),  # lent
@@ -124,6 +126,8 @@ OPTIONAL_FUNCTIONS = frozenset(
         "cb_client_cancel",
         "cb_client_widget_status",
         "cb_client_stats_json",
+        "cb_client_prefetch",
+        "cb_client_warm",
         "cb_result_action",
         "cb_result_cancel_outcome",
         "cb_result_widget_state",

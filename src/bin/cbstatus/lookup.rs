@@ -88,6 +88,13 @@ pub fn config_from(
     loaded
 }
 
+/// A process that makes one request and exits gains nothing from connecting ahead (its
+/// request follows at once): `prewarm` defaults to off unless configured.
+pub fn short_lived(mut config: Config) -> Config {
+    config.prewarm.get_or_insert(false);
+    config
+}
+
 pub(crate) fn client_from(common: &Common) -> Result<Client, u8> {
     let config = config_from(
         common.config.as_ref(),
@@ -98,10 +105,12 @@ pub(crate) fn client_from(common: &Common) -> Result<Client, u8> {
             ("api_url", common.api_url.as_ref()),
         ],
     );
-    config.and_then(|c| Client::new(&c)).map_err(|error| {
-        eprintln!("cbstatus: {error}");
-        EXIT_USAGE
-    })
+    config
+        .and_then(|c| Client::new(&short_lived(c)))
+        .map_err(|error| {
+            eprintln!("cbstatus: {error}");
+            EXIT_USAGE
+        })
 }
 
 pub fn status(args: NumberArgs) -> u8 {

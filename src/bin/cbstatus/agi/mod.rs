@@ -10,7 +10,7 @@ pub mod journey;
 pub mod protocol;
 pub mod session;
 
-use crate::lookup::config_from;
+use crate::lookup::{config_from, short_lived};
 use crate::signals::{self, Watchdog};
 use cbstatus::{Action, Client, Config};
 use journey::Journey;
@@ -116,7 +116,10 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let config_ok = config.as_ref().ok().cloned().unwrap_or_default();
-    let client = config.as_ref().map_err(Clone::clone).and_then(Client::new);
+    let client = config
+        .clone()
+        .map(short_lived)
+        .and_then(|c| Client::new(&c));
     if let Err(e) = &client {
         eprintln!("cbstatus agi: {e}");
     }

@@ -1,0 +1,300 @@
+//! Prefetch: start a lookup while the greeting plays, answer the real lookup from it.
+//!
+//! [`Prefetches::start`] registers a number as in flight (the client then runs the lookup on
+//! a background thread and calls [`Prefetches::finish`]). A lookup of that number
+//! ([`Prefetches::take`]) joins the one in flight, or consumes its kept answer. Answers are
+//! kept for `prefetch_ttl_ms` or until consumed, whichever comes first; failures are not kept
+//! (the real lookup tries again). At most `prefetch_max` prefetches are in flight; more are
+//! ignored, and the later lookup does the work itself.
+//!
+//! No lock is held while waiting for an answer or during the lookup. The table lives in the
+//! client's per-process state: a forked child never sees its parent's prefetches.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::status::StatusReport;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Kept answers (not yet consumed) allowed per allowed prefetch in flight, so callers who
+/// hang up before their lookup cannot grow the table without bound within one TTL.
+const KEPT_PER_SLOT: usize = 16;
+
+enum Entry {
+    InFlight(Arc<Pending>),
+    Ready {
+        report: StatusReport,
+        expires: Instant,
+    },
+}
+
+#[derive(Default)]
+struct Pending {
+    answer: Mutex<Option<Result<StatusReport>>>,
+    done: Condvar,
+    /// A lookup joined it: that lookup consumed the answer, nothing is kept.
+    joined: std::sync::atomic::AtomicBool,
+}
+
+/// A prefetch started by [`Prefetches::start`], to hand to [`Prefetches::finish`].
+pub(crate) struct Ticket(Arc<Pending>);
+
+/// See the module documentation.
+pub(crate) struct Prefetches {
+    ttl: Duration,
+    max: usize,
+    table: Mutex<HashMap<String, Entry>>,
+    in_flight: AtomicUsize,
+    /// Entries held, read without the lock so that a lookup with no prefetch costs one load.
+    entries: AtomicUsize,
+}
+
+/// What [`Prefetches::start`] decided.
+pub(crate) enum Start {
+    /// Run the lookup and call [`Prefetches::finish`] with this ticket.
+    Run(Ticket),
+    /// Already in flight, or an answer is kept.
+    Already,
+    /// `prefetch_max` in flight (or disabled): ignored.
+    Full,
+}
+
+impl Prefetches {
+    pub(crate) fn new(ttl: Duration, max: usize) -> Prefetches {
+        Prefetches {
+            ttl,
+            max,
+            table: Mutex::new(HashMap::new()),
+            in_flight: AtomicUsize::new(0),
+            entries: AtomicUsize::new(0),
+        }
+    }
+
+    fn table(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn set_entries(&self, table: &HashMap<String, Entry>) {
+        self.entries.store(table.len(), Ordering::Release);
+    }
+
+    /// Register a prefetch of `key`.
+    pub(crate) fn start(&self, key: &str) -> Start {
+        if self.max == 0 {
+            return Start::Full;
+        }
+        let mut table = self.table();
+        let now = Instant::now();
+        match table.get(key) {
+            Some(Entry::InFlight(_)) => return Start::Already,
+            Some(Entry::Ready { expires, .. }) if *expires > now => return Start::Already,
+            _ => {}
+        }
+        if self.in_flight.load(Ordering::Acquire) >= self.max {
+            return Start::Full;
+        }
+        if table.len() >= self.max.saturating_mul(KEPT_PER_SLOT) {
+            table.retain(|_, e| !matches!(e, Entry::Ready { expires, .. } if *expires <= now));
+            if table.len() >= self.max.saturating_mul(KEPT_PER_SLOT) {
+                self.set_entries(&table);
+                return Start::Full;
+            }
+        }
+        let pending = Arc::new(Pending::default());
+        table.insert(key.to_string(), Entry::InFlight(Arc::clone(&pending)));
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.set_entries(&table);
+        Start::Run(Ticket(pending))
+    }
+
+    /// The prefetch of `key` ended with `answer`: wake the lookups that joined it, and keep
+    /// a successful answer nobody consumed yet.
+    pub(crate) fn finish(&self, key: &str, ticket: Ticket, answer: Result<StatusReport>) {
+        let Ticket(pending) = ticket;
+        {
+            let mut table = self.table();
+            let ours =
+                matches!(table.get(key), Some(Entry::InFlight(p)) if Arc::ptr_eq(p, &pending));
+            if ours {
+                table.remove(key);
+                let joined = pending.joined.load(Ordering::Acquire);
+                if let (Ok(report), false) = (&answer, joined) {
+                    table.insert(
+                        key.to_string(),
+                        Entry::Ready {
+                            report: report.clone(),
+                            expires: Instant::now() + self.ttl,
+                        },
+                    );
+                }
+            }
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            self.set_entries(&table);
+        }
+        *pending
+            .answer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(answer);
+        pending.done.notify_all();
+    }
+
+    /// The prefetch of `key` could not start (no thread): forget it, and release any lookup
+    /// that joined it meanwhile.
+    pub(crate) fn abandon(&self, key: &str) {
+        let pending = {
+            let mut table = self.table();
+            let Some(Entry::InFlight(pending)) = table.remove(key) else {
+                return;
+            };
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            self.set_entries(&table);
+            pending
+        };
+        *pending
+            .answer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Err(Error::new(
+            ErrorKind::Internal,
+            "the prefetch could not start a thread",
+        )));
+        pending.done.notify_all();
+    }
+
+    /// The prefetched answer for `key`, consuming it: kept, or the one in flight (waiting at
+    /// most `wait`). `None`: no prefetch of `key` (the caller looks it up itself).
+    pub(crate) fn take(&self, key: &str, wait: Duration) -> Option<Result<StatusReport>> {
+        if self.entries.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let pending = {
+            let mut table = self.table();
+            let pending = match table.remove(key)? {
+                Entry::Ready { report, expires } => {
+                    self.set_entries(&table);
+                    return (expires > Instant::now()).then_some(Ok(report));
+                }
+                Entry::InFlight(pending) => pending,
+            };
+            pending.joined.store(true, Ordering::Release);
+            // Still in flight: it stays listed (later lookups join too) until it finishes.
+            table.insert(key.to_string(), Entry::InFlight(Arc::clone(&pending)));
+            pending
+        };
+        Some(wait_for(&pending, wait))
+    }
+
+    /// Prefetches in flight now.
+    #[cfg(test)]
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+}
+
+fn wait_for(pending: &Pending, wait: Duration) -> Result<StatusReport> {
+    let deadline = Instant::now() + wait;
+    let mut answer = pending
+        .answer
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    loop {
+        if let Some(answer) = answer.as_ref() {
+            return answer.clone();
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the prefetch of this number did not finish within {} ms",
+                    wait.as_millis()
+                ),
+            ));
+        }
+        answer = pending
+            .done
+            .wait_timeout(answer, left)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::Callback;
+
+    fn found() -> StatusReport {
+        StatusReport {
+            callbacks: vec![Callback::default()],
+        }
+    }
+
+    fn run(p: &Prefetches, key: &str) -> Ticket {
+        match p.start(key) {
+            Start::Run(t) => t,
+            _ => panic!("not started"),
+        }
+    }
+
+    #[test]
+    fn kept_until_consumed_once_and_bounded() {
+        let p = Prefetches::new(Duration::from_secs(30), 2);
+        assert!(p.take("a", Duration::ZERO).is_none());
+        let a = run(&p, "a");
+        assert!(matches!(p.start("a"), Start::Already));
+        let b = run(&p, "b");
+        assert!(
+            matches!(p.start("c"), Start::Full),
+            "prefetch_max in flight"
+        );
+        assert_eq!(p.in_flight(), 2);
+        p.finish("a", a, Ok(found()));
+        p.finish("b", b, Err(Error::new(ErrorKind::Timeout, "slow")));
+        assert_eq!(p.in_flight(), 0);
+        assert!(p.take("a", Duration::ZERO).unwrap().unwrap().found());
+        assert!(p.take("a", Duration::ZERO).is_none(), "consumed");
+        assert!(
+            p.take("b", Duration::ZERO).is_none(),
+            "failures are not kept"
+        );
+        assert!(matches!(
+            Prefetches::new(Duration::from_secs(1), 0).start("x"),
+            Start::Full
+        ));
+    }
+
+    #[test]
+    fn expires_after_the_ttl() {
+        let p = Prefetches::new(Duration::from_millis(20), 4);
+        let t = run(&p, "a");
+        p.finish("a", t, Ok(found()));
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(p.take("a", Duration::ZERO).is_none());
+        assert!(
+            matches!(p.start("a"), Start::Run(_)),
+            "expired: a new prefetch may run"
+        );
+    }
+
+    #[test]
+    fn lookups_join_the_prefetch_in_flight() {
+        let p = Prefetches::new(Duration::from_secs(30), 4);
+        let t = run(&p, "a");
+        std::thread::scope(|s| {
+            let joiners: Vec<_> = (0..3)
+                .map(|_| s.spawn(|| p.take("a", Duration::from_secs(5))))
+                .collect();
+            std::thread::sleep(Duration::from_millis(50));
+            p.finish("a", t, Ok(found()));
+            for j in joiners {
+                assert!(j.join().unwrap().unwrap().unwrap().found());
+            }
+        });
+        assert!(p.take("a", Duration::ZERO).is_none(), "joined: consumed");
+        let t = run(&p, "b");
+        let waited = p.take("b", Duration::from_millis(30)).unwrap();
+        assert_eq!(waited.unwrap_err().kind(), ErrorKind::Timeout);
+        p.finish("b", t, Ok(found()));
+    }
+}
