@@ -91,6 +91,18 @@ const MAX_TIMEOUT_MS: u64 = 60_000;
 /// Largest configuration file read.
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
+/// Longest `widget_id` accepted.
+const MAX_WIDGET_ID: usize = 64;
+
+/// Headers cbstatus frames its requests with, which `auth_header` may not name.
+const RESERVED_HEADERS: [&str; 5] = [
+    "Host",
+    "Content-Length",
+    "Transfer-Encoding",
+    "Connection",
+    "Content-Type",
+];
+
 /// The API access token. Its `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -291,25 +303,45 @@ impl Config {
                 }
             }
             "api_token" => {
-                if value.chars().any(|c| c.is_control()) {
-                    return invalid("api_token contains control characters".to_string());
+                // It goes into an HTTP header value: printable ASCII only (the value itself is
+                // never echoed).
+                if !value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                    return invalid(
+                        "api_token holds a non-ASCII or control character; copy the token \
+                         exactly as the Mindful UI shows it"
+                            .to_string(),
+                    );
                 }
                 self.api_token = (!value.is_empty()).then(|| Secret::new(value));
             }
             "auth_header" => {
+                // An RFC 9110 token, and not a header that frames the request: a token sent
+                // as `Content-Length` or `Host` would corrupt or redirect it.
                 let valid = !value.is_empty()
                     && value
                         .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
                 if !valid {
                     return invalid(format!(
                         "auth_header must be an HTTP header name, not {value:?}"
                     ));
                 }
+                if RESERVED_HEADERS
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(value))
+                {
+                    return invalid(format!(
+                        "auth_header cannot be {value}: cbstatus sets that header itself \
+                         (use e.g. Authorization or X-Api-Key)"
+                    ));
+                }
                 self.auth_header = value.to_string();
             }
             "auth_scheme" => {
-                if value.chars().any(|c| c.is_control() || c == ' ') {
+                if value
+                    .chars()
+                    .any(|c| !c.is_ascii() || c.is_control() || c == ' ')
+                {
                     return invalid(format!(
                         "auth_scheme must be one word such as Bearer, not {value:?}"
                     ));
@@ -363,12 +395,15 @@ impl Config {
             }
             "read_back_number" => self.speech.read_back_number = parse_bool(&normalized, value)?,
             "widget_id" => {
-                let valid = value
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+                // It becomes a URL path segment: `.` or `..` would change the path.
+                let valid = value.len() <= MAX_WIDGET_ID
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
                 if !valid {
                     return invalid(format!(
-                        "widget_id may hold only letters, digits, - _ and ., not {value:?}"
+                        "widget_id may hold only letters, digits, - and _ (at most \
+                         {MAX_WIDGET_ID}), not {value:?}"
                     ));
                 }
                 self.widget_id = (!value.is_empty()).then(|| value.to_string());

@@ -114,3 +114,63 @@ fn a_system_zone_that_is_a_fifo_device_or_huge_falls_back_to_utc_at_once() {
         }
     }
 }
+
+/// Issue 10, class 8: settings that would corrupt or redirect a request are refused when set
+/// (`CB_E_INVALID_CONFIG`), not on every lookup.
+#[test]
+fn tokens_auth_headers_and_widget_ids_that_would_corrupt_a_request_are_refused_when_set() {
+    let refused = [
+        ("api_token", "tök"),
+        ("api_token", "tok\u{7f}"),
+        ("api_token", "tok\r\nX-Evil: 1"),
+        ("api_token", "tok\u{0}"),
+        ("auth_scheme", "Bearér"),
+        ("auth_header", "Host"),
+        ("auth_header", "content-length"),
+        ("auth_header", "Transfer-Encoding"),
+        ("auth_header", "CONNECTION"),
+        ("auth_header", "Content-Type"),
+        ("auth_header", "X Api"),
+        ("auth_header", "X:Api"),
+        ("auth_header", "X-Äpi"),
+        ("widget_id", ".."),
+        ("widget_id", "."),
+        ("widget_id", "a.b"),
+        ("widget_id", "a/b"),
+        ("widget_id", "w%2e"),
+    ];
+    let long = "w".repeat(65);
+    for (key, value) in refused
+        .iter()
+        .copied()
+        .chain([("widget_id", long.as_str())])
+    {
+        let err = cbstatus::Config::new().set(key, value).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{key}={value:?}");
+        if key == "api_token" {
+            assert!(!err.to_string().contains(value), "the token was echoed");
+        }
+    }
+    let accepted = [
+        ("api_token", "abc.DEF-123_~+/="),
+        ("auth_header", "X-Api-Key"),
+        ("auth_header", "Authorization"),
+        ("widget_id", "Widget_1-a"),
+    ];
+    let max = "w".repeat(64);
+    for (key, value) in accepted
+        .iter()
+        .copied()
+        .chain([("widget_id", max.as_str())])
+    {
+        cbstatus::Config::new()
+            .set(key, value)
+            .unwrap_or_else(|e| panic!("{key}={value:?}: {e}"));
+    }
+    // A per-call widget id goes through the same check: `..` never reaches the URL.
+    let server = RawServer::answering(b"HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n".to_vec());
+    let client = client(&server.url(), &[]);
+    let err = client.widget_status(Some("..")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+    assert_eq!(server.requests(), 0);
+}

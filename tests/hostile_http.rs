@@ -96,3 +96,116 @@ fn tiny_entries_body_at_900_ms_of_1000_ms_stays_within_the_deadline() {
         );
     }
 }
+
+/// A server answering every request with `reply` (then holding the connection open).
+fn replying(reply: Vec<u8>) -> RawServer {
+    RawServer::start(move |stream, ctx| {
+        let mut reader = BufReader::new(stream);
+        if ctx.read_request(&mut reader).is_some() {
+            let _ = reader.get_mut().write_all(&reply);
+            let _ = reader.get_mut().flush();
+            ctx.sleep(Duration::from_secs(3));
+        }
+    })
+}
+
+/// One lookup against `reply`: its error (kind, message) and how long it took.
+fn failure(reply: Vec<u8>) -> (ErrorKind, String, Duration) {
+    let server = replying(reply);
+    let client = client(
+        &server.url(),
+        &[("timeout_ms", "1500"), ("breaker_threshold", "0")],
+    );
+    let (outcome, elapsed) = timed(|| client.lookup("+15551410001"));
+    let err = outcome.expect_err("a hostile reply was accepted");
+    (err.kind(), err.to_string(), elapsed)
+}
+
+const OK_HEAD: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+
+#[test]
+fn oversized_headers_chunk_extensions_and_trailers_are_malformed_not_internal() {
+    let big = "x".repeat(200 * 1024);
+    let body = found_body(3, 60);
+    let cases = [
+        (
+            "a 200 KiB header",
+            format!("{OK_HEAD}X-Junk: {big}\r\nContent-Length: {}\r\n\r\n{body}", body.len()),
+        ),
+        (
+            "a 200 KiB chunk extension",
+            format!(
+                "{OK_HEAD}Transfer-Encoding: chunked\r\n\r\n{:x};ext={big}\r\n{body}\r\n0\r\n\r\n",
+                body.len()
+            ),
+        ),
+        (
+            "200 KiB of trailers",
+            format!(
+                "{OK_HEAD}Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\nX-Trailer: {big}\r\n\r\n",
+                body.len()
+            ),
+        ),
+    ];
+    for (what, reply) in cases {
+        let (kind, message, elapsed) = failure(reply.into_bytes());
+        assert!(
+            matches!(kind, ErrorKind::MalformedReply | ErrorKind::BodyTooLarge),
+            "{what}: {kind:?} {message}"
+        );
+        assert!(elapsed < Duration::from_millis(1500), "{what}: {elapsed:?}");
+        eprintln!("{what}: {kind:?}: {message}");
+    }
+}
+
+#[test]
+fn accept_encoding_identity_is_sent_and_an_unexpected_content_encoding_says_so() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let record = seen.clone();
+    let server = RawServer::start(move |stream, ctx| {
+        let mut reader = BufReader::new(stream);
+        if let Some(request) = ctx.read_request(&mut reader) {
+            *record.lock().unwrap() = request.header("accept-encoding");
+            // gzip of nothing in particular: binary bytes that are not JSON.
+            let body = [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03];
+            let mut reply = format!(
+                "{OK_HEAD}Content-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            reply.extend_from_slice(&body);
+            let _ = reader.get_mut().write_all(&reply);
+        }
+    });
+    let client = client(&server.url(), &[("breaker_threshold", "0")]);
+    let err = client.lookup("+15551410002").unwrap_err();
+    assert_eq!(seen.lock().unwrap().as_deref(), Some("identity"));
+    assert_eq!(err.kind(), ErrorKind::MalformedReply, "{err}");
+    assert!(err.to_string().contains("gzip"), "{err}");
+}
+
+#[test]
+fn not_modified_is_an_http_status_error_not_a_redirect() {
+    let (kind, message, _) = failure(b"HTTP/1.1 304 Not Modified\r\n\r\n".to_vec());
+    assert_eq!(kind, ErrorKind::HttpStatus);
+    assert!(message.contains("304"), "{message}");
+    assert!(!message.contains("redirect"), "{message}");
+}
+
+#[test]
+fn a_connection_closed_after_the_headers_says_so() {
+    let server = RawServer::start(|stream, ctx| {
+        let mut reader = BufReader::new(stream);
+        if ctx.read_request(&mut reader).is_some() {
+            let head = format!("{OK_HEAD}Content-Length: 500\r\n\r\n{{\"data\":[");
+            let _ = reader.get_mut().write_all(head.as_bytes());
+            let _ = reader.get_mut().flush();
+            // Closed here, 490 bytes short.
+        }
+    });
+    let client = client(&server.url(), &[("breaker_threshold", "0")]);
+    let err = client.lookup("+15551410003").unwrap_err();
+    let message = err.to_string();
+    assert!(!message.contains("could not connect"), "{message}");
+    assert!(message.contains("after the reply headers"), "{message}");
+}

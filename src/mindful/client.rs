@@ -43,6 +43,9 @@ pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
 /// after `idle_timeout_ms`.
 const IDLE_CONNECTIONS: usize = 64;
 
+/// The only `Accept-Encoding` cbstatus takes: it decodes no compression.
+pub(crate) const IDENTITY: &str = "identity";
+
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("cbstatus/", env!("CARGO_PKG_VERSION"));
 
@@ -315,7 +318,8 @@ impl Client {
                 let mut request = agent
                     .get(&url)
                     .query("time_zone", zone)
-                    .header("Accept", "application/json");
+                    .header("Accept", "application/json")
+                    .header("Accept-Encoding", IDENTITY);
                 if let Some((name, value)) = &self.inner.auth {
                     request = request.header(name.as_str(), value.expose());
                 }
@@ -375,7 +379,8 @@ impl Client {
             let mut request = agent
                 .post(url)
                 .header("Content-Type", "application/json")
-                .header("Accept", "application/json");
+                .header("Accept", "application/json")
+                .header("Accept-Encoding", IDENTITY);
             if let Some((name, value)) = &self.inner.auth {
                 request = request.header(name.as_str(), value.expose());
             }
@@ -405,12 +410,53 @@ impl Client {
                 .and_then(|v| parse_retry_after(v, Timestamp::now()));
             return Err(status_error(status).with_retry_after(retry_after));
         }
+        // We asked for `identity`: a compressed body would only fail as "not JSON" later.
+        if let Some(encoding) = response
+            .headers()
+            .get("content-encoding")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+            .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case(IDENTITY))
+        {
+            let shown: String = encoding.chars().take(40).collect();
+            return Err(Error::new(
+                ErrorKind::MalformedReply,
+                format!(
+                    "the reply is compressed (Content-Encoding: {shown:?}) although cbstatus \
+                     asked for Accept-Encoding: identity; check any proxy in front of the API"
+                ),
+            ));
+        }
         response
             .body_mut()
             .with_config()
             .limit(MAX_BODY_BYTES)
             .read_to_vec()
-            .map_err(|e| self.transport_error(e))
+            .map_err(|e| self.body_error(e))
+    }
+
+    /// A failure while reading the body: the reply headers had arrived, so a broken
+    /// connection is not "could not connect".
+    fn body_error(&self, error: ureq::Error) -> Error {
+        match error {
+            ureq::Error::Io(e)
+                if !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::InvalidData
+                ) =>
+            {
+                self.state().resolver.forget();
+                Error::new(
+                    ErrorKind::MalformedReply,
+                    format!(
+                        "the API closed the connection after the reply headers, before the \
+                         whole body arrived ({e})"
+                    ),
+                )
+            }
+            other => self.transport_error(other),
+        }
     }
 
     fn transport_error(&self, error: ureq::Error) -> Error {
@@ -565,6 +611,16 @@ fn transport_error(error: ureq::Error, timeout: Duration, tls: bool) -> Error {
         ureq::Error::BodyExceedsLimit(limit) => Error::new(
             ErrorKind::BodyTooLarge,
             format!("reply is larger than {limit} bytes"),
+        ),
+        ureq::Error::LargeResponseHeader(size, limit) => Error::new(
+            ErrorKind::MalformedReply,
+            format!("the reply's headers are larger than {limit} bytes ({size}+)"),
+        ),
+        // The dechunker's buffer filled without a complete chunk line or trailer.
+        ureq::Error::BodyStalled => Error::new(
+            ErrorKind::MalformedReply,
+            "the reply body's chunked framing could not be read (an oversized chunk line, \
+             chunk extension or trailer)",
         ),
         ureq::Error::Protocol(e) => Error::new(
             ErrorKind::MalformedReply,

@@ -59,7 +59,8 @@ impl Client {
                     .agent
                     .post(&url)
                     .header("Content-Type", "application/json")
-                    .header("Accept", "application/json");
+                    .header("Accept", "application/json")
+                    .header("Accept-Encoding", super::IDENTITY);
                 if let Some((name, value)) = &self.inner.auth {
                     post = post.header(name.as_str(), value.expose());
                 }
