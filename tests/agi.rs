@@ -571,3 +571,43 @@ fn fastagi_bounds_concurrent_calls() {
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn fastagi_prefetch_answers_at_once_and_the_later_lookup_in_the_call_joins_it() {
+    // +15551230200 answers after 300 ms: the prefetch runs while the greeting would play.
+    let sim = demo();
+    let (mut child, addr) = start_fastagi(&sim, &[]);
+    let started = Instant::now();
+    let call = fastagi_call(
+        &addr,
+        "cbstatus/prefetch",
+        &["5551230200"],
+        Behaviour::default(),
+    );
+    let answered_in = started.elapsed();
+    assert_eq!(call.vars["CBSTATUS_PREFETCH"], "STARTED", "{call:?}");
+    assert_eq!(call.vars["CBSTATUS_ERROR"], "");
+    assert!(answered_in < Duration::from_millis(250), "{answered_in:?}");
+    std::thread::sleep(Duration::from_millis(600));
+    let started = Instant::now();
+    let call = fastagi_call(&addr, "cbstatus", &["5551230200"], Behaviour::default());
+    let perceived = started.elapsed();
+    assert_eq!(call.vars["CBSTATUS_RESULT"], "FOUND", "{call:?}");
+    assert!(
+        perceived < Duration::from_millis(250),
+        "{perceived:?}: not prefetched"
+    );
+    assert_eq!(sim.request_count(), 1, "one upstream request for both");
+
+    // The caller's own number when no argument; an unusable one is an error at once.
+    let call = fastagi_call(
+        &addr,
+        "cbstatus/prefetch?number=anonymous",
+        &[],
+        Behaviour::default(),
+    );
+    assert_eq!(call.vars["CBSTATUS_PREFETCH"], "ERROR");
+    assert_eq!(call.vars["CBSTATUS_ERROR"], "invalid_number");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -4,6 +4,7 @@
 
 use super::calllog::CallRecord;
 use super::deadline::{Deadline, DeadlineReader};
+use super::prefetch;
 use super::profiles::{Profile, ProfileSet};
 use super::{request_from, Server};
 use crate::agi::journey;
@@ -49,6 +50,14 @@ impl Server {
         let _ = stream.set_nodelay(true);
         let request = request_from(&env);
         let mut conversation = Conversation::with_timer(input, &*stream, deadline, bounds);
+        if prefetch::is_prefetch(&env) {
+            match prefetch::serve(&mut conversation, &set, &env, &request) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => self.log.event(Level::Info, &format!("prefetch: {e}")),
+                Err(e) => self.log.event(Level::Info, &format!("call ended: {e}")),
+            }
+            return;
+        }
         // One record per request: the menu makes two (the offer, then the registration).
         let perform = |request: &Request| {
             let (profile, result) = self.result(&set, &env, request, running.busy());

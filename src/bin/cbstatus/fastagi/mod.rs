@@ -13,6 +13,7 @@ mod calls;
 mod connection;
 mod deadline;
 mod listener;
+mod prefetch;
 mod profiles;
 mod reload;
 
@@ -228,7 +229,7 @@ fn drain(server: &Server) {
 }
 
 /// The request from the FastAGI script path and arguments:
-/// `agi://host/cbstatus[/status|/cancel|/widget|/offer|/register][?number=N&widget_id=W&play=1&locale=L&profile=P]`,
+/// `agi://host/cbstatus[/status|/cancel|/widget|/offer|/register|/prefetch][?number=N&widget_id=W&play=1&locale=L&profile=P]`,
 /// `.../offer?menu=1`, `.../register?slot=N` or `?at=UNIX`, and
 /// `AGI(agi://host/cbstatus,NUMBER)` (`agi_arg_1`).
 pub fn request_from(env: &AgiEnv) -> Request {
