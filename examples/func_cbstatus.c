@@ -11,6 +11,9 @@
  *         error     "" on success, else the failure's name: timeout, http_status, ...
  *         status    waitlisted, scheduled, ... of the soonest callback ("" when none)
  *         type      asap or scheduled ("" when none)
+ *                   (status and type are always a word of [a-z0-9_], at most 32
+ *                   characters: an unknown API value arrives as itself or as "other",
+ *                   so it is safe inside $[...] and application arguments)
  *         position  place in line, 1 = next ("" when unknown)
  *         wait_seconds   expected wait in seconds ("" when unknown)
  *         estimated_for  expected call time, Unix seconds ("" when unknown)

@@ -543,13 +543,15 @@ const char *cb_result_number(const struct cb_result *result);
 
 /**
  * Status of the soonest callback, lower case: "waitlisted", "scheduled", "connecting",
- * "canceled", ... or an unknown value as Mindful sent it (lower-cased); "" when absent.
+ * "canceled", ...; any other value Mindful sent as a safe word (`[a-z0-9_]{1,32}`, `-` and
+ * spaces read as `_`) or else "other", never the raw string; "" when absent.
  * Lent until `cb_result_free`. Thread-safe.
  */
 const char *cb_result_status(const struct cb_result *result);
 
 /**
- * Type of the soonest callback: "asap", "scheduled", an unknown value lower-cased, or "".
+ * Type of the soonest callback: "asap", "scheduled", any other value as a safe word
+ * (`[a-z0-9_]{1,32}`, else "other"), or "".
  * Lent until `cb_result_free`. Thread-safe.
  */
 const char *cb_result_type(const struct cb_result *result);
@@ -585,7 +587,8 @@ int32_t cb_result_cancel_outcome(const struct cb_result *result);
 /**
  * For an answered widget request: the widget state ("offer_callback",
  * "offer_asap_callback", "offer_scheduled_callback", "display_ewt_only",
- * "platform_unavailable", or an unknown value lower-cased); "" otherwise. Lent until
+ * "platform_unavailable", or any other value as a safe word `[a-z0-9_]{1,32}`, else "other");
+ * "" otherwise. Lent until
  * `cb_result_free`. Thread-safe.
  */
 const char *cb_result_widget_state(const struct cb_result *result);

@@ -64,6 +64,7 @@ pub mod simulator;
 pub mod speech;
 pub mod stats;
 pub mod status;
+pub mod token;
 pub mod widget;
 
 pub use config::Config;
@@ -73,6 +74,7 @@ pub use mindful::Client;
 pub use number::PhoneNumber;
 pub use register::{RegisterOutcome, RegisterRequest, Registration};
 pub use status::{Callback, CallbackStatus, CallbackType, StatusReport};
+pub use token::Token;
 
 /// The crate version, e.g. `0.1.0`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

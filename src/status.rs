@@ -2,25 +2,13 @@
 //!
 //! These types are what the rest of cbstatus (speech, C ABI, CLI, AGI) works with; they are
 //! produced from the wire format by [`crate::mindful::parse_callback_status`] and carry no
-//! raw API strings that could end up spoken, except inside [`CallbackStatus::Other`] and
-//! [`CallbackType::Other`], which speech never reads aloud.
+//! raw API strings that could end up spoken or in a dialplan: an unknown status or type is
+//! kept only as a [`Token`] (lower-case `[a-z0-9_]`, at most 32 characters, else `other`),
+//! which speech never reads aloud.
 
+use crate::token::Token;
 use jiff::Timestamp;
 use std::time::Duration;
-
-/// Longest unknown status/type value kept (longer ones are cut).
-const MAX_UNKNOWN_VALUE_CHARS: usize = 64;
-
-/// An unknown API value as we keep it: lower case, no control characters (so it can go into a
-/// C string, an AGI variable or a log line as-is), at most [`MAX_UNKNOWN_VALUE_CHARS`].
-fn unknown_value(text: &str) -> String {
-    text.trim()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_UNKNOWN_VALUE_CHARS)
-        .collect::<String>()
-        .to_lowercase()
-}
 
 /// ASAP or scheduled. Unknown values are kept, not dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -29,9 +17,8 @@ pub enum CallbackType {
     Asap,
     /// Call back at an appointment time.
     Scheduled,
-    /// A value Mindful sent that we do not know (lower-cased, control characters replaced by
-    /// spaces, at most 64 characters).
-    Other(String),
+    /// A value Mindful sent that we do not know, as a safe [`Token`].
+    Other(Token),
 }
 
 impl CallbackType {
@@ -42,7 +29,7 @@ impl CallbackType {
             "" => return None,
             "asap" => CallbackType::Asap,
             "scheduled" | "schedule" | "appointment" => CallbackType::Scheduled,
-            _ => CallbackType::Other(unknown_value(&t)),
+            _ => CallbackType::Other(Token::from_api(&t)),
         })
     }
 
@@ -51,7 +38,7 @@ impl CallbackType {
         match self {
             CallbackType::Asap => "asap",
             CallbackType::Scheduled => "scheduled",
-            CallbackType::Other(s) => s,
+            CallbackType::Other(s) => s.as_str(),
         }
     }
 }
@@ -88,9 +75,8 @@ pub enum CallbackStatus {
     Unavailable,
     /// Mindful's marker for "no such callback request".
     InteractionNotFound,
-    /// A value we do not know (lower-cased, control characters replaced by spaces, at most
-    /// 64 characters).
-    Other(String),
+    /// A value we do not know, as a safe [`Token`].
+    Other(Token),
 }
 
 impl CallbackStatus {
@@ -119,7 +105,7 @@ impl CallbackStatus {
             "successful" | "success" | "completed" => Successful,
             "unavailable" => Unavailable,
             "interactionnotfound" => InteractionNotFound,
-            _ => Other(unknown_value(text)),
+            _ => Other(Token::from_api(text)),
         })
     }
 
@@ -141,7 +127,7 @@ impl CallbackStatus {
             Successful => "successful",
             Unavailable => "unavailable",
             InteractionNotFound => "interactionnotfound",
-            Other(s) => s,
+            Other(s) => s.as_str(),
         }
     }
 
@@ -291,8 +277,15 @@ mod tests {
         let Some(CallbackStatus::Other(kept)) = CallbackStatus::parse(&hostile) else {
             panic!("kept as unknown")
         };
-        assert!(!kept.chars().any(char::is_control) && kept.chars().count() <= 64);
-        assert!(kept.starts_with("x  hangup"));
+        assert_eq!(kept.as_str(), Token::OTHER, "never passed on raw");
+        assert_eq!(
+            CallbackStatus::parse("FOUND\"|&,${EXEC}/x").map(|s| s.as_str().to_string()),
+            Some("other".into())
+        );
+        assert_eq!(
+            CallbackType::parse("Call-Later").map(|t| t.as_str().to_string()),
+            Some("call_later".into())
+        );
     }
 
     #[test]

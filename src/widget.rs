@@ -1,13 +1,14 @@
 //! Widget status: whether the contact centre offers callbacks right now, and its current
 //! estimated callback time (ECBT).
 
+use crate::token::Token;
 use jiff::Timestamp;
 use std::time::Duration;
 
 /// Most choices an IVR menu offers (keys 1 to 9).
 pub const MAX_MENU_CHOICES: usize = 9;
 
-/// The widget's state, as Mindful names it. Unknown values are kept.
+/// The widget's state, as Mindful names it. Unknown values are kept as a safe [`Token`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WidgetState {
     /// Offer ASAP and scheduled callbacks.
@@ -20,8 +21,8 @@ pub enum WidgetState {
     DisplayEwtOnly,
     /// The callback platform is unavailable.
     PlatformUnavailable,
-    /// A value we do not know (lower-cased).
-    Other(String),
+    /// A value we do not know, as a safe [`Token`] (`[a-z0-9_]{1,32}`, else `other`).
+    Other(Token),
 }
 
 impl WidgetState {
@@ -35,7 +36,7 @@ impl WidgetState {
             "offer_scheduled_callback" => WidgetState::OfferScheduledCallback,
             "display_ewt_only" => WidgetState::DisplayEwtOnly,
             "platform_unavailable" => WidgetState::PlatformUnavailable,
-            _ => WidgetState::Other(t),
+            _ => WidgetState::Other(Token::from_api(&t)),
         })
     }
 
@@ -47,7 +48,7 @@ impl WidgetState {
             WidgetState::OfferScheduledCallback => "offer_scheduled_callback",
             WidgetState::DisplayEwtOnly => "display_ewt_only",
             WidgetState::PlatformUnavailable => "platform_unavailable",
-            WidgetState::Other(s) => s,
+            WidgetState::Other(s) => s.as_str(),
         }
     }
 }

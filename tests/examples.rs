@@ -363,6 +363,46 @@ fn asterisk_module_in_a_stand_in_loader() {
 }
 
 #[test]
+fn asterisk_module_returns_only_safe_words() {
+    // CBSTATUS(number,status|type) with hostile API values (issue 10, class 7): only a word of
+    // [a-z0-9_]{1,32} (else "other") reaches the dialplan.
+    let (host, module) = stub_build();
+    let hostile = [
+        "FOUND\"|&,${EXEC}/x",
+        "x\" = \"x\" | \"connecting",
+        "a,b|c&d",
+    ];
+    let numbers: Vec<_> = hostile
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::json!({"number": format!("+1555180{i:04}"),
+                "callback": [{"type": v, "status": v, "forecast_waitlist_position": "2"}]})
+        })
+        .collect();
+    let scenarios =
+        Scenarios::from_json_str(&serde_json::json!({ "number": numbers }).to_string()).unwrap();
+    let sim = Simulator::start("127.0.0.1:0", scenarios).unwrap();
+    let calls: Vec<String> = (0..hostile.len())
+        .flat_map(|i| ["status", "type"].map(|f| format!("+1555180{i:04},{f}")))
+        .collect();
+    let output = clean(host)
+        .env("CBSTATUS_API_URL", sim.organization_url())
+        .arg(module)
+        .args(&calls)
+        .output()
+        .unwrap();
+    let (stdout, _) = assert_exit(&output, 0);
+    for call in &calls {
+        let line = format!("CBSTATUS({call}) rc=0 [other]");
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "no {line:?} in\n{stdout}"
+        );
+    }
+}
+
+#[test]
 fn asterisk_module_declines_to_load_without_configuration() {
     let (host, module) = stub_build();
     let output = clean(host).arg(module).output().unwrap();

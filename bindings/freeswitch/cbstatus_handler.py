@@ -17,7 +17,9 @@ What it does, per call:
 3. Channel variables, the same names as the Asterisk AGI: ``CBSTATUS_RESULT`` (FOUND,
    NOT_FOUND, ERROR), ``CBSTATUS_TEXT``, ``CBSTATUS_SSML``, ``CBSTATUS_PROMPTS``,
    ``CBSTATUS_STATUS``, ``CBSTATUS_TYPE``, ``CBSTATUS_POSITION``, ``CBSTATUS_WAIT_SECONDS``,
-   ``CBSTATUS_ESTIMATED_FOR`` (Unix seconds), ``CBSTATUS_COUNT``, ``CBSTATUS_ERROR``.
+   ``CBSTATUS_ESTIMATED_FOR`` (Unix seconds), ``CBSTATUS_COUNT``, ``CBSTATUS_ERROR``. Values
+   from the API (status, type) are always a word of ``[a-z0-9_]{1,32}`` or ``other``, safe in
+   any dialplan condition.
 4. Speech (skipped with the ``nospeak`` argument), first match wins:
 
    a. ``tts_engine`` is set (and ``tts_voice``, default ``default``): ``session.set_tts_params``

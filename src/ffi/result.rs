@@ -138,7 +138,8 @@ pub unsafe extern "C" fn cb_result_number(result: *const cb_result) -> *const c_
 }
 
 /// Status of the soonest callback, lower case: "waitlisted", "scheduled", "connecting",
-/// "canceled", ... or an unknown value as Mindful sent it (lower-cased); "" when absent.
+/// "canceled", ...; any other value Mindful sent as a safe word (`[a-z0-9_]{1,32}`, `-` and
+/// spaces read as `_`) or else "other", never the raw string; "" when absent.
 /// Lent until `cb_result_free`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn cb_result_status(result: *const cb_result) -> *const c_char {
@@ -148,7 +149,8 @@ pub unsafe extern "C" fn cb_result_status(result: *const cb_result) -> *const c_
     })
 }
 
-/// Type of the soonest callback: "asap", "scheduled", an unknown value lower-cased, or "".
+/// Type of the soonest callback: "asap", "scheduled", any other value as a safe word
+/// (`[a-z0-9_]{1,32}`, else "other"), or "".
 /// Lent until `cb_result_free`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn cb_result_type(result: *const cb_result) -> *const c_char {
@@ -230,7 +232,8 @@ pub unsafe extern "C" fn cb_result_cancel_outcome(result: *const cb_result) -> i
 
 /// For an answered widget request: the widget state ("offer_callback",
 /// "offer_asap_callback", "offer_scheduled_callback", "display_ewt_only",
-/// "platform_unavailable", or an unknown value lower-cased); "" otherwise. Lent until
+/// "platform_unavailable", or any other value as a safe word `[a-z0-9_]{1,32}`, else "other");
+/// "" otherwise. Lent until
 /// `cb_result_free`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn cb_result_widget_state(result: *const cb_result) -> *const c_char {

@@ -99,7 +99,8 @@ class Result:
         count: how many callbacks exist (0 when not found or failed).
         number: the E.164 number looked up, or None when the input was not a valid number.
         status: status of the soonest callback, lower case ("waitlisted", "scheduled", ...).
-        type: type of the soonest callback ("asap", "scheduled", ...).
+            Always a word of ``[a-z0-9_]{1,32}``: an unknown API value is that word or "other".
+        type: type of the soonest callback ("asap", "scheduled", ...; a safe word as status).
         position: waitlist position (1 = next), or None.
         wait_seconds: expected wait in seconds, or None.
         estimated_for: when the callback is expected (UTC-aware datetime), or None.
@@ -144,7 +145,8 @@ class Result:
         self.action: Optional[Action] = None
         #: Cancel outcome (:class:`CancelOutcome`) for cancel results, else None.
         self.cancel_outcome: Optional[CancelOutcome] = None
-        #: Widget state ("offer_callback", "platform_unavailable", ...) for widget results.
+        #: Widget state ("offer_callback", "platform_unavailable", ...) for widget results
+        #: (a word of ``[a-z0-9_]{1,32}``, "other" for anything else the API sends).
         self.widget_state: Optional[str] = None
         #: Widget: whether callbacks can be requested now.
         self.callbacks_available: Optional[bool] = None
