@@ -97,6 +97,34 @@ impl NumberFormat {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber(String);
 
+/// An international number written with the national trunk prefix in parentheses
+/// (`+44 (0) 7700 900123`, `0044 (0)20 7946 0958`) without it: the `0` is dialled only from
+/// inside the country. A national number keeps its `(0)` (there the 0 is the trunk prefix
+/// that normalisation already drops).
+fn without_trunk_prefix_in_parentheses(body: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = body.trim_start();
+    if !(trimmed.starts_with('+') || trimmed.starts_with("00")) || !body.contains('(') {
+        return body.into();
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(open) = rest.find('(') {
+        let after = &rest[open + 1..];
+        match after.find(')') {
+            Some(close) if after[..close].trim() == "0" => {
+                out.push_str(&rest[..open]);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=open]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 impl PhoneNumber {
     /// Normalise a caller number to E.164, completing national numbers with `country`.
     pub fn parse(input: &str, country: &CountryCode) -> Result<PhoneNumber> {
@@ -124,6 +152,7 @@ impl PhoneNumber {
             .unwrap_or(trimmed);
         // A SIP URI carries the user part before '@'.
         let body = body.split('@').next().unwrap_or(body);
+        let body = without_trunk_prefix_in_parentheses(body);
 
         let mut digits = String::with_capacity(MAX_E164_DIGITS);
         let mut international = false;
@@ -242,6 +271,24 @@ mod tests {
 
     fn us(input: &str) -> Result<String> {
         PhoneNumber::parse(input, &CountryCode::default()).map(|n| n.as_str().to_string())
+    }
+
+    #[test]
+    fn a_trunk_prefix_in_parentheses_is_dropped_from_international_numbers() {
+        let uk = CountryCode::parse("44").unwrap();
+        let us_cc = CountryCode::default();
+        for (input, country, want) in [
+            ("+44 (0) 7700 900123", &us_cc, "+447700900123"),
+            ("+44(0)7700 900123", &us_cc, "+447700900123"),
+            ("0044 ( 0 ) 20 7946 0958", &us_cc, "+442079460958"),
+            ("tel:+44-(0)-20-7946-0958", &us_cc, "+442079460958"),
+            ("(0) 20 7946 0958", &uk, "+442079460958"),
+            ("020 7946 0958", &uk, "+442079460958"),
+            ("+1 (555) 123-4567", &us_cc, "+15551234567"),
+        ] {
+            let got = PhoneNumber::parse(input, country).map(|n| n.as_str().to_string());
+            assert_eq!(got.unwrap(), want, "{input}");
+        }
     }
 
     #[test]

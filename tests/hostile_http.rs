@@ -209,3 +209,44 @@ fn a_connection_closed_after_the_headers_says_so() {
     assert!(!message.contains("could not connect"), "{message}");
     assert!(message.contains("after the reply headers"), "{message}");
 }
+
+/// Issue 10, class 9: implausible values from a hostile server.
+#[test]
+fn implausible_values_are_unknown_duplicates_malformed_and_junk_in_unused_fields_tolerated() {
+    let reply = |body: &[u8]| {
+        let mut r = format!("{OK_HEAD}Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        r.extend_from_slice(body);
+        r
+    };
+    let answer = |body: &[u8]| {
+        let server = RawServer::answering(reply(body));
+        let client = client(&server.url(), &[("breaker_threshold", "0")]);
+        client.status("+44 (0) 7700 900123")
+    };
+    // A four-billion position is unknown: the sentence has no number in it.
+    let result = answer(
+        br#"{"data":[{"type":"asap","status":"waitlisted","forecast_waitlist_position":4294967295}]}"#,
+    );
+    assert_eq!(result.primary().unwrap().position, None);
+    let text = result.render(Format::Text);
+    assert!(
+        !text.contains("4294967295") && !text.contains("billion"),
+        "{text}"
+    );
+    // The caller number lost its (0).
+    assert_eq!(result.number().unwrap().as_str(), "+447700900123");
+    // Year-9999 seconds are seconds (0.1.0: milliseconds, 1978).
+    let result = answer(br#"{"data":[{"type":"scheduled","estimated_for":"253370764800"}]}"#);
+    let at = result.primary().unwrap().estimated_for.unwrap();
+    assert_eq!(at.to_string(), "9999-01-01T00:00:00Z");
+    // Two "data" keys: which one counts is anyone's guess.
+    let result =
+        answer(br#"{"data":[],"data":[{"type":"asap","forecast_waitlist_position":"2"}]}"#);
+    assert_eq!(result.error().unwrap().kind(), ErrorKind::MalformedReply);
+    // Bad bytes and a lone surrogate in fields cbstatus does not read.
+    let result = answer(
+        b"{\"data\":[{\"type\":\"asap\",\"forecast_waitlist_position\":\"3\",\"note\":\"\xff\xfe\",\"name\":\"\\ud800\"}]}",
+    );
+    assert!(result.error().is_none(), "{:?}", result.error());
+    assert_eq!(result.primary().unwrap().position, Some(3));
+}

@@ -15,6 +15,10 @@ use jiff::Timestamp;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
+/// Largest waitlist position believed: a larger one ("four billion ...") is a bug or junk
+/// upstream, and is treated as unknown.
+pub const MAX_POSITION: u32 = 10_000;
+
 /// Parse a `callback_status` reply body. An empty `data` (or only `InteractionNotFound`
 /// entries) gives a report with no callbacks.
 pub fn parse_callback_status(body: &[u8], now: Timestamp) -> Result<StatusReport> {
@@ -134,7 +138,8 @@ fn callback_from(entry: &Map<String, Value>) -> Callback {
         created_at: timestamp_field(entry, "created_at"),
         estimated_for: timestamp_field(entry, "estimated_for"),
         position: integer_field(entry, "forecast_waitlist_position")
-            .and_then(|p| u32::try_from(p).ok()),
+            .and_then(|p| u32::try_from(p).ok())
+            .filter(|p| *p <= MAX_POSITION),
         wait: integer_field(entry, "estimated_wait_time")
             .and_then(|s| u64::try_from(s).ok())
             .map(Duration::from_secs),
@@ -170,8 +175,10 @@ pub(crate) fn integer_field(entry: &Map<String, Value>, key: &str) -> Option<i64
 /// A Unix time: seconds (10 digits), milliseconds (13 digits), or an RFC 3339 string.
 fn timestamp_field(entry: &Map<String, Value>, key: &str) -> Option<Timestamp> {
     if let Some(n) = integer_field(entry, key) {
-        // Anything past the year 5138 in seconds is really milliseconds.
-        let seconds = if n.abs() >= 100_000_000_000 {
+        // 13 digits or more is milliseconds (any time since 2001); up to 12 digits seconds,
+        // which reach the year 9999 (0.1.0 cut at 11 digits and read year-9999 seconds as
+        // milliseconds of 1978).
+        let seconds = if n.abs() >= 1_000_000_000_000 {
             n / 1000
         } else {
             n
@@ -262,6 +269,43 @@ mod tests {
         assert_eq!(cb.wait, None);
         assert_eq!(cb.estimated_for, Some(now()), "milliseconds are accepted");
         assert_eq!(cb.created_at, Some(now()), "RFC 3339 is accepted");
+    }
+
+    #[test]
+    fn implausible_positions_are_unknown_and_year_9999_seconds_are_seconds() {
+        let one = |fields: &str| {
+            let report = parse(&format!(r#"{{"data":[{{{fields}}}]}}"#)).unwrap();
+            report.primary().unwrap().clone()
+        };
+        assert_eq!(
+            one(r#""forecast_waitlist_position":"10001""#).position,
+            None
+        );
+        assert_eq!(
+            one(r#""forecast_waitlist_position":4294967295"#).position,
+            None
+        );
+        assert_eq!(
+            one(r#""forecast_waitlist_position":"10000""#).position,
+            Some(10_000)
+        );
+        // 9999-01-01T00:00:00Z in seconds (0.1.0 read it as milliseconds: 1978).
+        assert_eq!(
+            one(r#""estimated_for":"253370764800""#).estimated_for,
+            Some("9999-01-01T00:00:00Z".parse().unwrap())
+        );
+        // The very end of 9999 is past what a zone can show: absent, never 1978.
+        assert_eq!(one(r#""estimated_for":"253402300799""#).estimated_for, None);
+        assert_eq!(
+            one(r#""estimated_for":1700000000000"#).estimated_for,
+            Some(now()),
+            "13 digits: milliseconds"
+        );
+        assert_eq!(
+            one(r#""estimated_for":"1700000000000000""#).estimated_for,
+            None,
+            "16 digits: milliseconds of the year 55840: absent"
+        );
     }
 
     #[test]
