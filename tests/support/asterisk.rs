@@ -4,7 +4,9 @@
 
 use super::parse_set_variable;
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// How to answer one command.
@@ -107,4 +109,44 @@ pub fn converse(
         }
     }
     seen
+}
+
+/// Run `cbstatus agi ARGS` (caller +15551230001) against a fake Asterisk following `script`;
+/// killed after `limit` (a hang fails the test). Returns what Asterisk saw, the exit code and
+/// when it exited.
+pub fn run_agi(
+    env: &[(&str, &str)],
+    args: &[&str],
+    limit: Duration,
+    script: impl FnMut(usize, &str) -> Answer,
+) -> (Seen, Option<i32>, Instant) {
+    let mut cmd = super::cli(env);
+    cmd.arg("agi")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child: Child = cmd.spawn().expect("spawn cbstatus agi");
+    let id = child.id();
+    let (done, killed) = mpsc::channel::<()>();
+    let killer = std::thread::spawn(move || {
+        if killed.recv_timeout(limit).is_err() {
+            // SAFETY: kill(2) on the child this test spawned.
+            unsafe { libc::kill(id as libc::pid_t, libc::SIGKILL) };
+        }
+    });
+    let stdin = child.stdin.take().unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let seen = converse(
+        stdout,
+        stdin,
+        &super::agi_env_block(b"+15551230001"),
+        limit,
+        script,
+    );
+    let status = child.wait().unwrap();
+    let exited = Instant::now();
+    let _ = done.send(());
+    let _ = killer.join();
+    (seen, status.code(), exited)
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod asterisk;
+pub mod fastagi;
 
 use cbstatus::{Client, Config};
 use std::io::{BufRead, BufReader, Read, Write};
