@@ -261,6 +261,11 @@
 #define CB_REGISTER_FAILED 6
 
 /**
+ * Entries of `data` considered (a real caller has a handful).
+ */
+#define MAX_ENTRIES 100
+
+/**
  * A client (opaque). Thread-safe: one client can serve lookups from many threads at once,
  * sharing its connections; no lock is held during network I/O. Fork-safe: after fork() the
  * child's first lookup makes its own connections, cache and breaker (see the header notes).
@@ -629,6 +634,23 @@ int32_t cb_result_render(const struct cb_result *result,
                          int32_t format,
                          const char *locale,
                          char **out);
+
+/**
+ * For FreeSWITCH, which has none of Asterisk's sounds: the result's prompts as a
+ * `file_string://` playlist for `playback`, each prompt played from
+ * `<sound_dir>/<lang>/<name>.wav` where `<lang>` is the locale's sound folder (`en`, `es`):
+ * the layout `cbstatus prompts generate --layout freeswitch --dir <sound_dir>` writes.
+ * `locale` NULL = the client's locale. The string is "" when there is nothing to play.
+ * On `CB_OK` `*out` receives a new string to release with `cb_string_free`. An unknown
+ * locale plays English, writes `*out` and returns `CB_E_UNKNOWN_LOCALE`. Errors with `*out`
+ * untouched: `CB_E_INVALID_ARGUMENT` (NULL result, sound_dir or out; a sound_dir that is not
+ * absolute or holds spaces, quotes, `!`, `$` or control characters), `CB_E_INVALID_UTF8`.
+ * Thread-safe.
+ */
+int32_t cb_result_playlist(const struct cb_result *result,
+                           const char *locale,
+                           const char *sound_dir,
+                           char **out);
 
 /**
  * Release a result. NULL is a no-op. Strings it lent become invalid.

@@ -208,6 +208,30 @@ impl LookupResult {
         (self.render_with(format, &options), warning)
     }
 
+    /// The prompts as a FreeSWITCH `file_string://` playlist over `sound_dir` (the layout of
+    /// `cbstatus prompts generate --layout freeswitch`), in `locale` (`None`: the result's
+    /// own). An unknown locale plays English and returns an [`ErrorKind::UnknownLocale`]
+    /// warning alongside; a bad `sound_dir` is an [`ErrorKind::InvalidArgument`] error.
+    pub fn freeswitch_playlist(
+        &self,
+        locale: Option<&str>,
+        sound_dir: &str,
+    ) -> Result<(String, Option<Error>), Error> {
+        let dir = speech::check_sound_dir(sound_dir)?;
+        let (locale, warning) = match locale.map(Locale::parse) {
+            None => (self.speech.locale, None),
+            Some(Ok(locale)) => (locale, None),
+            Some(Err(unknown)) => (Locale::default(), Some(unknown.to_error())),
+        };
+        let options = SpeechOptions {
+            locale,
+            ..self.speech.clone()
+        };
+        let message = speech::decide(&self.speech_outcome(), self.at, &self.timezone, &options);
+        let names = speech::prompt_names(&message, locale);
+        Ok((speech::freeswitch_playlist(&names, locale, dir), warning))
+    }
+
     /// Render in `format` with explicit speech options.
     pub fn render_with(&self, format: Format, options: &SpeechOptions) -> String {
         speech::speak(

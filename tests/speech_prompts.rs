@@ -6,8 +6,9 @@
 //! are not installed.
 
 use cbstatus::speech::{
-    is_valid_prompt_name, project_prompts, prompt_names, render, sample_messages, Day, Digits, Eta,
-    Format, Locale, Message, RangeUnit, Sentence, Span, SpeechOptions, When, PROMPT_DIR,
+    is_valid_prompt_name, playlist_prompts, project_prompts, prompt_names, render, sample_messages,
+    Day, Digits, Eta, Format, Locale, Message, RangeUnit, Sentence, Span, SpeechOptions, When,
+    PROMPT_DIR,
 };
 use jiff::civil::{date, time};
 use std::collections::{BTreeSet, HashSet};
@@ -203,4 +204,30 @@ fn playlist_golden_sequences_use_real_spanish_files() {
         render(&m, Format::Prompts, &opts),
         "cbstatus/you-are-number&digits/700&digits/40&digits/and&digits/7&cbstatus/in-line-for-your-callback"
     );
+}
+
+/// `prompts generate --layout freeswitch` writes `playlist_prompts()`: it must hold every name
+/// a playlist can play (FreeSWITCH has no stock sounds to fall back on), and nothing unused.
+#[test]
+fn freeswitch_layout_has_every_sound_a_playlist_names() {
+    let messages = sweep();
+    for locale in Locale::all() {
+        let have: HashSet<String> = playlist_prompts(locale)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        let mut missing = BTreeSet::new();
+        let mut played = HashSet::new();
+        for message in &messages {
+            for name in prompt_names(message, locale) {
+                if !have.contains(&name) {
+                    missing.insert(name.clone());
+                }
+                played.insert(name);
+            }
+        }
+        assert!(missing.is_empty(), "{locale}: no sound for {missing:?}");
+        let unused: BTreeSet<&String> = have.difference(&played).collect();
+        assert!(unused.is_empty(), "{locale}: never played: {unused:?}");
+    }
 }

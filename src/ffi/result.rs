@@ -1,6 +1,6 @@
 //! `cb_result`: the outcome of one lookup, its fields, and its renderings.
 
-use super::boundary::{boundary, boundary_code, c_string, opt_str_arg, write_out};
+use super::boundary::{boundary, boundary_code, c_string, opt_str_arg, str_arg, write_out};
 use crate::error::{Error, ErrorKind};
 use crate::mindful::CancelOutcome;
 use crate::speech::Format;
@@ -316,6 +316,46 @@ pub unsafe extern "C" fn cb_result_render(
             ));
         }
         let (text, warning) = render(r, format, locale)?;
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { write_out(out, super::boundary::owned_c_string(text)) }?;
+        warning.map_or(Ok(()), Err)
+    })
+}
+
+/// For FreeSWITCH, which has none of Asterisk's sounds: the result's prompts as a
+/// `file_string://` playlist for `playback`, each prompt played from
+/// `<sound_dir>/<lang>/<name>.wav` where `<lang>` is the locale's sound folder (`en`, `es`):
+/// the layout `cbstatus prompts generate --layout freeswitch --dir <sound_dir>` writes.
+/// `locale` NULL = the client's locale. The string is "" when there is nothing to play.
+/// On `CB_OK` `*out` receives a new string to release with `cb_string_free`. An unknown
+/// locale plays English, writes `*out` and returns `CB_E_UNKNOWN_LOCALE`. Errors with `*out`
+/// untouched: `CB_E_INVALID_ARGUMENT` (NULL result, sound_dir or out; a sound_dir that is not
+/// absolute or holds spaces, quotes, `!`, `$` or control characters), `CB_E_INVALID_UTF8`.
+/// Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_result_playlist(
+    result: *const cb_result,
+    locale: *const c_char,
+    sound_dir: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    boundary_code(|| {
+        // SAFETY: the caller promises NULL or a live handle / valid strings.
+        let (r, locale, dir) = unsafe {
+            (
+                get(result),
+                opt_str_arg(locale, "locale")?,
+                str_arg(sound_dir, "sound_dir")?,
+            )
+        };
+        let r = r.ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "result is NULL"))?;
+        if out.is_null() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "out pointer is NULL",
+            ));
+        }
+        let (text, warning) = r.freeswitch_playlist(locale, dir)?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { write_out(out, super::boundary::owned_c_string(text)) }?;
         warning.map_or(Ok(()), Err)

@@ -18,6 +18,7 @@
 
 mod decide;
 mod eta;
+mod freeswitch;
 mod locale;
 mod manifest;
 mod message;
@@ -25,6 +26,7 @@ mod render;
 mod templates;
 
 pub use eta::{EtaPolicy, EtaStyle};
+pub use freeswitch::{check_sound_dir, freeswitch_playlist, playlist_prompts};
 pub use locale::{Locale, UnknownLocale};
 pub use manifest::{is_valid_prompt_name, manifest_text, project_prompts, PROMPT_DIR};
 pub use message::{

@@ -116,6 +116,8 @@ PROTOTYPES: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "cb_result_callback_id": (c_char_p, (cb_result_p,)),  # lent
     "cb_result_timeslot_count": (c_uint32, (cb_result_p,)),
     "cb_result_timeslot": (c_int64, (cb_result_p, c_uint32)),
+    # FreeSWITCH file_string:// playlist (owned out).
+    "cb_result_playlist": (c_int32, (cb_result_p, c_char_p, c_char_p, POINTER(c_void_p))),
     # Only in builds with the `test-panic` feature.
     "cb_test_panic": (c_int32, ()),
 }
@@ -140,6 +142,7 @@ OPTIONAL_FUNCTIONS = frozenset(
         "cb_result_callback_id",
         "cb_result_timeslot_count",
         "cb_result_timeslot",
+        "cb_result_playlist",
         "cb_test_panic",
     }
 )

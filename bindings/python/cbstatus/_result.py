@@ -255,6 +255,35 @@ class Result:
             self._cache[code_fmt] = text
         return text
 
+    def playlist(self, sound_dir: str, locale: Optional[str] = None) -> str:
+        """The prompts as a FreeSWITCH ``file_string://`` playlist for ``playback``, over the
+        sounds ``cbstatus prompts generate --layout freeswitch --dir <sound_dir>`` writes
+        (``<sound_dir>/<lang>/<name>.wav``); "" when there is nothing to play.
+
+        ``locale`` defaults to the client's locale; an unknown one plays English (logged).
+
+        Raises:
+            InvalidArgument: ``sound_dir`` is not absolute or holds spaces, quotes, ``!``,
+                ``$`` or control characters.
+            ValueError: closed result, NUL in an argument.
+        """
+        loc = encode_arg(locale, "locale", allow_none=True)
+        directory = encode_arg(sound_dir, "sound_dir")
+        lib = self._lib
+        out = ctypes.c_void_p()
+        with self._lock:
+            if self._handle is None:
+                raise ValueError("Result is closed")
+            code = int(lib.cb_result_playlist(self._handle, loc, directory, ctypes.byref(out)))
+        exc = lib.error(code) if code != 0 else None
+        text = lib.take_string(out.value) if out.value else None
+        record_last_error(code, exc.message if exc else "")
+        if exc is not None:
+            if exc.code != ErrorCode.UNKNOWN_LOCALE or text is None:
+                raise exc
+            log.warning("cbstatus: %s; playing English", exc.message)
+        return text or ""
+
     @property
     def text(self) -> str:
         """Plain text to speak (the fallback sentence after a failure)."""

@@ -118,3 +118,15 @@ def test_failed_lookup_renders_fallback_everywhere(results):
     assert "Sorry" in r.ssml and r.prompts
     es = r.render("text", "es-US")
     assert es != r.text and es
+
+
+def test_freeswitch_playlist(client, cbstatus):
+    with client.lookup("+15551230001") as r:
+        names = r.prompts.split("&")
+        playlist = r.playlist("/snd")
+        assert playlist == "file_string://" + "!".join(f"/snd/en/{n}.wav" for n in names)
+        spanish = r.playlist("/snd/", "es-US")
+        assert spanish.startswith("file_string:///snd/es/cbstatus/") and "/snd/es/digits/4.wav" in spanish
+        for bad in ["relative", "/a b", "/a!b", "/a$b"]:
+            with pytest.raises(cbstatus.InvalidArgument):
+                r.playlist(bad)

@@ -15,6 +15,74 @@ pub(crate) struct EnUs;
 
 const N: Gender = Gender::Neutral;
 
+/// The stock Asterisk sounds the English playlists use, besides `digits/<number>` (which
+/// [`stock_prompts`](Language::stock_prompts) adds), with their words: what `cbstatus prompts
+/// generate --layout freeswitch` speaks for a PBX without Asterisk's sound packs.
+const STOCK: &[(&str, &str)] = &[
+    ("digits/hundred", "hundred"),
+    ("digits/thousand", "thousand"),
+    ("digits/million", "million"),
+    ("digits/oclock", "o'clock"),
+    ("digits/oh", "oh"),
+    ("digits/a-m", "A M"),
+    ("digits/p-m", "P M"),
+    ("digits/at", "at"),
+    ("digits/today", "today"),
+    ("digits/tomorrow", "tomorrow"),
+    ("digits/day-0", "Sunday"),
+    ("digits/day-1", "Monday"),
+    ("digits/day-2", "Tuesday"),
+    ("digits/day-3", "Wednesday"),
+    ("digits/day-4", "Thursday"),
+    ("digits/day-5", "Friday"),
+    ("digits/day-6", "Saturday"),
+    ("digits/mon-0", "January"),
+    ("digits/mon-1", "February"),
+    ("digits/mon-2", "March"),
+    ("digits/mon-3", "April"),
+    ("digits/mon-4", "May"),
+    ("digits/mon-5", "June"),
+    ("digits/mon-6", "July"),
+    ("digits/mon-7", "August"),
+    ("digits/mon-8", "September"),
+    ("digits/mon-9", "October"),
+    ("digits/mon-10", "November"),
+    ("digits/mon-11", "December"),
+    ("digits/h-1", "first"),
+    ("digits/h-2", "second"),
+    ("digits/h-3", "third"),
+    ("digits/h-4", "fourth"),
+    ("digits/h-5", "fifth"),
+    ("digits/h-6", "sixth"),
+    ("digits/h-7", "seventh"),
+    ("digits/h-8", "eighth"),
+    ("digits/h-9", "ninth"),
+    ("digits/h-10", "tenth"),
+    ("digits/h-11", "eleventh"),
+    ("digits/h-12", "twelfth"),
+    ("digits/h-13", "thirteenth"),
+    ("digits/h-14", "fourteenth"),
+    ("digits/h-15", "fifteenth"),
+    ("digits/h-16", "sixteenth"),
+    ("digits/h-17", "seventeenth"),
+    ("digits/h-18", "eighteenth"),
+    ("digits/h-19", "nineteenth"),
+    ("digits/h-20", "twentieth"),
+    ("digits/h-30", "thirtieth"),
+    ("hours", "hours"),
+    ("minutes", "minutes"),
+    ("queue-minute", "minute"),
+    ("queue-less-than", "less than"),
+    ("vm-and", "and"),
+    ("vm-youhave", "you have"),
+];
+
+/// The numbers with their own `digits/N` file in English: 0-20 and the tens.
+const NUMBER_FILES: &[u32] = &[
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 30, 40, 50, 60, 70,
+    80, 90,
+];
+
 const GRAMMAR: Grammar = Grammar {
     days: [
         ("Sunday", &["digits/day-0"]),
@@ -229,6 +297,10 @@ impl Language for EnUs {
 
     fn grammar(&self) -> &'static Grammar {
         &GRAMMAR
+    }
+
+    fn stock_prompts(&self) -> Vec<(String, String)> {
+        super::stock_with_numbers(STOCK, NUMBER_FILES)
     }
 
     /// "3:45 PM", "12:00 AM".

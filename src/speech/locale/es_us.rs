@@ -37,6 +37,57 @@ const N: Gender = Gender::Neutral;
 const M: Gender = Gender::Masculine;
 const F: Gender = Gender::Feminine;
 
+/// The stock Asterisk sounds the Spanish playlists use, besides `digits/<number>` (which
+/// [`stock_prompts`](Language::stock_prompts) adds), with their words: what `cbstatus prompts
+/// generate --layout freeswitch` speaks for a PBX without Asterisk's sound packs.
+const STOCK: &[(&str, &str)] = &[
+    ("digits/1M", "un"),
+    ("digits/1F", "una"),
+    ("digits/100-and", "ciento"),
+    ("digits/thousand", "mil"),
+    ("digits/million", "millón"),
+    ("digits/millions", "millones"),
+    ("digits/and", "y"),
+    ("digits/at", "a las"),
+    ("digits/afternoon", "de la tarde"),
+    ("digits/es-el", "el"),
+    ("digits/es-de", "de"),
+    ("digits/today", "hoy"),
+    ("digits/tomorrow", "mañana"),
+    ("digits/day-0", "domingo"),
+    ("digits/day-1", "lunes"),
+    ("digits/day-2", "martes"),
+    ("digits/day-3", "miércoles"),
+    ("digits/day-4", "jueves"),
+    ("digits/day-5", "viernes"),
+    ("digits/day-6", "sábado"),
+    ("digits/mon-0", "enero"),
+    ("digits/mon-1", "febrero"),
+    ("digits/mon-2", "marzo"),
+    ("digits/mon-3", "abril"),
+    ("digits/mon-4", "mayo"),
+    ("digits/mon-5", "junio"),
+    ("digits/mon-6", "julio"),
+    ("digits/mon-7", "agosto"),
+    ("digits/mon-8", "septiembre"),
+    ("digits/mon-9", "octubre"),
+    ("digits/mon-10", "noviembre"),
+    ("digits/mon-11", "diciembre"),
+    ("hours", "horas"),
+    ("minutes", "minutos"),
+    ("queue-minute", "minuto"),
+    ("queue-less-than", "menos de"),
+    ("vm-and", "y"),
+    ("vm-youhave", "Usted tiene"),
+];
+
+/// The numbers with their own `digits/N` file in Spanish: 0-30, the tens, the hundreds
+/// from 200 (100 is the project prompt `cbstatus/cien`).
+const NUMBER_FILES: &[u32] = &[
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+    26, 27, 28, 29, 30, 40, 50, 60, 70, 80, 90, 200, 300, 400, 500, 600, 700, 800, 900,
+];
+
 const GRAMMAR: Grammar = Grammar {
     days: [
         ("domingo", &["digits/day-0"]),
@@ -284,6 +335,10 @@ impl Language for EsUs {
 
     fn grammar(&self) -> &'static Grammar {
         &GRAMMAR
+    }
+
+    fn stock_prompts(&self) -> Vec<(String, String)> {
+        super::stock_with_numbers(STOCK, NUMBER_FILES)
     }
 
     fn rule_prompts(&self) -> &'static [(&'static str, &'static str)] {

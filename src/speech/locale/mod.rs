@@ -223,6 +223,9 @@ pub(crate) trait Language: Sync {
     fn phrase(&self, phrase: Phrase) -> Words;
     /// The choices that shape sentences (day and month names, genders, date order).
     fn grammar(&self) -> &'static Grammar;
+    /// Every stock Asterisk sound the playlists may use (full name such as `digits/4`), with
+    /// words an engine can speak (numbers as numerals, read in the locale's voice).
+    fn stock_prompts(&self) -> Vec<(String, String)>;
     /// Project prompts the number and time rules play (bare name, transcript), besides those
     /// of the phrases.
     fn rule_prompts(&self) -> &'static [(&'static str, &'static str)] {
@@ -250,6 +253,15 @@ pub(crate) trait Language: Sync {
             .map(|c| format!("digits/{c}"))
             .collect()
     }
+}
+
+/// The stock prompts of a locale: its word table plus `digits/<n>` for each numbered file.
+pub(crate) fn stock_with_numbers(words: &[(&str, &str)], numbers: &[u32]) -> Vec<(String, String)> {
+    numbers
+        .iter()
+        .map(|n| (format!("digits/{n}"), n.to_string()))
+        .chain(words.iter().map(|(n, t)| (n.to_string(), t.to_string())))
+        .collect()
 }
 
 /// The hour on a 12-hour clock (0 and 12 are 12).

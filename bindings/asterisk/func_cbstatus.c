@@ -1,0 +1,928 @@
+/*
+ * func_cbstatus.c: the cbstatus Asterisk module. Tells a caller where their Mindful callback
+ * stands, in-process, with one shared client for every channel.
+ *
+ *     ${CBSTATUS(number,field[,locale])}       dialplan function: one field of a lookup
+ *     CBStatus([number][,option[,option...]])  application: one request, CBSTATUS_* variables
+ *     cbstatus show settings | cbstatus lookup <number> [locale]   CLI
+ *
+ * Configuration: /etc/asterisk/cbstatus.conf, section [general], with the keys of the
+ * cbstatus TOML file (api_url, api_token, timeout_ms, locale, ...). The CBSTATUS_CONFIG file and
+ * the CBSTATUS_* environment of the Asterisk process are read first; cbstatus.conf overrides
+ * them. `module reload func_cbstatus` reads everything again and swaps in a new client: calls
+ * in progress finish on the client they started with (each holds a reference to it).
+ *
+ * Threads: the function and the application run on channel threads, many at once. The
+ * cbstatus client is thread-safe, holds no lock during network I/O and returns within
+ * timeout_ms (default 2 s), so blocking the channel thread is acceptable (unlike CURL()'s 180 s).
+ *
+ * Unloading: Asterisk refuses a soft `module unload` while a channel is inside CBSTATUS() or
+ * CBStatus() (its use count) and while a CLI command of this module runs, so no lookup is in
+ * flight when unload_module() runs. It unregisters everything, releases the client, detaches
+ * the log callback (this code is unmapped next) and calls cb_shutdown(). libcbstatus.so is
+ * linked with -z nodelete, so its code stays mapped for thread-local destructors.
+ *
+ * Values that come from the API (status, type, widget state) reach the dialplan only as a
+ * safe word (lower-case [a-z0-9_], at most 32 characters, else "other").
+ *
+ * Build and install: see Makefile and README.md beside this file.
+ *
+ * This module includes Asterisk's headers and ASTERISK_GPL_KEY: it is distributed under the
+ * GPL version 2, like Asterisk.
+ */
+
+/*** MODULEINFO
+	<support_level>extended</support_level>
+ ***/
+
+/* Externally compiled modules name themselves (in-tree builds pass these with -D). */
+#ifndef AST_MODULE
+#define AST_MODULE "func_cbstatus"
+#endif
+#ifndef AST_MODULE_SELF_SYM
+#define AST_MODULE_SELF_SYM __internal_func_cbstatus_self
+#endif
+
+#include <asterisk.h>
+
+#include <asterisk/app.h>
+#include <asterisk/astobj2.h>
+#include <asterisk/callerid.h>
+#include <asterisk/channel.h>
+#include <asterisk/cli.h>
+#include <asterisk/config.h>
+#include <asterisk/localtime.h>
+#include <asterisk/logger.h>
+#include <asterisk/module.h>
+#include <asterisk/pbx.h>
+#include <asterisk/strings.h>
+#include <asterisk/utils.h>
+
+#include <cbstatus.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h> /* strcasecmp */
+
+/*** DOCUMENTATION
+	<function name="CBSTATUS" language="en_US" module="func_cbstatus">
+		<synopsis>
+			Say where a caller's Mindful callback stands.
+		</synopsis>
+		<syntax>
+			<parameter name="number" required="true">
+				<para>The number the callback was requested for, in any caller-id shape,
+				usually <literal>${CALLERID(num)}</literal>. An empty or withheld number gives
+				the fallback sentence and <literal>ERROR</literal>.</para>
+			</parameter>
+			<parameter name="field" required="true">
+				<para>What to return:</para>
+				<enumlist>
+					<enum name="text"><para>The sentence to say, for a TTS engine.</para></enum>
+					<enum name="ssml"><para>The same as an SSML document.</para></enum>
+					<enum name="prompts"><para>An <literal>&amp;</literal>-joined list of sound
+					files for <literal>Playback()</literal>.</para></enum>
+					<enum name="result"><para><literal>FOUND</literal>,
+					<literal>NOT_FOUND</literal> or <literal>ERROR</literal>.</para></enum>
+					<enum name="error"><para>Empty on success, else the failure's name
+					(<literal>timeout</literal>, <literal>http_status</literal>, ...).</para></enum>
+					<enum name="status"><para>Status of the soonest callback
+					(<literal>waitlisted</literal>, <literal>scheduled</literal>, ...; empty when
+					none).</para></enum>
+					<enum name="type"><para><literal>asap</literal> or
+					<literal>scheduled</literal> (empty when none).</para></enum>
+					<enum name="position"><para>Place in line, 1 = next (empty when
+					unknown).</para></enum>
+					<enum name="wait_seconds"><para>Expected wait in seconds (empty when
+					unknown).</para></enum>
+					<enum name="estimated_for"><para>Expected call time, Unix seconds (empty when
+					unknown).</para></enum>
+					<enum name="count"><para>How many callbacks the number has.</para></enum>
+				</enumlist>
+			</parameter>
+			<parameter name="locale">
+				<para><literal>en-US</literal>, <literal>es-US</literal>, ... Default:
+				<literal>es-US</literal> when the channel language is Spanish, else the configured
+				locale.</para>
+			</parameter>
+		</syntax>
+		<description>
+			<para>Looks the number up with the Mindful Scheduler API (cbstatus) and returns one
+			field. Reading several fields for one caller costs one request: on one channel the
+			result for a number is reused for 5 s (failures included, so a hung API costs the
+			caller one timeout, not one per field), and the client caches answers for
+			<literal>cache_ttl_ms</literal> (default 3 s). Configuration:
+			<filename>cbstatus.conf</filename>.</para>
+		</description>
+		<see-also>
+			<ref type="application">CBStatus</ref>
+		</see-also>
+	</function>
+	<application name="CBStatus" language="en_US" module="func_cbstatus">
+		<synopsis>
+			Look up a caller's Mindful callback and set the CBSTATUS_* channel variables.
+		</synopsis>
+		<syntax>
+			<parameter name="number">
+				<para>The number to look up. Default: the caller ID, unless its presentation is
+				restricted or unavailable (then the result is <literal>ERROR</literal> with
+				<literal>invalid_number</literal>).</para>
+			</parameter>
+			<parameter name="options" multiple="true">
+				<para>Any of these words, each as its own argument:</para>
+				<enumlist>
+					<enum name="status"><para>Where the callback stands (the default).</para></enum>
+					<enum name="cancel"><para>Cancel the number's callback.
+					<variable>CBSTATUS_RESULT</variable> is then <literal>CANCELED</literal>,
+					<literal>NOT_FOUND</literal>, <literal>TOO_MANY</literal>,
+					<literal>FAILED</literal> or <literal>ERROR</literal>.</para></enum>
+					<enum name="widget"><para>Whether callbacks are offered now
+					(<literal>widget=ID</literal> names the widget, else the configured
+					<literal>widget_id</literal>). <variable>CBSTATUS_RESULT</variable> is then
+					<literal>AVAILABLE</literal>, <literal>UNAVAILABLE</literal> or
+					<literal>ERROR</literal>.</para></enum>
+					<enum name="locale=TAG"><para>Speak in this locale (<literal>en-US</literal>,
+					<literal>es-US</literal>). Default: Spanish for a Spanish channel language,
+					else the configured locale.</para></enum>
+				</enumlist>
+			</parameter>
+		</syntax>
+		<description>
+			<para>Does one request and sets, on every run (empty when not applicable):</para>
+			<variablelist>
+				<variable name="CBSTATUS_RESULT"><para>FOUND, NOT_FOUND or ERROR (see options for
+				cancel and widget).</para></variable>
+				<variable name="CBSTATUS_ERROR"><para>The error name after a failure, else
+				empty.</para></variable>
+				<variable name="CBSTATUS_TEXT"><para>What to say (the fallback sentence after an
+				error).</para></variable>
+				<variable name="CBSTATUS_SSML"><para>The same as SSML.</para></variable>
+				<variable name="CBSTATUS_PROMPTS"><para>Sound files for
+				Playback().</para></variable>
+				<variable name="CBSTATUS_STATUS"><para>Status of the soonest
+				callback.</para></variable>
+				<variable name="CBSTATUS_TYPE"><para>asap or scheduled.</para></variable>
+				<variable name="CBSTATUS_POSITION"><para>Place in line.</para></variable>
+				<variable name="CBSTATUS_WAIT_SECONDS"><para>Expected wait in
+				seconds.</para></variable>
+				<variable name="CBSTATUS_ESTIMATED_FOR"><para>Expected call time, Unix
+				seconds.</para></variable>
+				<variable name="CBSTATUS_COUNT"><para>How many callbacks the number
+				has.</para></variable>
+				<variable name="CBSTATUS_WIDGET_STATE"><para>widget: the widget
+				state.</para></variable>
+				<variable name="CBSTATUS_OFFER_ASAP"><para>widget: 1 when ASAP callbacks are
+				offered.</para></variable>
+				<variable name="CBSTATUS_OFFER_SCHEDULED"><para>widget: 1 when scheduled callbacks
+				are offered.</para></variable>
+				<variable name="CBSTATUS_EWT_SECONDS"><para>widget: current estimated callback
+				wait.</para></variable>
+			</variablelist>
+			<para>The same variables as <literal>AGI(/usr/bin/cbstatus,agi)</literal>. The
+			dialplan always continues, even after an error.</para>
+		</description>
+		<see-also>
+			<ref type="function">CBSTATUS</ref>
+		</see-also>
+	</application>
+ ***/
+
+#define CONFIG_FILE "cbstatus.conf"
+#define APP_NAME "CBStatus"
+#define MAX_SOURCES 64
+
+/* One setting as it was read, for `cbstatus show settings`. */
+struct setting {
+	char *key;
+	char *value;
+	const char *source;
+};
+
+/* Everything a configuration produced: the client and what it was made from. Shared through
+ * a global ao2 holder: each call takes a reference for its whole duration, so a reload
+ * replaces the holder's object while calls still use the old one, and the last reference
+ * frees the old client. */
+struct cbstatus_state {
+	struct cb_client *client;
+	time_t loaded;
+	size_t count;
+	struct setting settings[MAX_SOURCES];
+};
+
+static AO2_GLOBAL_OBJ_STATIC(global_state);
+
+static void state_destroy(void *obj)
+{
+	struct cbstatus_state *state = obj;
+	size_t i;
+
+	cb_client_free(state->client); /* no call holds this state any more */
+	for (i = 0; i < state->count; i++) {
+		ast_free(state->settings[i].key);
+		ast_free(state->settings[i].value);
+	}
+}
+
+/* cbstatus diagnostics into Asterisk's logger, from any thread. The message is valid only
+ * during the call; it never contains the API token and shows numbers by their last 4 digits. */
+static void log_to_asterisk(int32_t level, const char *message, void *userdata)
+{
+	(void)userdata;
+	switch (level) {
+	case CB_LOG_ERROR:
+		ast_log(LOG_ERROR, "cbstatus: %s\n", message);
+		break;
+	case CB_LOG_WARN:
+		ast_log(LOG_WARNING, "cbstatus: %s\n", message);
+		break;
+	default: /* CB_LOG_INFO (one line per request), CB_LOG_DEBUG */
+		ast_debug(1, "cbstatus: %s\n", message);
+		break;
+	}
+}
+
+static void remember(struct cbstatus_state *state, const char *key, const char *value,
+	const char *source)
+{
+	if (state->count >= MAX_SOURCES) {
+		return;
+	}
+	state->settings[state->count].key = ast_strdup(key);
+	state->settings[state->count].value = ast_strdup(value);
+	state->settings[state->count].source = source;
+	state->count++;
+}
+
+/* The CBSTATUS_* environment, as cb_config_from_env() reads it. */
+static void remember_environment(struct cbstatus_state *state)
+{
+	extern char **environ;
+	char **env;
+
+	for (env = environ; env && *env; env++) {
+		const char *eq = strchr(*env, '=');
+		char key[128];
+
+		if (strncmp(*env, "CBSTATUS_", 9) || !eq || (size_t)(eq - *env) >= sizeof key) {
+			continue;
+		}
+		memcpy(key, *env, eq - *env);
+		key[eq - *env] = '\0';
+		remember(state, key, eq + 1, "environment");
+	}
+}
+
+/* A new state from CBSTATUS_CONFIG / the environment, then cbstatus.conf [general]. NULL on
+ * a configuration error (logged). */
+static struct cbstatus_state *state_load(void)
+{
+	struct cbstatus_state *state;
+	struct cb_config *config = NULL;
+	struct ast_flags flags = { 0 };
+	struct ast_config *cfg;
+	struct ast_variable *var;
+	char message[512];
+	int32_t status;
+
+	state = ao2_alloc(sizeof(*state), state_destroy);
+	if (!state) {
+		return NULL;
+	}
+	state->loaded = time(NULL);
+	if (cb_config_from_env(&config) != CB_OK) {
+		cb_last_error_message(message, sizeof message);
+		ast_log(LOG_ERROR, "cbstatus: bad CBSTATUS_* environment or CBSTATUS_CONFIG: %s\n",
+			message);
+		ao2_ref(state, -1);
+		return NULL;
+	}
+	remember_environment(state);
+
+	cfg = ast_config_load(CONFIG_FILE, flags);
+	if (cfg == CONFIG_STATUS_FILEINVALID) {
+		ast_log(LOG_ERROR, "cbstatus: %s is not valid; not loading it\n", CONFIG_FILE);
+		cb_config_free(config);
+		ao2_ref(state, -1);
+		return NULL;
+	}
+	if (cfg) {
+		for (var = ast_variable_browse(cfg, "general"); var; var = var->next) {
+			status = cb_config_set(config, var->name, var->value);
+			if (status == CB_E_UNKNOWN_LOCALE) {
+				cb_last_error_message(message, sizeof message);
+				ast_log(LOG_WARNING, "cbstatus: %s line %d: %s\n", CONFIG_FILE, var->lineno,
+					message);
+			} else if (status != CB_OK) {
+				cb_last_error_message(message, sizeof message);
+				ast_log(LOG_ERROR, "cbstatus: %s line %d: %s\n", CONFIG_FILE, var->lineno,
+					message);
+				ast_config_destroy(cfg);
+				cb_config_free(config);
+				ao2_ref(state, -1);
+				return NULL;
+			}
+			remember(state, var->name, var->value, CONFIG_FILE);
+		}
+		ast_config_destroy(cfg);
+	}
+
+	if (cb_client_new(config, &state->client) != CB_OK) {
+		/* Read the message before any other cbstatus call resets it. */
+		cb_last_error_message(message, sizeof message);
+		ast_log(LOG_ERROR, "cbstatus: %s (set api_url in %s [general])\n", message,
+			CONFIG_FILE);
+		cb_config_free(config);
+		ao2_ref(state, -1);
+		return NULL;
+	}
+	cb_config_free(config); /* the client copied it */
+	return state;
+}
+
+/* The locale to speak in: the one asked for, else es-US for a Spanish channel, else NULL
+ * (the configured locale). */
+static const char *choose_locale(struct ast_channel *chan, const char *requested)
+{
+	const char *language;
+
+	if (!ast_strlen_zero(requested)) {
+		return requested;
+	}
+	language = chan ? ast_channel_language(chan) : NULL;
+	if (language && strncmp(language, "es", 2) == 0) {
+		return "es-US";
+	}
+	return NULL;
+}
+
+/* A value from the API as a safe word: lower-case [a-z0-9_], at most 32 characters, else
+ * "other" ("" stays ""). Nothing Mindful sends can then steer a dialplan expression. */
+static const char *safe_word(const char *value)
+{
+	size_t i, n = strlen(value);
+
+	if (n > 32) {
+		return "other";
+	}
+	for (i = 0; i < n; i++) {
+		char c = value[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+			return "other";
+		}
+	}
+	return value;
+}
+
+/* A rendering (text, ssml, prompts) into buf. */
+static void copy_rendering(const struct cb_result *result, int32_t format, const char *locale,
+	char *buf, size_t len)
+{
+	char *rendered = NULL;
+	int32_t status = cb_result_render(result, format, locale, &rendered);
+
+	/* CB_E_UNKNOWN_LOCALE still renders (in English). */
+	if (status != CB_OK && status != CB_E_UNKNOWN_LOCALE) {
+		ast_log(LOG_WARNING, "cbstatus: cannot render: %s\n", cb_status_str(status));
+	}
+	ast_copy_string(buf, rendered ? rendered : "", len);
+	cb_string_free(rendered); /* cbstatus's allocator, never ast_free()/free() */
+}
+
+/* -1 means unknown: the field reads as "". */
+static void copy_int(int64_t value, char *buf, size_t len)
+{
+	if (value < 0) {
+		ast_copy_string(buf, "", len);
+	} else {
+		snprintf(buf, len, "%" PRId64, value);
+	}
+}
+
+/* CBSTATUS_RESULT's word, as `cbstatus agi` sets it. */
+static const char *result_word(const struct cb_result *result)
+{
+	if (cb_result_error(result) != CB_OK) {
+		return "ERROR";
+	}
+	switch (cb_result_action(result)) {
+	case CB_ACTION_CANCEL:
+		switch (cb_result_cancel_outcome(result)) {
+		case CB_CANCEL_CANCELED:
+			return "CANCELED";
+		case CB_CANCEL_NOT_FOUND:
+			return "NOT_FOUND";
+		case CB_CANCEL_TOO_MANY:
+			return "TOO_MANY";
+		default:
+			return "FAILED";
+		}
+	case CB_ACTION_WIDGET:
+		return cb_result_callbacks_available(result) ? "AVAILABLE" : "UNAVAILABLE";
+	default:
+		return cb_result_found(result) ? "FOUND" : "NOT_FOUND";
+	}
+}
+
+/* One field of a result into buf. Returns -1 for an unknown field name. */
+static int copy_field(const struct cb_result *result, const char *field, const char *locale,
+	char *buf, size_t len)
+{
+	if (!strcasecmp(field, "text")) {
+		copy_rendering(result, CB_FORMAT_TEXT, locale, buf, len);
+	} else if (!strcasecmp(field, "ssml")) {
+		copy_rendering(result, CB_FORMAT_SSML, locale, buf, len);
+	} else if (!strcasecmp(field, "prompts")) {
+		copy_rendering(result, CB_FORMAT_PROMPTS, locale, buf, len);
+	} else if (!strcasecmp(field, "result")) {
+		ast_copy_string(buf, result_word(result), len);
+	} else if (!strcasecmp(field, "error")) {
+		int32_t code = cb_result_error(result);
+		ast_copy_string(buf, code == CB_OK ? "" : cb_status_name(code), len);
+	} else if (!strcasecmp(field, "status")) {
+		ast_copy_string(buf, safe_word(cb_result_status(result)), len);
+	} else if (!strcasecmp(field, "type")) {
+		ast_copy_string(buf, safe_word(cb_result_type(result)), len);
+	} else if (!strcasecmp(field, "position")) {
+		copy_int(cb_result_position(result), buf, len);
+	} else if (!strcasecmp(field, "wait_seconds")) {
+		copy_int(cb_result_wait_seconds(result), buf, len);
+	} else if (!strcasecmp(field, "estimated_for")) {
+		copy_int(cb_result_estimated_for(result), buf, len);
+	} else if (!strcasecmp(field, "count")) {
+		snprintf(buf, len, "%" PRIu32, cb_result_count(result));
+	} else if (!strcasecmp(field, "widget_state")) {
+		ast_copy_string(buf, safe_word(cb_result_widget_state(result)), len);
+	} else if (!strcasecmp(field, "offer_asap")) {
+		ast_copy_string(buf, cb_result_offer_asap(result) ? "1" : "0", len);
+	} else if (!strcasecmp(field, "offer_scheduled")) {
+		ast_copy_string(buf, cb_result_offer_scheduled(result) ? "1" : "0", len);
+	} else if (!strcasecmp(field, "ewt_seconds")) {
+		copy_int(cb_result_ewt_seconds(result), buf, len);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* The current state with a reference the caller releases (ao2_cleanup), or NULL. */
+static struct cbstatus_state *state_ref(void)
+{
+	return ao2_global_obj_ref(global_state);
+}
+
+/* Per-channel reuse of the last CBSTATUS() result: a dialplan reads several fields in a row,
+ * and without this a failing or hung API would cost the caller one timeout per field (the
+ * client caches answers, not failures). Kept in module memory, not in a channel datastore,
+ * so nothing outlives an unload. */
+#define REUSE_MS 5000
+#define REUSE_SLOTS 256
+
+struct reused {
+	char channel[AST_MAX_UNIQUEID];
+	char number[128];
+	struct timeval at;
+	struct cb_result *result;
+};
+
+static struct reused *reuse_table[REUSE_SLOTS];
+AST_MUTEX_DEFINE_STATIC(reuse_lock);
+
+static void reused_destroy(void *obj)
+{
+	struct reused *r = obj;
+
+	cb_result_free(r->result);
+}
+
+/* The channel's recent result for this number with a reference, or NULL. */
+static struct reused *reuse_get(const char *channel, const char *number)
+{
+	struct reused *found = NULL;
+	size_t i;
+
+	ast_mutex_lock(&reuse_lock);
+	for (i = 0; i < REUSE_SLOTS; i++) {
+		struct reused *r = reuse_table[i];
+		if (r && !strcmp(r->channel, channel) && !strcmp(r->number, number)
+			&& ast_tvdiff_ms(ast_tvnow(), r->at) < REUSE_MS) {
+			found = ao2_bump(r);
+			break;
+		}
+	}
+	ast_mutex_unlock(&reuse_lock);
+	return found;
+}
+
+/* Keep r for its channel: replaces the channel's previous entry, else a free, expired or the
+ * oldest slot. */
+static void reuse_put(struct reused *r)
+{
+	struct reused *old;
+	size_t i, slot = 0;
+
+	ast_mutex_lock(&reuse_lock);
+	for (i = 0; i < REUSE_SLOTS; i++) {
+		struct reused *e = reuse_table[i];
+		if (!e || !strcmp(e->channel, r->channel)) {
+			slot = i;
+			break;
+		}
+		if (ast_tvcmp(e->at, reuse_table[slot]->at) < 0) {
+			slot = i;
+		}
+	}
+	old = reuse_table[slot];
+	reuse_table[slot] = ao2_bump(r);
+	ast_mutex_unlock(&reuse_lock);
+	ao2_cleanup(old);
+}
+
+static void reuse_clear(void)
+{
+	size_t i;
+
+	ast_mutex_lock(&reuse_lock);
+	for (i = 0; i < REUSE_SLOTS; i++) {
+		ao2_cleanup(reuse_table[i]);
+		reuse_table[i] = NULL;
+	}
+	ast_mutex_unlock(&reuse_lock);
+}
+
+/* ${CBSTATUS(number,field[,locale])}: runs on the channel's thread. */
+static int cbstatus_read(struct ast_channel *chan, const char *cmd, char *data, char *buf,
+	size_t len)
+{
+	RAII_VAR(struct cbstatus_state *, state, state_ref(), ao2_cleanup);
+	struct cb_result *result = NULL;
+	struct reused *reused;
+	const char *number;
+	int32_t status;
+	int res;
+	AST_DECLARE_APP_ARGS(args,
+		AST_APP_ARG(number);
+		AST_APP_ARG(field);
+		AST_APP_ARG(locale);
+	);
+
+	*buf = '\0';
+	AST_STANDARD_APP_ARGS(args, data);
+	if (ast_strlen_zero(args.field)) {
+		ast_log(LOG_WARNING, "Syntax: %s(number,field[,locale])\n", cmd);
+		return -1;
+	}
+	if (!state) {
+		ast_log(LOG_ERROR, "%s: cbstatus is not configured (see %s)\n", cmd, CONFIG_FILE);
+		return -1;
+	}
+	number = S_OR(args.number, "");
+	reused = chan ? reuse_get(ast_channel_uniqueid(chan), number) : NULL;
+	if (!reused) {
+		/* An empty or withheld number gives CB_E_INVALID_NUMBER, still with a result whose
+		 * rendering is the fallback sentence: the caller always hears something. */
+		status = cb_client_lookup(state->client, number, &result);
+		if (!result) { /* only when an argument is NULL: not here */
+			ast_log(LOG_ERROR, "%s: lookup failed: %s\n", cmd, cb_status_str(status));
+			return -1;
+		}
+		reused = ao2_alloc(sizeof(*reused), reused_destroy);
+		if (!reused) {
+			cb_result_free(result);
+			return -1;
+		}
+		reused->result = result; /* freed with it */
+		reused->at = ast_tvnow();
+		ast_copy_string(reused->number, number, sizeof reused->number);
+		if (chan) {
+			ast_copy_string(reused->channel, ast_channel_uniqueid(chan), sizeof reused->channel);
+			reuse_put(reused);
+		}
+	}
+	res = copy_field(reused->result, ast_strip(args.field), choose_locale(chan, args.locale), buf,
+		len);
+	if (res) {
+		ast_log(LOG_WARNING, "%s: unknown field '%s'\n", cmd, args.field);
+	}
+	ao2_ref(reused, -1);
+	return res;
+}
+
+static struct ast_custom_function cbstatus_function = {
+	.name = "CBSTATUS",
+	.read = cbstatus_read,
+};
+
+/* The caller's own number, or "" when it is unknown or its presentation is restricted or
+ * unavailable (the same rule as `cbstatus agi`). */
+static void caller_number(struct ast_channel *chan, char *buf, size_t len)
+{
+	struct ast_party_id *id;
+
+	*buf = '\0';
+	ast_channel_lock(chan);
+	id = &ast_channel_caller(chan)->id;
+	if (id->number.valid && !ast_strlen_zero(id->number.str)
+		&& (ast_party_id_presentation(id) & AST_PRES_RESTRICTION) == AST_PRES_ALLOWED) {
+		ast_copy_string(buf, id->number.str, len);
+	}
+	ast_channel_unlock(chan);
+}
+
+static void set_var(struct ast_channel *chan, const char *name, const char *value)
+{
+	pbx_builtin_setvar_helper(chan, name, value);
+}
+
+/* Every CBSTATUS_* variable of a result, RESULT first as `cbstatus agi` does. */
+static void set_variables(struct ast_channel *chan, const struct cb_result *result,
+	const char *locale)
+{
+	static const char *const fields[][2] = {
+		{ "CBSTATUS_RESULT", "result" },
+		{ "CBSTATUS_ERROR", "error" },
+		{ "CBSTATUS_TEXT", "text" },
+		{ "CBSTATUS_SSML", "ssml" },
+		{ "CBSTATUS_PROMPTS", "prompts" },
+		{ "CBSTATUS_STATUS", "status" },
+		{ "CBSTATUS_TYPE", "type" },
+		{ "CBSTATUS_POSITION", "position" },
+		{ "CBSTATUS_WAIT_SECONDS", "wait_seconds" },
+		{ "CBSTATUS_ESTIMATED_FOR", "estimated_for" },
+		{ "CBSTATUS_COUNT", "count" },
+	};
+	static const char *const widget_fields[][2] = {
+		{ "CBSTATUS_WIDGET_STATE", "widget_state" },
+		{ "CBSTATUS_OFFER_ASAP", "offer_asap" },
+		{ "CBSTATUS_OFFER_SCHEDULED", "offer_scheduled" },
+		{ "CBSTATUS_EWT_SECONDS", "ewt_seconds" },
+	};
+	char value[4096];
+	size_t i;
+	int widget = cb_result_action(result) == CB_ACTION_WIDGET;
+
+	for (i = 0; i < ARRAY_LEN(fields); i++) {
+		copy_field(result, fields[i][1], locale, value, sizeof value);
+		set_var(chan, fields[i][0], value);
+	}
+	for (i = 0; i < ARRAY_LEN(widget_fields); i++) {
+		if (widget) {
+			copy_field(result, widget_fields[i][1], locale, value, sizeof value);
+		} else {
+			*value = '\0';
+		}
+		set_var(chan, widget_fields[i][0], value);
+	}
+}
+
+/* The options of CBStatus(): action words and key=value pairs. */
+struct app_options {
+	int32_t action;
+	const char *locale;
+	const char *widget_id;
+};
+
+static int parse_option(struct app_options *opts, char *word)
+{
+	word = ast_strip(word);
+	if (ast_strlen_zero(word)) {
+		return 0;
+	}
+	if (!strcasecmp(word, "status")) {
+		opts->action = CB_ACTION_STATUS;
+	} else if (!strcasecmp(word, "cancel")) {
+		opts->action = CB_ACTION_CANCEL;
+	} else if (!strcasecmp(word, "widget")) {
+		opts->action = CB_ACTION_WIDGET;
+	} else if (!strncasecmp(word, "widget=", 7)) {
+		opts->action = CB_ACTION_WIDGET;
+		opts->widget_id = word + 7;
+	} else if (!strncasecmp(word, "locale=", 7)) {
+		opts->locale = word + 7;
+	} else {
+		ast_log(LOG_WARNING, "%s: unknown option '%s' (status, cancel, widget[=ID], locale=TAG)\n",
+			APP_NAME, word);
+		return -1;
+	}
+	return 0;
+}
+
+/* CBStatus([number][,option...]): one request, then the variables. Always returns 0: the
+ * dialplan continues whatever happened (CBSTATUS_RESULT says what). */
+static int cbstatus_exec(struct ast_channel *chan, const char *data)
+{
+	RAII_VAR(struct cbstatus_state *, state, state_ref(), ao2_cleanup);
+	struct app_options opts = { CB_ACTION_STATUS, NULL, NULL };
+	struct cb_result *result = NULL;
+	char number[128];
+	char *parse = ast_strdupa(S_OR(data, ""));
+	int i;
+	AST_DECLARE_APP_ARGS(args,
+		AST_APP_ARG(number);
+		AST_APP_ARG(options)[16];
+	);
+
+	AST_STANDARD_APP_ARGS(args, parse);
+	for (i = 0; i < (int)args.argc - 1 && i < 16; i++) {
+		if (args.options[i]) {
+			parse_option(&opts, args.options[i]); /* an unknown word is logged and ignored */
+		}
+	}
+	if (!ast_strlen_zero(args.number) && !ast_strlen_zero(ast_strip(args.number))) {
+		ast_copy_string(number, args.number, sizeof number);
+	} else {
+		caller_number(chan, number, sizeof number);
+	}
+	if (!state) {
+		ast_log(LOG_ERROR, "%s: cbstatus is not configured (see %s)\n", APP_NAME, CONFIG_FILE);
+		set_var(chan, "CBSTATUS_RESULT", "ERROR");
+		set_var(chan, "CBSTATUS_ERROR", "not_configured");
+		return 0;
+	}
+	switch (opts.action) {
+	case CB_ACTION_CANCEL:
+		cb_client_cancel(state->client, number, &result);
+		break;
+	case CB_ACTION_WIDGET:
+		cb_client_widget_status(state->client, S_OR(opts.widget_id, NULL), &result);
+		break;
+	default:
+		cb_client_lookup(state->client, number, &result);
+		break;
+	}
+	if (!result) { /* only for NULL arguments: not here */
+		set_var(chan, "CBSTATUS_RESULT", "ERROR");
+		set_var(chan, "CBSTATUS_ERROR", "internal");
+		return 0;
+	}
+	set_variables(chan, result, choose_locale(chan, opts.locale));
+	cb_result_free(result);
+	return 0;
+}
+
+/* --- CLI ---------------------------------------------------------------------------------- */
+
+static int is_secret(const char *key)
+{
+	return strcasestr(key, "token") != NULL;
+}
+
+static char *cli_show_settings(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a)
+{
+	RAII_VAR(struct cbstatus_state *, state, NULL, ao2_cleanup);
+	char when[64];
+	struct ast_tm tm;
+	struct timeval loaded;
+	size_t i;
+
+	switch (cmd) {
+	case CLI_INIT:
+		e->command = "cbstatus show settings";
+		e->usage = "Usage: cbstatus show settings\n"
+			"       Shows the cbstatus settings in use and where each came from\n"
+			"       (cbstatus.conf [general], the CBSTATUS_* environment). The API\n"
+			"       token is never shown. Unlisted settings have their defaults.\n";
+		return NULL;
+	case CLI_GENERATE:
+		return NULL;
+	}
+	if (a->argc != 3) {
+		return CLI_SHOWUSAGE;
+	}
+	ast_cli(a->fd, "cbstatus library %s, module built with cbstatus.h %d.%d.%d\n", cb_version(),
+		CB_VERSION_MAJOR, CB_VERSION_MINOR, CB_VERSION_PATCH);
+	state = state_ref();
+	if (!state) {
+		ast_cli(a->fd, "Not configured: set api_url in %s [general] and reload.\n", CONFIG_FILE);
+		return CLI_SUCCESS;
+	}
+	loaded = ast_tv(state->loaded, 0);
+	ast_localtime(&loaded, &tm, NULL);
+	ast_strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	ast_cli(a->fd, "Loaded %s\n", when);
+	ast_cli(a->fd, "%-28s %-48s %s\n", "Setting", "Value", "From");
+	for (i = 0; i < state->count; i++) {
+		const struct setting *s = &state->settings[i];
+		ast_cli(a->fd, "%-28s %-48s %s\n", s->key,
+			is_secret(s->key) ? (ast_strlen_zero(s->value) ? "(empty)" : "******** (set)")
+				: s->value,
+			s->source);
+	}
+	return CLI_SUCCESS;
+}
+
+static char *cli_lookup(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a)
+{
+	RAII_VAR(struct cbstatus_state *, state, NULL, ao2_cleanup);
+	static const char *const fields[] = { "result", "error", "status", "type", "position",
+		"wait_seconds", "estimated_for", "count", "text", "prompts" };
+	struct cb_result *result = NULL;
+	const char *locale;
+	char value[4096];
+	size_t i;
+
+	switch (cmd) {
+	case CLI_INIT:
+		e->command = "cbstatus lookup";
+		e->usage = "Usage: cbstatus lookup <number> [locale]\n"
+			"       Looks the number up with the current settings and shows every field.\n";
+		return NULL;
+	case CLI_GENERATE:
+		return NULL;
+	}
+	if (a->argc != 3 && a->argc != 4) {
+		return CLI_SHOWUSAGE;
+	}
+	state = state_ref();
+	if (!state) {
+		ast_cli(a->fd, "Not configured: set api_url in %s [general] and reload.\n", CONFIG_FILE);
+		return CLI_FAILURE;
+	}
+	locale = a->argc == 4 ? a->argv[3] : NULL;
+	cb_client_lookup(state->client, a->argv[2], &result);
+	if (!result) {
+		return CLI_FAILURE;
+	}
+	for (i = 0; i < ARRAY_LEN(fields); i++) {
+		copy_field(result, fields[i], locale, value, sizeof value);
+		ast_cli(a->fd, "%-14s %s\n", fields[i], value);
+	}
+	if (cb_result_error(result) != CB_OK) {
+		ast_cli(a->fd, "%-14s %s\n", "message", cb_result_error_message(result));
+	}
+	cb_result_free(result);
+	return CLI_SUCCESS;
+}
+
+static struct ast_cli_entry cli_entries[] = {
+	AST_CLI_DEFINE(cli_show_settings, "Show the cbstatus settings (token masked)"),
+	AST_CLI_DEFINE(cli_lookup, "Look a number up with cbstatus"),
+};
+
+/* --- load, reload, unload ----------------------------------------------------------------- */
+
+static int unload_module(void)
+{
+	int res = 0;
+
+	res |= ast_unregister_application(APP_NAME);
+	res |= ast_custom_function_unregister(&cbstatus_function);
+	res |= ast_cli_unregister_multiple(cli_entries, ARRAY_LEN(cli_entries));
+	/* Asterisk refused the unload while a call was inside: nothing holds a state now. */
+	ao2_global_obj_release(global_state);
+	reuse_clear();
+	/* This module's code is unmapped after unload: no more callbacks into it. */
+	cb_set_log_callback(NULL, CB_LOG_ERROR, NULL);
+	cb_shutdown();
+	return res;
+}
+
+/* Read the configuration again and swap the new client in; calls in progress keep theirs.
+ * A bad new configuration keeps the old one. */
+static int reload_module(void)
+{
+	struct cbstatus_state *state = state_load();
+
+	if (!state) {
+		ast_log(LOG_WARNING, "cbstatus: reload failed; keeping the previous settings\n");
+		return -1;
+	}
+	ao2_global_obj_replace_unref(global_state, state);
+	ao2_ref(state, -1);
+	ast_log(LOG_NOTICE, "cbstatus: settings reloaded\n");
+	return 0;
+}
+
+static int load_module(void)
+{
+	struct cbstatus_state *state;
+
+	if (cb_version_number() != CB_VERSION_NUMBER) {
+		ast_log(LOG_WARNING, "cbstatus: built with cbstatus.h %d.%d.%d, running library %s\n",
+			CB_VERSION_MAJOR, CB_VERSION_MINOR, CB_VERSION_PATCH, cb_version());
+	}
+	cb_set_log_callback(log_to_asterisk, CB_LOG_INFO, NULL);
+	state = state_load();
+	if (!state) {
+		cb_set_log_callback(NULL, CB_LOG_ERROR, NULL);
+		return AST_MODULE_LOAD_DECLINE;
+	}
+	ao2_global_obj_replace_unref(global_state, state);
+	ao2_ref(state, -1);
+
+	if (ast_custom_function_register(&cbstatus_function)
+		|| ast_register_application_xml(APP_NAME, cbstatus_exec)
+		|| ast_cli_register_multiple(cli_entries, ARRAY_LEN(cli_entries))) {
+		unload_module();
+		return AST_MODULE_LOAD_DECLINE;
+	}
+	ast_log(LOG_NOTICE, "cbstatus: library %s ready (CBSTATUS(), CBStatus())\n", cb_version());
+	return AST_MODULE_LOAD_SUCCESS;
+}
+
+AST_MODULE_INFO(ASTERISK_GPL_KEY, AST_MODFLAG_DEFAULT, "CBSTATUS()/CBStatus(): Mindful callback status (cbstatus)",
+	.support_level = AST_MODULE_SUPPORT_EXTENDED,
+	.load = load_module,
+	.unload = unload_module,
+	.reload = reload_module,
+);

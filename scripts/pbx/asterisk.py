@@ -1,0 +1,385 @@
+"""The real Asterisk part of the PBX suite.
+
+Lays out a private, loopback-only Asterisk (no SIP, no network listener: autoload is off and
+only the modules below are loaded), installs func_cbstatus.so with its Makefile, places calls
+through call files on Local channels, and reads what happened from Asterisk's own log
+("CBTEST <id> NAME=value" lines printed by tests/pbx/asterisk/extensions.conf).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from common import (CANCEL, EN_FOUND_TEXT, ES_FOUND_TEXT, FAILS, FOUND, HOSTILE, HUNG, NOT_FOUND,
+                    REPO, Process, Results, free_port, log, wait_until)
+
+MODULES = [
+    "pbx_config", "pbx_spool", "app_verbose", "app_playback", "app_exec", "app_stack",
+    "res_speech", "res_agi", "func_callerid", "func_channel", "func_logic", "func_strings",
+    "format_gsm", "format_wav", "format_pcm", "format_sln", "codec_gsm", "codec_ulaw",
+    "func_cbstatus",
+]
+TIMEOUT_MS = 1500
+
+
+class Asterisk:
+    def __init__(self, prefix: Path, work: Path, cbstatus_bin: Path, lib_dir: Path, api_url: str):
+        self.prefix = prefix
+        self.dir = work / "asterisk"
+        self.bin = prefix / "sbin/asterisk"
+        self.cbstatus_bin = cbstatus_bin
+        self.lib_dir = lib_dir
+        self.api_url = api_url
+        self.conf = self.dir / "etc/asterisk.conf"
+        self.messages = self.dir / "log/messages"
+        self.proc: Optional[Process] = None
+        self.fastagi: Optional[Process] = None
+        self.seq = 0
+
+    # --- layout -----------------------------------------------------------------------
+
+    def layout(self, sounds_dir: Path) -> None:
+        d = self.dir
+        if d.exists():
+            shutil.rmtree(d)
+        for sub in ["etc", "modules", "varlib", "data/documentation/thirdparty", "agi-bin",
+                    "spool/outgoing", "spool/tmp", "run", "log", "data/sounds"]:
+            (d / sub).mkdir(parents=True, exist_ok=True)
+        # Stock modules from the cached build, plus ours installed by its Makefile.
+        stock = self.prefix / "lib/asterisk/modules"
+        for m in stock.iterdir():
+            (d / "modules" / m.name).symlink_to(m)
+        # Stock documentation plus ours (thirdparty/) so `core show application` has it.
+        for f in (self.prefix / "var/lib/asterisk/documentation").iterdir():
+            if f.name != "thirdparty":
+                (d / "data/documentation" / f.name).symlink_to(f)
+        self.make_module()
+        # Sounds: the Debian packs (every entry linked) plus the project prompts.
+        for lang in ["en", "es"]:
+            ld = d / "data/sounds" / lang
+            ld.mkdir()
+            for entry in (Path("/usr/share/asterisk/sounds") / lang).iterdir():
+                (ld / entry.name).symlink_to(entry.resolve())
+            (ld / "cbstatus").symlink_to(sounds_dir / lang / "cbstatus")
+        shutil.copy(REPO / "bindings/asterisk/cbstatus-agi.py", d / "agi-bin/cbstatus-agi.py")
+        os.chmod(d / "agi-bin/cbstatus-agi.py", 0o755)
+
+        self.fastagi_port = free_port()
+        (d / "etc/asterisk.conf").write_text(
+            "[directories]\n"
+            f"astetcdir => {d}/etc\nastmoddir => {d}/modules\nastvarlibdir => {d}/varlib\n"
+            f"astdbdir => {d}/varlib\nastkeydir => {d}/varlib\nastdatadir => {d}/data\n"
+            f"astagidir => {d}/agi-bin\nastspooldir => {d}/spool\nastrundir => {d}/run\n"
+            f"astlogdir => {d}/log\nastsbindir => {self.prefix}/sbin\n"
+            "[options]\ndocumentation_language = en_US\nmaxcalls = 500\n"
+        )
+        (d / "etc/modules.conf").write_text(
+            "[modules]\nautoload = no\n" + "".join(f"load => {m}.so\n" for m in MODULES)
+        )
+        (d / "etc/logger.conf").write_text(
+            "[general]\ndateformat = %F %T.%3q\nlogger_queue_limit = 100000\n[logfiles]\nmessages => notice,warning,error,verbose\n"
+        )
+        ext = (REPO / "tests/pbx/asterisk/extensions.conf").read_text()
+        ext = ext.replace("@CBSTATUS_BIN@", str(self.cbstatus_bin))
+        ext = ext.replace("@FASTAGI@", f"127.0.0.1:{self.fastagi_port}")
+        (d / "etc/extensions.conf").write_text(ext)
+        self.write_cbstatus_conf()
+
+    def write_cbstatus_conf(self, extra: str = "") -> None:
+        # The URL comes from the environment (CBSTATUS_API_URL); the rest from cbstatus.conf.
+        (self.dir / "etc/cbstatus.conf").write_text(
+            "[general]\n"
+            f"timeout_ms = {TIMEOUT_MS}\n"
+            "api_token = pbx-suite-secret-token\n"
+            "cache_ttl_ms = 3000\n"
+            # The suite checks deadlines: failures must not open the circuit breaker.
+            "breaker_threshold = 1000\n" + extra
+        )
+
+    def make_module(self) -> None:
+        """Build and install func_cbstatus.so with bindings/asterisk/Makefile."""
+        build = self.dir / "module-build"
+        shutil.copytree(REPO / "bindings/asterisk", build,
+                        ignore=shutil.ignore_patterns("*.so", "*-en_US.xml"))
+        args = [
+            "make", "-C", str(build), "install",
+            f"ASTERISK_INCLUDE={self.prefix}/include",
+            f"ASTMODDIR={self.dir}/modules",
+            f"ASTDATADIR={self.dir}/data",
+            f"ASTETCDIR={self.dir}/etc",
+            f"CBSTATUS_CFLAGS=-I{REPO}/include",
+            f"CBSTATUS_LIBS=-L{self.lib_dir} -lcbstatus -Wl,-rpath,{self.lib_dir}",
+        ]
+        out = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError(f"building func_cbstatus.so failed:\n{out.stdout}\n{out.stderr}")
+
+    # --- running ----------------------------------------------------------------------
+
+    def env(self) -> Dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CBSTATUS_")}
+        env.update(
+            CBSTATUS_API_URL=self.api_url,
+            CBSTATUS_TIMEOUT_MS=str(TIMEOUT_MS),
+            CBSTATUS_LIBRARY=str(self.lib_dir / "libcbstatus.so"),
+            PYTHONPATH=str(REPO / "bindings/python"),
+        )
+        return env
+
+    def start(self) -> None:
+        self.fastagi = Process(
+            [str(self.cbstatus_bin), "fastagi", "--listen", f"127.0.0.1:{self.fastagi_port}"],
+            self.dir / "log/fastagi.log",
+            env=self.env(),
+        )
+        self.proc = Process(
+            [str(self.bin), "-C", str(self.conf), "-f", "-n", "-vvv"],
+            self.dir / "log/console.log",
+            env=self.env(),
+        )
+        if not wait_until(lambda: self.rx("core waitfullybooted", timeout=15) is not None, 30, 0.3):
+            raise RuntimeError(f"Asterisk did not boot:\n{self.proc.output()[-3000:]}")
+
+    def rx(self, command: str, timeout: float = 20) -> Optional[str]:
+        """Run a CLI command through the control socket; None if Asterisk is not reachable."""
+        try:
+            out = subprocess.run([str(self.bin), "-C", str(self.conf), "-rx", command],
+                                 capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        if out.returncode != 0 and "Unable to connect" in (out.stdout + out.stderr):
+            return None
+        return out.stdout + out.stderr
+
+    def stop(self) -> None:
+        if self.proc and self.proc.alive():
+            self.rx("core stop now", timeout=10)
+            wait_until(lambda: not self.proc.alive(), 10)
+        if self.proc:
+            self.proc.stop()
+        if self.fastagi:
+            self.fastagi.stop()
+
+    # --- calls ------------------------------------------------------------------------
+
+    def call(self, case: str, callerid: str = FOUND, **variables: str) -> str:
+        """Drop a call file: Local/<case>@cbtest with that caller ID. Returns the call id."""
+        self.seq += 1
+        call_id = f"{case}-{self.seq}"
+        lines = [
+            f"Channel: Local/{case}@cbtest",
+            f"CallerID: <{callerid}>",
+            "Application: Wait",
+            "Data: 30",
+            "MaxRetries: 0",
+            f"Setvar: __ID={call_id}",
+        ]
+        lines += [f"Setvar: __{k}={v}" for k, v in variables.items()]
+        tmp = self.dir / "spool/tmp" / f"{call_id}.call"
+        tmp.write_text("\n".join(lines) + "\n")
+        os.rename(tmp, self.dir / "spool/outgoing" / tmp.name)  # atomic, as Asterisk requires
+        return call_id
+
+    def log_text(self) -> str:
+        try:
+            return self.messages.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def result(self, call_id: str, timeout: float = 20) -> Optional[Dict[str, str]]:
+        """The CBTEST values of a finished call (None if it did not finish in time)."""
+        pattern = re.compile(rf"app_verbose\.c: CBTEST {re.escape(call_id)} ([A-Z_]+)=(.*)$", re.M)
+
+        def done() -> Optional[Dict[str, str]]:
+            values = dict(pattern.findall(self.log_text()))
+            # HANGUP (the h extension) without DONE: the dialplan stopped early.
+            return values if "DONE" in values or "HANGUP" in values else None
+
+        return wait_until(done, timeout, 0.2)
+
+    def started(self, call_id: str) -> bool:
+        return f"CBTEST {call_id} START=1" in self.log_text()
+
+
+def check_lookup(r: Results, name: str, v: Optional[Dict[str, str]], locale: str,
+                 play: bool) -> None:
+    if not r.check(f"{name}: call finished", v is not None and "DONE" in v,
+                   f"no DONE line in the log: {v}"):
+        return
+    assert v is not None
+    r.equal(f"{name}: CBSTATUS_RESULT", v.get("CBSTATUS_RESULT"), "FOUND")
+    r.equal(f"{name}: CBSTATUS_POSITION", v.get("CBSTATUS_POSITION"), "4")
+    r.equal(f"{name}: CBSTATUS_STATUS", v.get("CBSTATUS_STATUS"), "waitlisted")
+    r.equal(f"{name}: CBSTATUS_TYPE", v.get("CBSTATUS_TYPE"), "asap")
+    r.equal(f"{name}: CBSTATUS_WAIT_SECONDS", v.get("CBSTATUS_WAIT_SECONDS"), "720")
+    r.equal(f"{name}: CBSTATUS_COUNT", v.get("CBSTATUS_COUNT"), "1")
+    r.equal(f"{name}: CBSTATUS_ERROR", v.get("CBSTATUS_ERROR"), "")
+    r.check(f"{name}: CBSTATUS_ESTIMATED_FOR", v.get("CBSTATUS_ESTIMATED_FOR", "").isdigit(),
+            repr(v.get("CBSTATUS_ESTIMATED_FOR")))
+    want = EN_FOUND_TEXT if locale == "en" else ES_FOUND_TEXT
+    r.check(f"{name}: CBSTATUS_TEXT in {locale}", v.get("CBSTATUS_TEXT", "").startswith(want),
+            repr(v.get("CBSTATUS_TEXT")))
+    r.check(f"{name}: CBSTATUS_SSML", v.get("CBSTATUS_SSML", "").startswith("<speak"),
+            repr(v.get("CBSTATUS_SSML", "")[:80]))
+    prompts = v.get("CBSTATUS_PROMPTS", "")
+    r.check(f"{name}: CBSTATUS_PROMPTS", "digits/4" in prompts.split("&"), repr(prompts))
+    r.equal(f"{name}: branch", v.get("BRANCH"), "waitlisted")
+    if play:
+        r.equal(f"{name}: PLAYBACKSTATUS", v.get("PLAYBACKSTATUS"), "SUCCESS")
+
+
+def run(r: Results, ast: Asterisk) -> None:
+    log("asterisk: booted; documentation and CLI")
+    out = ast.rx("core show application CBStatus") or ""
+    r.check("asterisk: core show application CBStatus documents every argument",
+            all(w in out for w in ["Look up a caller's Mindful callback", "number", "options",
+                                   "cancel", "widget", "locale=TAG", "CBSTATUS_RESULT"]), out[:800])
+    out = ast.rx("core show function CBSTATUS") or ""
+    r.check("asterisk: core show function CBSTATUS documents every argument",
+            all(w in out for w in ["Say where a caller's Mindful callback stands", "number",
+                                   "field", "locale", "wait_seconds", "estimated_for"]), out[:800])
+    out = ast.rx("cbstatus show settings") or ""
+    r.check("asterisk: cbstatus show settings masks the token",
+            "api_token" in out and "******** (set)" in out and "pbx-suite-secret" not in out
+            and "CBSTATUS_API_URL" in out and "timeout_ms" in out, out)
+    out = ast.rx(f"cbstatus lookup {FOUND}") or ""
+    r.check("asterisk: cbstatus lookup", re.search(r"result\s+FOUND", out) is not None
+            and EN_FOUND_TEXT in out, out)
+    out = ast.rx(f"cbstatus lookup {FOUND} es-US") or ""
+    r.check("asterisk: cbstatus lookup es-US", ES_FOUND_TEXT in out, out)
+
+    log("asterisk: every integration, en and es, with playback")
+    calls = []
+    for case in ["agi", "fastagi", "pyagi", "app", "func"]:
+        for lang in ["en", "es"]:
+            calls.append((case, lang, ast.call(case, FOUND, LANG=lang, PLAY="1")))
+    for case, lang, call_id in calls:
+        v = ast.result(call_id, 30)
+        check_lookup(r, f"asterisk {case} {lang}", v, lang, play=True)
+        if case == "func" and v:
+            r.check(f"asterisk func {lang}: third argument picks the locale",
+                    v.get("EN_TEXT", "").startswith(EN_FOUND_TEXT), repr(v.get("EN_TEXT")))
+            r.equal(f"asterisk func {lang}: unknown field reads empty", v.get("BOGUS"), "")
+        if case == "fastagi" and v:
+            r.equal(f"asterisk fastagi {lang}: AGISTATUS", v.get("AGISTATUS"), "SUCCESS")
+    text = ast.log_text()
+    r.check("asterisk: no sound file 'does not exist'", "does not exist" not in text,
+            "\n".join(l for l in text.splitlines() if "does not exist" in l)[:2000])
+
+    log("asterisk: not found, failures, actions")
+    ids = {
+        "app-notfound": ast.call("app", NOT_FOUND),
+        "func-notfound": ast.call("func", NOT_FOUND),
+        "app-503": ast.call("app", FAILS, PLAY="1"),
+        "func-503": ast.call("func", FAILS),
+        "app-anon": ast.call("app", "anonymous"),
+        "app-cancel": ast.call("app", CANCEL, OPTS="cancel"),
+        "app-widget": ast.call("app", FOUND, OPTS="widget=w-open"),
+        "app-widget-es": ast.call("app", FOUND, OPTS="widget=w-open,locale=es-US"),
+        "app-explicit": ast.call("app", NOT_FOUND, NUM=FOUND, OPTS="locale=es-US"),
+    }
+    v = {k: ast.result(i, 30) or {} for k, i in ids.items()}
+    for k in ["app-notfound", "func-notfound"]:
+        r.equal(f"asterisk {k}: RESULT", v[k].get("CBSTATUS_RESULT"), "NOT_FOUND")
+        r.equal(f"asterisk {k}: COUNT", v[k].get("CBSTATUS_COUNT"), "0")
+    for k in ["app-503", "func-503"]:
+        r.equal(f"asterisk {k}: RESULT", v[k].get("CBSTATUS_RESULT"), "ERROR")
+        r.equal(f"asterisk {k}: ERROR", v[k].get("CBSTATUS_ERROR"), "http_status")
+        r.check(f"asterisk {k}: fallback sentence", v[k].get("CBSTATUS_TEXT", "").startswith("Sorry"),
+                repr(v[k].get("CBSTATUS_TEXT")))
+    r.equal("asterisk app-503: fallback prompts play", v["app-503"].get("PLAYBACKSTATUS"), "SUCCESS")
+    r.equal("asterisk app anonymous caller: ERROR", v["app-anon"].get("CBSTATUS_RESULT"), "ERROR")
+    r.equal("asterisk app anonymous caller: invalid_number", v["app-anon"].get("CBSTATUS_ERROR"),
+            "invalid_number")
+    r.equal("asterisk app cancel: CANCELED", v["app-cancel"].get("CBSTATUS_RESULT"), "CANCELED")
+    r.equal("asterisk app widget: AVAILABLE", v["app-widget"].get("CBSTATUS_RESULT"), "AVAILABLE")
+    r.equal("asterisk app widget: state", v["app-widget"].get("CBSTATUS_WIDGET_STATE"), "offer_callback")
+    r.equal("asterisk app widget: offer asap", v["app-widget"].get("CBSTATUS_OFFER_ASAP"), "1")
+    r.equal("asterisk app widget: ewt", v["app-widget"].get("CBSTATUS_EWT_SECONDS"), "600")
+    r.check("asterisk app widget es-US: Spanish", not v["app-widget-es"].get("CBSTATUS_TEXT", "x").startswith("We"),
+            repr(v["app-widget-es"].get("CBSTATUS_TEXT")))
+    r.equal("asterisk app explicit number: FOUND", v["app-explicit"].get("CBSTATUS_RESULT"), "FOUND")
+    r.check("asterisk app locale=es-US on an English channel",
+            v["app-explicit"].get("CBSTATUS_TEXT", "").startswith(ES_FOUND_TEXT),
+            repr(v["app-explicit"].get("CBSTATUS_TEXT")))
+
+    log("asterisk: hostile API values")
+    hostile = {c: ast.call(c, HOSTILE) for c in ["app", "func"]}
+    hostile["widget"] = ast.call("app", FOUND, OPTS="widget=w-hostile")
+    for c, i in hostile.items():
+        hv = ast.result(i, 30) or {}
+        r.equal(f"asterisk hostile {c}: dialplan branch unchanged", hv.get("BRANCH"), "other")
+        r.equal(f"asterisk hostile {c}: nothing executed", hv.get("PWNED"), "")
+        for name in ["CBSTATUS_STATUS", "CBSTATUS_TYPE", "CBSTATUS_WIDGET_STATE"]:
+            val = hv.get(name, "")
+            r.check(f"asterisk hostile {c}: {name} is a safe word",
+                    re.fullmatch(r"[a-z0-9_]{0,32}", val) is not None, repr(val))
+
+    log("asterisk: hung Mindful")
+    hung = [ast.call(c, HUNG) for c in ["app", "func", "agi", "fastagi"]]
+    for i in hung:
+        hv = ast.result(i, 30) or {}
+        r.equal(f"asterisk hung Mindful {i}: ERROR timeout, call goes on",
+                (hv.get("CBSTATUS_RESULT"), hv.get("CBSTATUS_ERROR")), ("ERROR", "timeout"))
+        r.check(f"asterisk hung Mindful {i}: within the deadline",
+                hv.get("ELAPSED", "99").isdigit() and int(hv.get("ELAPSED", "99")) <= 4,
+                f"elapsed {hv.get('ELAPSED')} s, timeout_ms {TIMEOUT_MS}")
+
+    log("asterisk: 50 concurrent calls")
+    t0 = time.monotonic()
+    many = [ast.call("app" if n % 2 else "func", FOUND) for n in range(50)]
+    got = [ast.result(i, 60) for i in many]
+    ok = [g for g in got if g and g.get("CBSTATUS_RESULT") == "FOUND" and g.get("CBSTATUS_POSITION") == "4"]
+    if not r.equal("asterisk: 50 concurrent calls all FOUND", len(ok), 50):
+        print([g for g in got if not g or g.get("CBSTATUS_RESULT") != "FOUND"][:3])
+        print(ast.rx("core show channels"))
+    log(f"asterisk: 50 concurrent calls took {time.monotonic() - t0:.1f} s")
+
+    log("asterisk: unload and reload while calls are up")
+    inside = [ast.call("app", HUNG) for _ in range(3)]
+    wait_until(lambda: all(ast.started(i) for i in inside), 10)
+    time.sleep(0.3)
+    out = ast.rx("module unload func_cbstatus.so") or ""
+    r.check("asterisk: unload refused while calls are inside CBStatus()",
+            "use count" in out or "Unable to unload" in out or "in use" in out, out)
+    for i in inside:
+        hv = ast.result(i, 30) or {}
+        r.equal(f"asterisk: call {i} survived the unload attempt", hv.get("CBSTATUS_ERROR"), "timeout")
+    r.check("asterisk: still running", ast.rx("core show uptime") is not None, "no answer")
+    out = ast.rx("module unload func_cbstatus.so") or ""
+    r.check("asterisk: unload succeeds once idle", "Unloaded" in out or "unloaded" in out, out)
+    out = ast.rx("module show like cbstatus") or ""
+    r.check("asterisk: module gone after unload", "func_cbstatus" not in out, out)
+    out = ast.rx("module load func_cbstatus.so") or ""
+    r.check("asterisk: module load again", "Loaded" in out or "loaded" in out, out)
+    check_lookup(r, "asterisk after reload of the module", ast.result(ast.call("app", FOUND), 30),
+                 "en", play=False)
+
+    inside = [ast.call("app", HUNG) for _ in range(3)]
+    wait_until(lambda: all(ast.started(i) for i in inside), 10)
+    time.sleep(0.3)
+    ast.write_cbstatus_conf("locale = es-US\n")
+    out = ast.rx("module reload func_cbstatus") or ""
+    r.check("asterisk: module reload while calls are up", "fail" not in out.lower(), out)
+    for i in inside:
+        hv = ast.result(i, 30) or {}
+        r.equal(f"asterisk: call {i} finished on the old client", hv.get("CBSTATUS_ERROR"), "timeout")
+    v2 = ast.result(ast.call("func", NOT_FOUND, NUM=FOUND, LANG="en"), 30) or {}
+    r.check("asterisk: reload applied the new cbstatus.conf (locale = es-US)",
+            v2.get("CBSTATUS_TEXT", "").startswith(ES_FOUND_TEXT), repr(v2.get("CBSTATUS_TEXT")))
+    out = ast.rx("cbstatus show settings") or ""
+    r.check("asterisk: show settings after reload", "es-US" in out, out)
+    ast.write_cbstatus_conf("timeout_ms = soon\n")
+    ast.rx("module reload func_cbstatus")
+    v3 = ast.result(ast.call("app", FOUND), 30) or {}
+    r.equal("asterisk: a bad reload keeps the previous settings", v3.get("CBSTATUS_RESULT"), "FOUND")
+    ast.write_cbstatus_conf()
+    ast.rx("module reload func_cbstatus")
+    r.check("asterisk: no crash (process alive at the end)", ast.proc is not None and ast.proc.alive(),
+            ast.proc.output()[-2000:] if ast.proc else "")

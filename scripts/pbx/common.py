@@ -1,0 +1,131 @@
+"""Shared pieces of the real-PBX suite: results, bounded waits, the simulator, helpers.
+
+Everything here talks to 127.0.0.1 only, and every wait has a deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, List, Optional
+
+REPO = Path(__file__).resolve().parents[2]
+FOUND = "+15551230001"
+CANCEL = "+15551230002"
+NOT_FOUND = "+15551230099"
+HUNG = "+15551230408"
+FAILS = "+15551230500"
+HOSTILE = "+15551230666"
+EN_FOUND_TEXT = "You are number 4 in line for your callback."
+ES_FOUND_TEXT = "Usted es el número 4 en la fila"
+
+
+class Results:
+    """Checks, printed as they happen; the closing line is `pbx: N passed, M failed`."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed: List[str] = []
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        if ok:
+            self.passed += 1
+            print(f"ok   {name}", flush=True)
+        else:
+            self.failed.append(name)
+            print(f"FAIL {name}: {detail}", flush=True)
+        return ok
+
+    def equal(self, name: str, got: object, want: object) -> bool:
+        return self.check(name, got == want, f"got {got!r}, want {want!r}")
+
+    def closing_line(self) -> str:
+        return f"pbx: {self.passed} passed, {len(self.failed)} failed"
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, step: float = 0.1) -> object:
+    """The first truthy value of predicate() within timeout seconds, else None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(step)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Process:
+    """A child process in its own process group, stopped (TERM, then KILL) at the end."""
+
+    def __init__(self, args: List[str], log_path: Path, env: Optional[dict] = None, cwd=None):
+        self.log_path = log_path
+        self.out = open(log_path, "wb")
+        self.proc = subprocess.Popen(
+            args,
+            stdout=self.out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def output(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, grace: float = 5.0) -> None:
+        if self.alive():
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(5)
+        self.out.close()
+
+
+def start_simulator(cbstatus_bin: Path, workdir: Path) -> "tuple[Process, str]":
+    """`cbstatus simulate` on a free loopback port with the suite's scenarios; its org URL."""
+    sim = Process(
+        [str(cbstatus_bin), "simulate", "--listen", "127.0.0.1:0",
+         "--scenarios", str(REPO / "tests/pbx/scenarios.toml")],
+        workdir / "simulator.log",
+    )
+    url = wait_until(
+        lambda: (re.search(r"http://127\.0\.0\.1:\d+/api/organization/\w+", sim.output()) or [None])[0],
+        10,
+    )
+    if not url:
+        sim.stop()
+        sys.exit(f"pbx: the simulator did not start:\n{sim.output()}")
+    return sim, str(url)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
