@@ -261,11 +261,6 @@
 #define CB_REGISTER_FAILED 6
 
 /**
- * Entries of `data` considered (a real caller has a handful).
- */
-#define MAX_ENTRIES 100
-
-/**
  * A client (opaque). Thread-safe: one client can serve lookups from many threads at once,
  * sharing its connections; no lock is held during network I/O. Fork-safe: after fork() the
  * child's first lookup makes its own connections, cache and breaker (see the header notes).

@@ -75,6 +75,9 @@ const STOCK: &[(&str, &str)] = &[
     ("queue-less-than", "less than"),
     ("vm-and", "and"),
     ("vm-youhave", "you have"),
+    ("vm-for", "for"),
+    ("vm-press", "press"),
+    ("auth-thankyou", "Thank you."),
 ];
 
 /// The numbers with their own `digits/N` file in English: 0-20 and the tens.

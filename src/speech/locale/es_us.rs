@@ -79,6 +79,9 @@ const STOCK: &[(&str, &str)] = &[
     ("queue-less-than", "menos de"),
     ("vm-and", "y"),
     ("vm-youhave", "Usted tiene"),
+    ("vm-for", "para"),
+    ("vm-press", "marque"),
+    ("auth-thankyou", "Gracias."),
 ];
 
 /// The numbers with their own `digits/N` file in Spanish: 0-30, the tens, the hundreds
