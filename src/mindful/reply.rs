@@ -123,7 +123,11 @@ fn lenient_text(body: &[u8]) -> Cow<'_, str> {
     };
     let mut out: Option<Vec<u8>> = None;
     let (mut i, mut copied) = (0, 0);
-    while let Some(offset) = bytes[i..].iter().position(|b| *b == b'\\') {
+    // `i` may step past the end (a body ending in a backslash): `get` ends the scan there.
+    while let Some(offset) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|b| *b == b'\\'))
+    {
         let at = i + offset;
         if bytes.get(at + 1) != Some(&b'u') {
             i = at + 2; // any other escape: skip the escaped byte (a `\\` included)
@@ -341,6 +345,9 @@ mod tests {
         );
         let err = data_entries(b"{\"data\":[{\"type\":\"AS\xffAP\"}]}").unwrap_err();
         assert!(err.detail().contains("\"type\""), "{err}");
+        // A `\u` somewhere and a trailing backslash: malformed, not a panic (found by
+        // proptests::parsing_arbitrary_bytes_never_panics).
+        assert_eq!(kind("\\u0041 \\"), ErrorKind::MalformedReply);
     }
 
     #[test]
