@@ -250,3 +250,40 @@ fn implausible_values_are_unknown_duplicates_malformed_and_junk_in_unused_fields
     assert!(result.error().is_none(), "{:?}", result.error());
     assert_eq!(result.primary().unwrap().position, Some(3));
 }
+
+/// Issue 10, class 9: a callback more than six months ahead is said with its year, in both
+/// locales and every format; one within six months is not.
+#[test]
+fn a_callback_more_than_six_months_ahead_is_said_with_its_year() {
+    let now = jiff::Timestamp::now();
+    let far = now + jiff::SignedDuration::from_hours(24 * 250);
+    let near = now + jiff::SignedDuration::from_hours(24 * 30);
+    let year = |t: jiff::Timestamp| t.to_zoned(jiff::tz::TimeZone::UTC).year().to_string();
+    for (at, with_year) in [(far, true), (near, false)] {
+        let body = format!(
+            r#"{{"data":[{{"type":"scheduled","status":"scheduled","estimated_for":"{}"}}]}}"#,
+            at.as_second()
+        );
+        let server = RawServer::answering(json_ok(&body));
+        for locale in ["en-US", "es-US"] {
+            let client = client(
+                &server.url(),
+                &[
+                    ("breaker_threshold", "0"),
+                    ("timezone", "UTC"),
+                    ("locale", locale),
+                ],
+            );
+            let result = client.status("+15551410009");
+            assert!(result.error().is_none(), "{:?}", result.error());
+            let y = year(at);
+            for format in [Format::Text, Format::Ssml] {
+                let said = result.render(format);
+                assert_eq!(said.contains(&y), with_year, "{locale} {format:?}: {said}");
+            }
+            let prompts = result.render(Format::Prompts);
+            let thousand = prompts.contains("digits/2&digits/thousand");
+            assert_eq!(thousand, with_year, "{locale} prompts: {prompts}");
+        }
+    }
+}

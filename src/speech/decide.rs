@@ -245,8 +245,10 @@ pub(crate) fn when(at: Timestamp, now: Timestamp, tz: &TimeZone) -> When {
         Day::Tomorrow
     } else if today.checked_add(7.days()).is_ok_and(|week| date < week) {
         Day::Weekday(date)
-    } else {
+    } else if today.checked_add(6.months()).is_ok_and(|half| date <= half) {
         Day::Date(date)
+    } else {
+        Day::DateYear(date)
     };
     let time = local.time();
     When {

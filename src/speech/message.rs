@@ -177,7 +177,7 @@ impl Sentence {
                 Day::Today => Situation::ScheduledToday,
                 Day::Tomorrow => Situation::ScheduledTomorrow,
                 Day::Weekday(_) => Situation::ScheduledWeekday,
-                Day::Date(_) => Situation::ScheduledDate,
+                Day::Date(_) | Day::DateYear(_) => Situation::ScheduledDate,
             },
             CallingNow => Situation::CallingNow,
             Completed => Situation::Completed,
@@ -633,6 +633,9 @@ pub enum Day {
     Weekday(Date),
     /// A week or more ahead: said as weekday and date ("Wednesday, March 13").
     Date(Date),
+    /// More than six months ahead: said with its year ("Saturday, March 13th, 2027"), so a
+    /// far-off or implausible date is not taken for this year's.
+    DateYear(Date),
 }
 
 /// Phone digits to read one by one (ASCII digits only, 1 to 15 of them).

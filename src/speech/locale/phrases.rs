@@ -302,7 +302,7 @@ pub(crate) fn sentence(lang: &dyn Language, sentence: &Sentence) -> Vec<Piece> {
         Scheduled { when } => {
             let intro = match when.day {
                 Day::Today | Day::Tomorrow => P::ScheduledFor,
-                Day::Weekday(_) | Day::Date(_) => P::ScheduledOn,
+                Day::Weekday(_) | Day::Date(_) | Day::DateYear(_) => P::ScheduledOn,
             };
             let mut v = vec![say(lang, intro)];
             v.extend(day(lang, &when.day));
@@ -387,7 +387,9 @@ pub(crate) fn sentence(lang: &dyn Language, sentence: &Sentence) -> Vec<Piece> {
         }
         RegisterDoneScheduled { digits, when } => {
             let mut v = confirmation(lang, digits.as_ref());
-            if let (Day::Weekday(_) | Day::Date(_), Some((t, p))) = (when.day, g.on_weekday) {
+            if let (Day::Weekday(_) | Day::Date(_) | Day::DateYear(_), Some((t, p))) =
+                (when.day, g.on_weekday)
+            {
                 v.push(Piece::Words(t, p));
             }
             v.extend(day(lang, &when.day));
@@ -444,11 +446,14 @@ pub(crate) fn value(
         Placeholder::Time => vec![Piece::Time(sentence.when()?.time)],
         Placeholder::AtTime => at_time(lang, sentence.when()?.time),
         Placeholder::Day => match sentence.when()?.day {
-            Day::Weekday(date) | Day::Date(date) => vec![weekday(lang, date)],
+            Day::Weekday(date) | Day::Date(date) | Day::DateYear(date) => {
+                vec![weekday(lang, date)]
+            }
             d => day(lang, &d),
         },
         Placeholder::Date => match sentence.when()?.day {
-            Day::Date(date) => month_day(lang, date),
+            Day::Date(date) => month_day(lang, date, false),
+            Day::DateYear(date) => month_day(lang, date, true),
             _ => return None,
         },
         Placeholder::Count => vec![Piece::Number(sentence.count()?, g.count)],
@@ -578,18 +583,32 @@ fn weekday(lang: &dyn Language, date: Date) -> Piece {
 }
 
 /// "March 13th" (en), "13 de marzo" (es).
-fn month_day(lang: &dyn Language, date: Date) -> Vec<Piece> {
+/// "March 13th" / "13 de marzo"; with `year`, "March 13th, 2027" / "13 de marzo de 2027".
+fn month_day(lang: &dyn Language, date: Date, year: bool) -> Vec<Piece> {
     let g = lang.grammar();
     let (month, prompts) = g.months[(date.month() - 1) as usize];
     let month = Piece::Words(month, prompts);
     let day = date.day() as u32;
+    let year = year.then(|| Piece::Number(date.year().unsigned_abs().into(), Gender::Neutral));
     match g.date {
-        DateStyle::MonthOrdinal => vec![month, Piece::Ordinal(day)],
-        DateStyle::DayOfMonth((of, of_prompts)) => vec![
-            Piece::Number(day, Gender::Neutral),
-            Piece::Words(of, of_prompts),
-            month,
-        ],
+        DateStyle::MonthOrdinal => {
+            let mut v = vec![month, Piece::Ordinal(day)];
+            if let Some(year) = year {
+                v.extend([Piece::Words(",", &[]), year]);
+            }
+            v
+        }
+        DateStyle::DayOfMonth((of, of_prompts)) => {
+            let mut v = vec![
+                Piece::Number(day, Gender::Neutral),
+                Piece::Words(of, of_prompts),
+                month,
+            ];
+            if let Some(year) = year {
+                v.extend([Piece::Words(of, of_prompts), year]);
+            }
+            v
+        }
     }
 }
 
@@ -602,13 +621,13 @@ pub(crate) fn day(lang: &dyn Language, day: &Day) -> Vec<Piece> {
         Day::Today => vec![say(lang, Phrase::Today)],
         Day::Tomorrow => vec![say(lang, Phrase::Tomorrow)],
         Day::Weekday(date) => article().into_iter().chain([weekday(lang, date)]).collect(),
-        Day::Date(date) => {
+        Day::Date(date) | Day::DateYear(date) => {
             let mut v: Vec<Piece> = article().into_iter().collect();
             v.push(weekday(lang, date));
             if matches!(g.date, DateStyle::MonthOrdinal) {
                 v.push(Piece::Words(",", &[]));
             }
-            v.extend(month_day(lang, date));
+            v.extend(month_day(lang, date, matches!(*day, Day::DateYear(_))));
             v
         }
     }
