@@ -52,7 +52,7 @@ pub const USER_AGENT: &str = concat!("cbstatus/", env!("CARGO_PKG_VERSION"));
 /// A Mindful Scheduler API client. Clone it freely: clones share connections.
 ///
 /// Fork-safe: everything that changes while it runs (connections, cache, breaker, resolved
-/// addresses) is per process ([`State`]); a child process builds its own on first use and
+/// addresses) is per process (`State`); a child process builds its own on first use and
 /// never touches the parent's (see `crate::process`).
 #[derive(Clone)]
 pub struct Client {
