@@ -17,7 +17,7 @@ use std::time::Duration;
 
 /// Largest waitlist position believed: a larger one ("four billion ...") is a bug or junk
 /// upstream, and is treated as unknown.
-pub const MAX_POSITION: u32 = 10_000;
+pub(crate) const MAX_POSITION: u32 = 10_000;
 
 /// Parse a `callback_status` reply body. An empty `data` (or only `InteractionNotFound`
 /// entries) gives a report with no callbacks.
