@@ -458,26 +458,10 @@ impl StatsSnapshot {
                 .collect();
             requests.insert(action.as_str().to_string(), Value::Object(by_result));
         }
-        let errors: Map<String, Value> = self
-            .errors
-            .iter()
-            .map(|(k, n)| (k.name().to_string(), json!(n)))
-            .collect();
-        let upstream: Map<String, Value> = self
-            .upstream
-            .iter()
-            .map(|(code, n)| (upstream_code_label(*code), json!(n)))
-            .collect();
-        let prefetch: Map<String, Value> = self
-            .prefetch
-            .iter()
-            .map(|(o, n)| (o.as_str().to_string(), json!(n)))
-            .collect();
-        let rejected: Map<String, Value> = self
-            .rejected
-            .iter()
-            .map(|(r, n)| (r.as_str().to_string(), json!(n)))
-            .collect();
+        let errors = by_label(&self.errors, |k| k.name().to_string());
+        let upstream = by_label(&self.upstream, |code| upstream_code_label(*code));
+        let prefetch = by_label(&self.prefetch, |o| o.as_str().to_string());
+        let rejected = by_label(&self.rejected, |r| r.as_str().to_string());
         json!({
             "version": crate::VERSION,
             "requests": requests,
@@ -494,6 +478,12 @@ impl StatsSnapshot {
             "connections_opened": self.connections_opened,
         })
     }
+}
+
+/// `{label: count}` of labelled counts.
+fn by_label<T>(counts: &[(T, u64)], label: impl Fn(&T) -> String) -> Value {
+    let map: Map<String, Value> = counts.iter().map(|(t, n)| (label(t), json!(n))).collect();
+    Value::Object(map)
 }
 
 /// The `code` label of an upstream status: `"200"`, ..., or `"none"` (no HTTP reply).

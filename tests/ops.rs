@@ -565,15 +565,7 @@ fn systemd_notifications_on_a_fake_notify_socket() {
 #[test]
 fn two_profiles_against_two_simulators() {
     let a = demo();
-    let b = Simulator::start(
-        "127.0.0.1:0",
-        Scenarios::from_toml_str(
-            "[[number]]\nnumber = \"+15551230001\"\n[[number.callback]]\ntype = \"ASAP\"\n\
-             status = \"waitlisted\"\nforecast_waitlist_position = \"9\"\n",
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let b = support::organization_b();
     let dir = temp_dir("profiles");
     let file = dir.join("cbstatus.toml");
     write_config(

@@ -12,15 +12,7 @@ use support::{agi_env_block, cli, fake_asterisk, run_bounded};
 /// Organization A is the demo (+15551230001 is 4th in line); B has the same number 9th.
 fn two_organizations() -> (Simulator, Simulator) {
     let a = Simulator::start("127.0.0.1:0", Scenarios::demo()).unwrap();
-    let b = Simulator::start(
-        "127.0.0.1:0",
-        Scenarios::from_toml_str(
-            "[[number]]\nnumber = \"+15551230001\"\n[[number.callback]]\ntype = \"ASAP\"\n\
-             status = \"waitlisted\"\nforecast_waitlist_position = \"9\"\n",
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let b = support::organization_b();
     (a, b)
 }
 
