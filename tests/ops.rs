@@ -778,3 +778,30 @@ fn readme_sample_scrape_and_alert_rules_pass_promtool() {
     assert!(!out.status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn prefetch_counters_follow_prefetch_calls() {
+    let sim = demo();
+    let server = Server::start(
+        &["--http", "127.0.0.1:0"],
+        &[
+            ("CBSTATUS_API_URL", &sim.organization_url()),
+            ("CBSTATUS_CACHE_TTL_MS", "0"),
+        ],
+    );
+    let series = |outcome: &str| {
+        server.metric(&format!(
+            "cbstatus_prefetch_total{{profile=\"default\",outcome=\"{outcome}\"}}"
+        ))
+    };
+    // 5551230200 answers after 300 ms: the second prefetch finds the first in flight.
+    call(&server.agi, "cbstatus/prefetch", "5551230200");
+    call(&server.agi, "cbstatus/prefetch", "5551230200");
+    let found = call(&server.agi, "cbstatus", "5551230200");
+    assert_eq!(found.vars["CBSTATUS_RESULT"], "FOUND");
+    assert_eq!(series("started"), 1.0);
+    assert_eq!(series("ignored"), 1.0);
+    assert_eq!(series("used"), 1.0);
+    assert_eq!(series("failed"), 0.0);
+    assert_eq!(sim.request_count(), 1, "the lookup used the prefetch");
+}
