@@ -3,6 +3,10 @@
 //! request whose reused connection the server closed. Real servers on 127.0.0.1.
 
 mod support;
+// The WAN benchmark's TLS 1.3 terminator (test CA made at start-up), in front of the simulator.
+#[path = "../benches/system/wan/tls.rs"]
+#[allow(dead_code)]
+mod tls;
 
 use cbstatus::simulator::{Options, Scenarios, Simulator};
 use std::time::Duration;
@@ -351,4 +355,31 @@ fn prefetch_ttl_and_prefetch_max_bound_what_is_kept_and_run() {
     off.prefetch(SLOW).unwrap();
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(sim.request_count(), 0, "prefetch_max = 0 disables prefetch");
+}
+
+#[test]
+fn a_prewarmed_tls_connection_survives_the_session_tickets_and_serves_the_first_lookup() {
+    // TLS 1.3 servers send session tickets right after the handshake: a spare connection that
+    // left them unread looked "not idle" to the liveness probe and was thrown away.
+    let sim = simulator(Options::default());
+    let dir = std::env::temp_dir().join(format!("cbstatus-wan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let terminator = tls::Terminator::start(sim.addr(), &dir);
+    let url = format!(
+        "https://127.0.0.1:{}/api/organization/{}",
+        terminator.addr().port(),
+        cbstatus::simulator::DEFAULT_ORGANIZATION
+    );
+    let ca = terminator.ca().to_str().unwrap().to_string();
+    let c = client(&url, &[("ca_bundle", &ca), ("cache_ttl_ms", "0")]);
+    eventually("the prewarmed connection", || sim.connection_count() == 1);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(c.status(NUMBER).found());
+    assert!(c.status(NUMBER).found());
+    assert_eq!(
+        sim.connection_count(),
+        1,
+        "the first lookups used the prewarmed connection"
+    );
+    assert_eq!(sim.request_count(), 2);
 }

@@ -23,6 +23,7 @@ mod remote;
 mod report;
 mod stats;
 mod util;
+mod wan;
 
 use report::{us, x, Report};
 use stats::{median, ratio, Sample, Series};
@@ -87,6 +88,11 @@ impl Plan {
 fn main() {
     if let Ok(mode) = std::env::var(memory::CHILD_ENV) {
         std::process::exit(memory::child(&mode));
+    }
+    // `scripts/bench --wan`: only the WAN benchmark (issue 11).
+    if std::env::args().any(|a| a == "--wan") {
+        wan::run();
+        return;
     }
     // `cargo bench` passes --bench; `cargo test --all-targets` does not (criterion's rule).
     let plan = if std::env::args().any(|a| a == "--bench") {

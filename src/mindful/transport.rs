@@ -171,7 +171,16 @@ impl Connector {
             // The agent's shutdown never runs on the client's agents (fork abandons them).
             register_shutdown: Arc::new(|_| Ok(())),
         };
-        let transport = self.open(&details)?;
+        let handshake = started.elapsed();
+        let mut transport = self.open(&details)?;
+        if transport.inner.is_tls()
+            && !absorb_session_tickets(&mut transport, handshake, timeout.saturating_sub(handshake))
+        {
+            return Err(ureq::Error::Io(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the server sent data before any request",
+            )));
+        }
         Ok(Spare {
             scheme: uri.scheme_str().unwrap_or("").to_owned(),
             authority: uri.authority().map_or("", |a| a.as_str()).to_owned(),
@@ -263,6 +272,30 @@ impl UreqConnector<()> for Connector {
         with_attempt(|a| a.fresh = true);
         Ok(Some(transport))
     }
+}
+
+/// A TLS 1.3 server sends its session tickets just after the handshake. On a connection used
+/// at once they are read with the first reply; on a spare they would sit in the socket, and
+/// the liveness probe (anything readable: the server is done with it) would throw the spare
+/// away. So read them now: wait up to about one more handshake time for records that carry no
+/// data. Nothing arriving (a timeout) is the normal outcome. False when data came (the
+/// connection is not usable); an end of stream is left to the liveness probe.
+fn absorb_session_tickets(transport: &mut Tracked, handshake: Duration, left: Duration) -> bool {
+    let wait = handshake
+        .max(Duration::from_millis(20))
+        .min(Duration::from_secs(1))
+        .min(left);
+    if wait.is_zero() {
+        return true;
+    }
+    let timeout = NextTimeout {
+        after: wait.into(),
+        reason: Timeout::RecvResponse,
+        per_read: None,
+        per_write: None,
+    };
+    let _ = transport.inner.await_input(timeout);
+    transport.inner.buffers().input().is_empty()
 }
 
 // --- what the request in progress on this thread did -----------------------------------------
