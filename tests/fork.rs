@@ -81,3 +81,8 @@ fn fork_while_8_threads_hang_in_lookups_child_answers_within_the_deadline() {
 fn fork_while_8_threads_run_lookups_never_deadlocks_the_child() {
     run("hammer", &by_number(0, Duration::ZERO));
 }
+
+#[test]
+fn cb_status_lookup_in_children_forked_while_8_threads_use_it_hears_its_own_number() {
+    run("oneshot", &by_number(0, Duration::ZERO));
+}

@@ -13,6 +13,8 @@
  *                        a log callback) while the main thread forks 30 times; every child's
  *                        first lookup must answer (a lock held by another thread at the fork
  *                        stayed locked for ever in the child). Each child runs under alarm().
+ *   fork_safety oneshot  the same with cb_status_lookup(): its process-wide client was made
+ *                        in the parent; each child's answer must be its own number's.
  *
  * CBSTATUS_API_URL names the server; the client timeout is 2000 ms. */
 #define _POSIX_C_SOURCE 200809L
@@ -191,6 +193,61 @@ static void mode_hammer(void) {
   CHECK_CODE(cb_set_log_callback(NULL, CB_LOG_ERROR, NULL), CB_OK);
 }
 
+/* The position cb_status_lookup() speaks for `number` ("... number 603 in line ..."), or -1. */
+static long oneshot_position(const char *number) {
+  char *text = cb_status_lookup(number);
+  long position = -1;
+  const char *p = text;
+  while (p != NULL && *p != '\0' && position < 0) {
+    if (*p >= '0' && *p <= '9') position = strtol(p, NULL, 10);
+    p++;
+  }
+  cb_string_free(text);
+  return position;
+}
+
+static void *oneshot_hammer(void *arg) {
+  char number[32];
+  int index = (int)(long)arg;
+  int n = 0;
+  while (!__atomic_load_n(&stop_threads, __ATOMIC_RELAXED)) {
+    number_for(700 + index * 10 + (n++ % 10), number, sizeof number);
+    (void)oneshot_position(number);
+  }
+  return NULL;
+}
+
+static void mode_oneshot(void) {
+  pthread_t threads[THREADS];
+  long i;
+  int forks;
+  CHECK(oneshot_position("+15550000100") == 100);
+  for (i = 0; i < THREADS; i++) CHECK(pthread_create(&threads[i], NULL, oneshot_hammer, (void *)i) == 0);
+  sleep_ms(100);
+  for (forks = 0; forks < 20; forks++) {
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+      char number[32];
+      int k;
+      alarm(5);
+      for (k = 0; k < 3; k++) {
+        number_for(200 + forks, number, sizeof number);
+        if (oneshot_position(number) != 200 + forks) {
+          fprintf(stderr, "[child %ld] cb_status_lookup(%s) spoke another position\n",
+                  (long)getpid(), number);
+          failures++;
+        }
+      }
+      _exit(failures ? 1 : 0);
+    }
+    expect_child_ok(pid, "oneshot");
+    sleep_ms(10);
+  }
+  __atomic_store_n(&stop_threads, 1, __ATOMIC_RELAXED);
+  for (i = 0; i < THREADS; i++) pthread_join(threads[i], NULL);
+}
+
 int main(int argc, char **argv) {
   cb_config *config = NULL;
   const char *mode = argc > 1 ? argv[1] : "";
@@ -205,8 +262,10 @@ int main(int argc, char **argv) {
     mode_hung();
   } else if (strcmp(mode, "hammer") == 0) {
     mode_hammer();
+  } else if (strcmp(mode, "oneshot") == 0) {
+    mode_oneshot();
   } else {
-    fprintf(stderr, "usage: fork_safety shared|hung|hammer\n");
+    fprintf(stderr, "usage: fork_safety shared|hung|hammer|oneshot\n");
     return 2;
   }
   cb_client_free(client);
