@@ -187,8 +187,9 @@ pub(crate) unsafe fn deliver(result: LookupResult, out: *mut *mut cb_result) -> 
 /// breaker is open, requests in flight, rejected calls, connections opened (README
 /// "Operating it" shows one). Counted since `cb_client_new`; never holds the token or a caller
 /// number. On `CB_OK` `*out` receives a new string to release with `cb_string_free`; on error
-/// `*out` is untouched. Errors: `CB_E_INVALID_ARGUMENT` (NULL client or out). Thread-safe and
-/// lock-free with respect to lookups (it reads atomics). After `fork()` the child's client
+/// `*out` is untouched. Errors: `CB_E_INVALID_ARGUMENT` (NULL client or out). Thread-safe;
+/// never waits for a lookup: it reads atomics, and the breaker state under the breaker's own
+/// lock, which no lookup holds across network I/O. After `fork()` the child's client
 /// starts from the counts at the time of the fork and counts its own requests from there.
 #[no_mangle]
 pub unsafe extern "C" fn cb_client_stats_json(
