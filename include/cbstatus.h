@@ -673,6 +673,18 @@ int32_t cb_client_register(const struct cb_client *client,
                            struct cb_result **out);
 
 /**
+ * Check the widget `widget_id` (NULL: the configured `widget_id`) like
+ * `cb_client_widget_status`, for speaking as an offer: rendering gives the ASAP offer with
+ * the current wait, then one menu line per choice ("For a callback as soon as possible,
+ * press 1. For today at 3:00 PM, press 2. ..."): ASAP first when offered, then the time
+ * slots still ahead, at most 9 choices. `cb_result_action()` says `CB_ACTION_WIDGET`.
+ * Returns and fills `*out` like `cb_client_lookup`. Thread-safe.
+ */
+int32_t cb_client_offer(const struct cb_client *client,
+                        const char *widget_id,
+                        struct cb_result **out);
+
+/**
  * For an answered `cb_client_register`: `CB_REGISTER_REQUESTED` ... `CB_REGISTER_FAILED`.
  * 0 for any other result, including a registration that got no answer (never mistake it
  * for success) and NULL. Thread-safe.

@@ -35,6 +35,20 @@ What it does, per call:
 
 Arguments (space separated after the module name): a number, ``locale=<tag>`` (else the
 ``cbstatus_locale`` channel variable, else the configured locale), ``nospeak``.
+
+The callback journey (see dialplan.xml), with ``action=``:
+
+- ``action=offer [widget=ID]``: check the widget and speak the offer with its menu ("For a
+  callback as soon as possible, press 1. For today at 3:00 PM, press 2. ..."); sets
+  ``CBSTATUS_OFFER`` (yes/no), ``CBSTATUS_SLOTS``, ``CBSTATUS_SLOT_COUNT`` and
+  ``CBSTATUS_MENU`` (what each key chooses: ``asap`` or Unix seconds).
+- ``action=register [key=K | slot=N | at=UNIX] [widget=ID]``: register a callback for the
+  number (as soon as possible by default; ``key=K`` is the K-th entry of the channel's
+  ``CBSTATUS_MENU``, ``slot=N`` the N-th of ``CBSTATUS_SLOTS``) and speak the confirmation;
+  sets ``CBSTATUS_REGISTER_RESULT`` (REQUESTED, DUPLICATE, REFUSED, INVALID_CONTACT,
+  INVALID_TIME, FAILED, ERROR) and ``CBSTATUS_CALLBACK_ID``. Sent once; no answer is ERROR,
+  spoken as "we could not confirm your callback".
+- ``action=cancel``: cancel the number's callback and speak the confirmation.
 """
 
 from __future__ import annotations
@@ -84,6 +98,87 @@ def reset_client() -> None:
         client, _client = _client, None
     if client is not None:
         client.close()
+
+
+_JOURNEY_KEYS = ("action", "key", "slot", "at", "widget")
+
+
+def split_journey(args: Any) -> Tuple[Dict[str, str], str]:
+    """The journey options (``action=``, ``key=``, ``slot=``, ``at=``, ``widget=``) and the
+    remaining arguments."""
+    options: Dict[str, str] = {}
+    rest: List[str] = []
+    for token in str(args or "").split():
+        name, sep, value = token.partition("=")
+        if sep and name.lower() in _JOURNEY_KEYS:
+            options[name.lower()] = value
+        else:
+            rest.append(token)
+    return options, " ".join(rest)
+
+
+def _nth(listing: str, which: str) -> Tuple[bool, Optional[str]]:
+    """The ``which``-th (from 1) comma-separated entry of ``listing``."""
+    entries = [e.strip() for e in listing.split(",") if e.strip()]
+    try:
+        index = int(which) - 1
+    except ValueError:
+        return (False, None)
+    return (True, entries[index]) if 0 <= index < len(entries) else (False, None)
+
+
+def appointment(session: Any, options: Dict[str, str]) -> Tuple[bool, Optional[int]]:
+    """``(ok, at)`` for a registration: at None = as soon as possible."""
+    if "key" in options:
+        ok, entry = _nth(_var(session, "CBSTATUS_MENU"), options["key"])
+    elif "slot" in options:
+        ok, entry = _nth(_var(session, "CBSTATUS_SLOTS"), options["slot"])
+    elif "at" in options:
+        ok, entry = True, options["at"]
+    else:
+        return (True, None)
+    if not ok or entry is None:
+        return (False, None)
+    if entry == "asap":
+        return (True, None)
+    return (True, int(entry)) if entry.isdigit() and int(entry) > 0 else (False, None)
+
+
+def journey_values(session: Any, options: Dict[str, str], number: str, locale: Optional[str]) -> Dict[str, str]:
+    """The variables of an offer, registration or cancel (``options["action"]``)."""
+    action = options.get("action", "").lower()
+    try:
+        client = get_client()
+    except (cbstatus.CbError, ImportError) as e:
+        _console("err", f"not usable: {e}")
+        values = cbstatus.error_variables(cbstatus.FALLBACK_TEXT, "internal")
+        if action == "register":
+            values.update(CBSTATUS_REGISTER_RESULT="ERROR", CBSTATUS_CALLBACK_ID="")
+        return values
+    widget = options.get("widget") or None
+    if action == "offer":
+        result = client.offer(widget)
+    elif action == "cancel":
+        result = client.cancel(number)
+    elif action == "register":
+        ok, at = appointment(session, options)
+        if not ok:
+            values = cbstatus.error_variables(
+                "Sorry, we could not register your callback right now.", "invalid_argument"
+            )
+            values.update(CBSTATUS_REGISTER_RESULT="ERROR", CBSTATUS_CALLBACK_ID="")
+            return values
+        result = client.register(number, at=at, widget_id=widget)
+    else:
+        raise ValueError(f"unknown action={action!r} (offer, register, cancel)")
+    with result:
+        values = cbstatus.channel_variables(result, locale)
+        journey = cbstatus.journey_variables(result)
+    # CBSTATUS_RESULT stays last.
+    final = values.pop("CBSTATUS_RESULT")
+    values.update(journey)
+    values["CBSTATUS_RESULT"] = final
+    return values
 
 
 def parse_args(args: Any) -> Tuple[Optional[str], Optional[str], bool]:
@@ -156,10 +251,14 @@ def handler(session: Any, args: Any = "") -> None:
     """mod_python3 entry point: ``<action application="python" data="cbstatus_handler [args]"/>``."""
     variables_set = False
     try:
+        options, args = split_journey(args)
         arg_number, locale, do_speak = parse_args(args)
         number = pick_number(session, arg_number)
         locale = locale or _var(session, "cbstatus_locale") or None
-        values = lookup_values(number, locale)
+        if options.get("action", "status").lower() == "status":
+            values = lookup_values(number, locale)
+        else:
+            values = journey_values(session, options, number, locale)
         for name, value in values.items():  # CBSTATUS_RESULT last
             session.setVariable(name, value)
         variables_set = True

@@ -79,24 +79,48 @@ pub unsafe extern "C" fn cb_client_widget_status(
     widget_id: *const c_char,
     out: *mut *mut cb_result,
 ) -> i32 {
-    boundary_code(|| {
-        // SAFETY: the caller promises NULL or a live handle.
-        let client = unsafe { client.as_ref() }
-            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
-        if out.is_null() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "out pointer is NULL",
-            ));
-        }
-        // SAFETY: the caller promises a valid string or NULL.
-        let result = match unsafe { opt_str_arg(widget_id, "widget_id") } {
-            Ok(id) => client.client.widget(id),
-            Err(error) => LookupResult::failed(Action::Widget, error, client.client.config()),
-        };
-        // SAFETY: checked non-NULL; the caller promises it is writable.
-        unsafe { deliver(result, out) }
-    })
+    // SAFETY: forwarded from the caller.
+    boundary_code(|| unsafe { widget_request(client, widget_id, out, Action::Widget) })
+}
+
+/// The client of a C call, checked together with its out pointer.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+pub(crate) unsafe fn checked<'a, T>(client: *const cb_client, out: *mut T) -> Result<&'a Client> {
+    // SAFETY: the caller promises NULL or a live handle.
+    let client = unsafe { client.as_ref() }
+        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
+    if out.is_null() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "out pointer is NULL",
+        ));
+    }
+    Ok(&client.client)
+}
+
+/// The body of the widget requests (`Action::Widget`, or `Action::Offer` to speak it as an
+/// offer).
+///
+/// # Safety
+/// As `cb_client_widget_status`.
+pub(crate) unsafe fn widget_request(
+    client: *const cb_client,
+    widget_id: *const c_char,
+    out: *mut *mut cb_result,
+    action: Action,
+) -> Result<()> {
+    // SAFETY: forwarded from the caller.
+    let client = unsafe { checked(client, out) }?;
+    // SAFETY: the caller promises a valid string or NULL.
+    let result = match unsafe { opt_str_arg(widget_id, "widget_id") } {
+        Ok(id) if action == Action::Offer => client.offer(id),
+        Ok(id) => client.widget(id),
+        Err(error) => LookupResult::failed(action, error, client.config()),
+    };
+    // SAFETY: checked non-NULL; the caller promises it is writable.
+    unsafe { deliver(result, out) }
 }
 
 /// Start looking `number` up in the background, e.g. while the greeting plays: a later
@@ -149,22 +173,15 @@ unsafe fn request_for_number(
     out: *mut *mut cb_result,
     action: Action,
 ) -> Result<()> {
-    // SAFETY: the caller promises NULL or a live handle.
-    let client = unsafe { client.as_ref() }
-        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
-    if out.is_null() {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            "out pointer is NULL",
-        ));
-    }
+    // SAFETY: forwarded from the caller.
+    let client = unsafe { checked(client, out) }?;
     // SAFETY: the caller promises a valid string or NULL.
     let result = match unsafe { str_arg(number, "number") } {
         Ok(number) => match action {
-            Action::Cancel => client.client.cancel_callback(number),
-            _ => client.client.status(number),
+            Action::Cancel => client.cancel_callback(number),
+            _ => client.status(number),
         },
-        Err(error) => LookupResult::failed(action, error, client.client.config()),
+        Err(error) => LookupResult::failed(action, error, client.config()),
     };
     // SAFETY: checked non-NULL above.
     unsafe { deliver(result, out) }

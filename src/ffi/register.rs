@@ -1,8 +1,8 @@
-//! The callback journey in C: `cb_client_register`, the register outcome, the callback id, and
-//! the widget's time slots.
+//! The callback journey in C: `cb_client_offer`, `cb_client_register`, the register outcome,
+//! the callback id, and the widget's time slots.
 
 use super::boundary::{boundary, boundary_code, opt_str_arg, str_arg};
-use super::client::{cb_client, deliver};
+use super::client::{cb_client, checked, deliver, widget_request};
 use super::result::{cb_result, get};
 use crate::error::{Error, ErrorKind};
 use crate::register::RegisterRequest;
@@ -46,16 +46,8 @@ pub unsafe extern "C" fn cb_client_register(
     out: *mut *mut cb_result,
 ) -> i32 {
     boundary_code(|| {
-        // SAFETY: the caller promises NULL or a live handle.
-        let client = unsafe { client.as_ref() }
-            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
-        if out.is_null() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "out pointer is NULL",
-            ));
-        }
-        let client = &client.client;
+        // SAFETY: forwarded from the caller.
+        let client = unsafe { checked(client, out) }?;
         // SAFETY: the caller promises valid strings or NULL.
         let args = unsafe {
             (
@@ -94,6 +86,22 @@ pub unsafe extern "C" fn cb_client_register(
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { deliver(result, out) }
     })
+}
+
+/// Check the widget `widget_id` (NULL: the configured `widget_id`) like
+/// `cb_client_widget_status`, for speaking as an offer: rendering gives the ASAP offer with
+/// the current wait, then one menu line per choice ("For a callback as soon as possible,
+/// press 1. For today at 3:00 PM, press 2. ..."): ASAP first when offered, then the time
+/// slots still ahead, at most 9 choices. `cb_result_action()` says `CB_ACTION_WIDGET`.
+/// Returns and fills `*out` like `cb_client_lookup`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_offer(
+    client: *const cb_client,
+    widget_id: *const c_char,
+    out: *mut *mut cb_result,
+) -> i32 {
+    // SAFETY: forwarded from the caller.
+    boundary_code(|| unsafe { widget_request(client, widget_id, out, Action::Offer) })
 }
 
 /// For an answered `cb_client_register`: `CB_REGISTER_REQUESTED` ... `CB_REGISTER_FAILED`.

@@ -375,7 +375,19 @@ impl Client {
         let config = &self.inner.config;
         let contact = number.formatted(config.number_format, &config.default_country);
         let payload = serde_json::json!({ "contact_number": contact }).to_string();
-        let response = self.send(idempotent, |agent, timeout| {
+        let response = self.send_json(url, &payload, idempotent)?;
+        self.read_reply(response)
+    }
+
+    /// POST the JSON `payload` to `url` (with the token) and return the reply head. Sent once
+    /// unless `idempotent` (see `send.rs`): `request_callback` passes `Idempotent::No`.
+    fn send_json(
+        &self,
+        url: &str,
+        payload: &str,
+        idempotent: Idempotent,
+    ) -> Result<ureq::http::Response<ureq::Body>> {
+        self.send(idempotent, |agent, timeout| {
             let mut request = agent
                 .post(url)
                 .header("Content-Type", "application/json")
@@ -392,8 +404,7 @@ impl Client {
                     .send(payload.as_bytes()),
                 None => request.send(payload.as_bytes()),
             }
-        })?;
-        self.read_reply(response)
+        })
     }
 
     /// Check the status and read the body (capped at [`MAX_BODY_BYTES`]).

@@ -66,6 +66,18 @@ static void test_journey(const char *url) {
   slot = cb_result_timeslot(widget, 2);
   cb_result_free(widget);
 
+  widget = NULL;
+  CHECK_CODE(cb_client_offer(client, NULL, &widget), CB_OK);
+  CHECK(cb_result_action(widget) == CB_ACTION_WIDGET);
+  CHECK(cb_result_timeslot_count(widget) == 3);
+  {
+    char *offer = text_of(widget);
+    CHECK(offer != NULL && strstr(offer, "For a callback as soon as possible, press 1.") != NULL);
+    cb_string_free(offer);
+  }
+  cb_result_free(widget);
+  CHECK_CODE(cb_client_offer(NULL, NULL, &widget), CB_E_INVALID_ARGUMENT);
+
   expect_outcome(client, "+15557771001", NULL, 0, CB_REGISTER_REQUESTED,
                  "Thank you. We will call you back at the number ending in 1 0 0 1 in about 10 minutes.");
   expect_outcome(client, "+15557771001", NULL, 0, CB_REGISTER_DUPLICATE,

@@ -26,7 +26,15 @@ from __future__ import annotations
 
 import logging as _logging
 
-from ._channel import CHANNEL_VARIABLES, FALLBACK_TEXT, channel_variables, error_variables, safe_prompts
+from ._channel import (
+    CHANNEL_VARIABLES,
+    FALLBACK_TEXT,
+    JOURNEY_VARIABLES,
+    channel_variables,
+    error_variables,
+    journey_variables,
+    safe_prompts,
+)
 from ._client import Client, last_error, mask_number, shutdown, status_lookup, version, version_number
 from ._config import SETTINGS, Config
 from ._errors import (
@@ -77,6 +85,8 @@ __all__ = [
     "mask_number",
     "channel_variables",
     "error_variables",
+    "journey_variables",
+    "JOURNEY_VARIABLES",
     "safe_prompts",
     "CHANNEL_VARIABLES",
     "FALLBACK_TEXT",

@@ -8,7 +8,7 @@ import logging
 import re
 from typing import Dict, Optional
 
-from ._result import Result
+from ._result import Action, Result
 
 #: The variables, in the order the scripts set them: ``CBSTATUS_RESULT`` last, so a script
 #: stopped by a hang-up never leaves a RESULT next to missing details.
@@ -71,3 +71,39 @@ def error_variables(text: str, error: str) -> Dict[str, str]:
     values = {name: "" for name in CHANNEL_VARIABLES}
     values.update(CBSTATUS_RESULT="ERROR", CBSTATUS_TEXT=text, CBSTATUS_COUNT="0", CBSTATUS_ERROR=error)
     return values
+
+
+#: The callback-journey variables (after :data:`CHANNEL_VARIABLES`), as the native
+#: ``cbstatus agi --action offer / register`` sets them.
+JOURNEY_VARIABLES = (
+    "CBSTATUS_OFFER",
+    "CBSTATUS_SLOT_COUNT",
+    "CBSTATUS_SLOTS",
+    "CBSTATUS_MENU",
+    "CBSTATUS_REGISTER_RESULT",
+    "CBSTATUS_CALLBACK_ID",
+)
+
+
+def journey_variables(result: Result, now: Optional[float] = None) -> Dict[str, str]:
+    """The journey variables of a widget/offer or register result ({} for others):
+    ``CBSTATUS_OFFER`` (yes/no), ``CBSTATUS_SLOTS`` (the menu's time slots, comma-separated Unix
+    seconds), ``CBSTATUS_SLOT_COUNT``, ``CBSTATUS_MENU`` (what each key chooses: ``asap`` or
+    Unix seconds), or ``CBSTATUS_REGISTER_RESULT`` (REQUESTED, DUPLICATE, REFUSED,
+    INVALID_CONTACT, INVALID_TIME, FAILED, ERROR) and ``CBSTATUS_CALLBACK_ID``. Only this fixed
+    vocabulary (and ids of safe characters) reaches the dialplan."""
+    if result.action is Action.WIDGET:
+        menu = result.menu(now)
+        slots = [str(t) for t in menu if t is not None]
+        return {
+            "CBSTATUS_OFFER": "yes" if menu else "no",
+            "CBSTATUS_SLOT_COUNT": str(len(slots)),
+            "CBSTATUS_SLOTS": ",".join(slots),
+            "CBSTATUS_MENU": ",".join("asap" if c is None else str(c) for c in menu),
+        }
+    if result.action is Action.REGISTER:
+        return {
+            "CBSTATUS_REGISTER_RESULT": (result.register_outcome or "error").upper(),
+            "CBSTATUS_CALLBACK_ID": result.callback_id or "",
+        }
+    return {}

@@ -187,6 +187,18 @@ class Client:
         (Unix seconds, sorted)."""
         return self.widget_status(widget_id, raise_on_error=raise_on_error)
 
+    def offer(self, widget_id: Optional[str] = None, *, raise_on_error: bool = False) -> Result:
+        """Check the widget and speak it as an offer: ``text`` is the ASAP offer with the wait
+        and one menu line per choice ("For a callback as soon as possible, press 1. For today
+        at 3:00 PM, press 2. ..."). ``Result.timeslots`` and ``offer_asap`` as in
+        :meth:`widget`; :meth:`menu_choice` maps a key to what it chooses. Needs a library
+        exporting ``cb_client_offer`` (NotImplementedError otherwise)."""
+        check_functions(self.library, ["cb_client_offer"])
+        arg = encode_arg(widget_id, "widget_id", allow_none=True)
+        subject = repr(widget_id) if widget_id is not None else "<configured widget>"
+        log.debug("cbstatus: offer %s", subject)
+        return self._call("offer", "cb_client_offer", subject, arg, raise_on_error)
+
     def register(
         self,
         number: str,

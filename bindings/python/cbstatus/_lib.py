@@ -112,6 +112,7 @@ PROTOTYPES: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "cb_result_ewt_seconds": (c_int64, (cb_result_p,)),
     # The callback journey (register, time slots).
     "cb_client_register": (c_int32, (cb_client_p, c_char_p, c_char_p, c_int64, POINTER(cb_result_p))),
+    "cb_client_offer": (c_int32, (cb_client_p, c_char_p, POINTER(cb_result_p))),
     "cb_result_register_outcome": (c_int32, (cb_result_p,)),
     "cb_result_callback_id": (c_char_p, (cb_result_p,)),  # lent
     "cb_result_timeslot_count": (c_uint32, (cb_result_p,)),
@@ -138,6 +139,7 @@ OPTIONAL_FUNCTIONS = frozenset(
         "cb_result_offer_scheduled",
         "cb_result_ewt_seconds",
         "cb_client_register",
+        "cb_client_offer",
         "cb_result_register_outcome",
         "cb_result_callback_id",
         "cb_result_timeslot_count",

@@ -7,8 +7,9 @@ import enum
 import json
 import logging
 import threading
+import time
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._errors import CbError, ErrorCode
 from ._fork import renew_in_child
@@ -200,6 +201,39 @@ class Result:
                 self.callback_id = _text(lib.cb_result_callback_id(handle))
         self.error = None if code == 0 else lib.error(code, message)
 
+    # -- the callback journey --------------------------------------------------------------
+
+    def menu(self, now: Optional[float] = None) -> List[Optional[int]]:
+        """The choices of the offer's menu, key 1 first: ``None`` for a callback as soon as
+        possible, else a time slot (Unix seconds). ASAP first when offered (and callbacks are
+        available), then the slots still ahead of ``now``; at most 9. Empty for other results."""
+        if self.action is not Action.WIDGET or not self.callbacks_available:
+            return []
+        now = time.time() if now is None else now
+        # As the library decides: the offer_asap/offer_scheduled_callback states override
+        # the flags.
+        asap, scheduled = bool(self.offer_asap), bool(self.offer_scheduled)
+        if self.widget_state == "offer_asap_callback":
+            asap, scheduled = True, False
+        elif self.widget_state == "offer_scheduled_callback":
+            asap, scheduled = False, True
+        choices: List[Optional[int]] = [None] if asap else []
+        if scheduled:
+            choices.extend(t for t in self.timeslots if t > now)
+        return choices[:9]
+
+    def menu_choice(self, key: Union[str, int], now: Optional[float] = None) -> Tuple[bool, Optional[int]]:
+        """What menu key ``key`` chooses: ``(True, None)`` ASAP, ``(True, unix)`` a time slot,
+        ``(False, None)`` not a key of this menu."""
+        try:
+            index = int(str(key).strip()) - 1
+        except ValueError:
+            return (False, None)
+        choices = self.menu(now)
+        if not 0 <= index < len(choices):
+            return (False, None)
+        return (True, choices[index])
+
     # -- state ---------------------------------------------------------------------------
 
     @property
@@ -214,9 +248,12 @@ class Result:
 
     @property
     def outcome(self) -> str:
-        """``"found"``, ``"not_found"`` or ``"error"`` (the AGI ``CBSTATUS_RESULT`` in lower case)."""
+        """``"found"``, ``"not_found"`` or ``"error"`` (the AGI ``CBSTATUS_RESULT`` in lower case);
+        for a registration its ``register_outcome`` ("requested", "duplicate", ...)."""
         if self.error is not None:
             return "error"
+        if self.action is Action.REGISTER:
+            return self.register_outcome or "error"
         return "found" if self.found else "not_found"
 
     # -- rendering -----------------------------------------------------------------------

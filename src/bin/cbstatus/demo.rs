@@ -3,7 +3,7 @@
 use crate::{EXIT_OK, EXIT_USAGE};
 use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::speech::Format;
-use cbstatus::{Client, Config, LookupResult};
+use cbstatus::{Client, Config, LookupResult, RegisterRequest};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -80,8 +80,66 @@ pub fn run(args: Args) -> u8 {
     );
     show("widget w-open", &client.widget(Some("w-open")), &args);
     show("widget w-closed", &client.widget(Some("w-closed")), &args);
+    journey(&client, &args);
     simulator.shutdown();
     EXIT_OK
+}
+
+/// The callback journey: offer, register (ASAP and at a slot), confirm, then what a returning
+/// caller hears, and the refusals.
+fn journey(client: &Client, args: &Args) {
+    println!("The callback journey (widget w-open):\n");
+    let offer = client.offer(Some("w-open"));
+    show("offer", &offer, args);
+    let asap = |widget: &str| RegisterRequest {
+        widget_id: Some(widget.to_string()),
+        ..RegisterRequest::default()
+    };
+    show(
+        "register +15557770001 (key 1: as soon as possible)",
+        &client.register("+15557770001", asap("w-open")),
+        args,
+    );
+    show(
+        "returning caller +15557770001",
+        &client.status("+15557770001"),
+        args,
+    );
+    let slot = offer
+        .widget()
+        .and_then(|w| w.open_slots(offer.at()).first().copied());
+    if let Some(slot) = slot {
+        let request = RegisterRequest {
+            appointment: Some(slot),
+            ..asap("w-open")
+        };
+        show(
+            "register +15557770002 (key 2: the first time slot)",
+            &client.register("+15557770002", request),
+            args,
+        );
+        show(
+            "returning caller +15557770002",
+            &client.status("+15557770002"),
+            args,
+        );
+    }
+    show(
+        "register +15557770001 again (within 10 s)",
+        &client.register("+15557770001", asap("w-open")),
+        args,
+    );
+    show(
+        "register +15557770003 on w-closed",
+        &client.register("+15557770003", asap("w-closed")),
+        args,
+    );
+    show(
+        "register +15551230400 (a number Mindful cannot call)",
+        &client.register("+15551230400", asap("w-open")),
+        args,
+    );
+    show("offer on w-closed", &client.offer(Some("w-closed")), args);
 }
 
 fn show(title: &str, result: &LookupResult, args: &Args) {

@@ -7,6 +7,7 @@
 //! others), both with `{"data":[{"status": ...}]}`.
 
 use super::super::wire::{data_entries, integer_field, text_field};
+use super::send::Idempotent;
 use super::{status_error, Client, MAX_BODY_BYTES, UPSTREAM_STATUS};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::masked;
@@ -54,19 +55,8 @@ impl Client {
         let outcome = self.guarded(
             &format!("request_callback {id} {}", masked(number.as_str())),
             || {
-                let mut post = self
-                    .state()
-                    .agent
-                    .post(&url)
-                    .header("Content-Type", "application/json")
-                    .header("Accept", "application/json")
-                    .header("Accept-Encoding", super::IDENTITY);
-                if let Some((name, value)) = &self.inner.auth {
-                    post = post.header(name.as_str(), value.expose());
-                }
-                let response = post
-                    .send(body.as_bytes())
-                    .map_err(|e| self.transport_error(e))?;
+                // Idempotent::No: never sent twice, not even after a lost keep-alive race.
+                let response = self.send_json(&url, &body, Idempotent::No)?;
                 self.register_reply(response)
             },
         );

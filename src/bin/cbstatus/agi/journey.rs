@@ -2,7 +2,8 @@
 //! interaction in one call) and `--action register [--at UNIX | --slot N]`.
 //!
 //! - `offer` sets `CBSTATUS_OFFER` (`yes`/`no`), `CBSTATUS_SLOTS` (the time slots of the menu,
-//!   comma-separated Unix seconds, earliest first) and `CBSTATUS_SLOT_COUNT`, and what to say.
+//!   comma-separated Unix seconds, earliest first), `CBSTATUS_SLOT_COUNT`, `CBSTATUS_MENU`
+//!   (what each key chooses, key 1 first: `asap` or Unix seconds), and what to say.
 //! - `register --slot N` registers the N-th entry of the channel's `CBSTATUS_SLOTS` (from 1),
 //!   read with `GET VARIABLE`: the slot the caller heard, not one a later widget check lists.
 //!   It sets `CBSTATUS_REGISTER_RESULT` (`REQUESTED`, `DUPLICATE`, `REFUSED`,
@@ -49,24 +50,30 @@ pub struct Journey {
 pub fn variables(result: &LookupResult) -> Vec<(&'static str, String)> {
     match result.action() {
         Action::Widget | Action::Offer => {
-            let slots: Vec<String> = result
+            let menu = result
                 .widget()
                 .map(|w| w.menu(result.at()))
-                .unwrap_or_default()
-                .into_iter()
+                .unwrap_or_default();
+            let slots: Vec<String> = menu
+                .iter()
                 .filter_map(|c| match c {
                     Choice::At(t) => Some(t.as_second().to_string()),
                     Choice::Asap => None,
                 })
                 .collect();
-            let offer = result.widget().is_some_and(|w| w.offers(result.at()));
+            let keys: Vec<String> = menu
+                .iter()
+                .map(|c| match c {
+                    Choice::At(t) => t.as_second().to_string(),
+                    Choice::Asap => "asap".to_string(),
+                })
+                .collect();
+            let offer = if menu.is_empty() { "no" } else { "yes" };
             vec![
-                (
-                    "CBSTATUS_OFFER",
-                    if offer { "yes" } else { "no" }.to_string(),
-                ),
+                ("CBSTATUS_OFFER", offer.to_string()),
                 ("CBSTATUS_SLOT_COUNT", slots.len().to_string()),
                 ("CBSTATUS_SLOTS", slots.join(",")),
+                ("CBSTATUS_MENU", keys.join(",")),
             ]
         }
         Action::Register => vec![
