@@ -260,15 +260,17 @@ fn a_client_dripping_its_replies_cannot_hold_a_call() {
 #[test]
 fn accept_failures_back_off_and_recover() {
     let sim = demo();
-    // Few descriptors, and a long lookup deadline so that idle connections keep theirs.
-    let server = FastAgi::start(&sim, "4000", &[], Some(24));
+    // Few descriptors; calls whose lookup hangs for 3 s hold their sockets (identical lookups
+    // share one API request) until every descriptor is in use.
+    let server = FastAgi::start(&sim, "3000", &[], Some(24));
     let addr = server.addr.clone();
-    let mut held = Vec::new();
-    for _ in 0..40 {
-        held.push(TcpStream::connect(&addr).unwrap());
-    }
-    // Every descriptor in use, connections still waiting in the backlog.
-    let until = Instant::now() + Duration::from_secs(3);
+    let hung: Vec<_> = (0..20)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || plain_call(&addr, "5551230408"))
+        })
+        .collect();
+    let until = Instant::now() + Duration::from_secs(2);
     while server.fds() < 23 && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -278,6 +280,7 @@ fn accept_failures_back_off_and_recover() {
         server.stderr()
     );
     // More callers keep arriving; they wait in the backlog while accept() fails.
+    let mut held = Vec::new();
     let cpu_before = server.cpu();
     let window = Duration::from_millis(2000);
     let started = Instant::now();
@@ -290,6 +293,10 @@ fn accept_failures_back_off_and_recover() {
         spent < window / 50,
         "{spent:?} of CPU in {window:?} out of descriptors (was: a busy loop)"
     );
+    // The hung calls end at their deadline and free their descriptors.
+    for call in hung {
+        call.join().unwrap();
+    }
     drop(held);
     let freed = Instant::now();
     let seen = plain_call(&addr, "5551230001");
@@ -304,6 +311,37 @@ fn accept_failures_back_off_and_recover() {
     eprintln!(
         "EMFILE: {spent:?} CPU in {window:?}; a real call answered {recovered:?} after freeing"
     );
+}
+
+#[test]
+fn connections_that_never_send_cannot_use_up_the_descriptors() {
+    let sim = demo();
+    // 64 descriptors, --max-calls 4: at most 64 - 16 - 3 x 4 = 36 connections may be sending
+    // their environment; 60 idle sockets and a long deadline.
+    let server = FastAgi::start(&sim, "5000", &["--max-calls", "4"], Some(64));
+    let addr = server.addr.clone();
+    let idle: Vec<TcpStream> = (0..60)
+        .map(|_| TcpStream::connect(&addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let seen = plain_call(&addr, "5551230001");
+    let took = started.elapsed();
+    assert_eq!(seen.var("CBSTATUS_RESULT"), "FOUND");
+    assert!(
+        took < Duration::from_secs(1),
+        "answered in {took:?} (was: after the idle sockets' 5 s deadline, out of descriptors)"
+    );
+    assert!(
+        server.wait_for_log("36 connections sending", Duration::from_secs(2)),
+        "{}",
+        server.stderr()
+    );
+    let log = server.stderr();
+    assert!(log.contains("closed the oldest"), "{log}");
+    assert!(!log.contains("cannot accept"), "{log}");
+    assert!(server.fds() < 64);
+    drop(idle);
 }
 
 #[test]

@@ -82,6 +82,18 @@ impl FastAgi {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Wait (bounded by `limit`) until stderr contains `text`.
+    pub fn wait_for_log(&self, text: &str, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        while Instant::now() < until {
+            if self.stderr().contains(text) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
     /// Resident memory in KiB.
     pub fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();

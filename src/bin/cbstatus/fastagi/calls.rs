@@ -1,14 +1,20 @@
 //! The connections a FastAGI server holds, by state: still sending their AGI environment
 //! (pending: not a call yet, closed at shutdown) or in a call (counted toward `--max-calls`
 //! unless refused as busy; let finish at shutdown within the drain bound).
+//!
+//! Pending connections are capped below the descriptor limit: beyond the cap the oldest one is
+//! closed. Asterisk sends its environment the moment it connects, so a real call completes it
+//! long before it becomes the oldest, while sockets that connect and wait can no longer use up
+//! every descriptor (which would leave real calls waiting in the kernel's backlog).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 pub struct Calls {
     max_calls: usize,
+    max_pending: usize,
     state: Mutex<State>,
     /// Signalled whenever a call ends (the drain waits on it).
     ended: Condvar,
@@ -18,8 +24,11 @@ pub struct Calls {
 struct State {
     stopping: bool,
     next_id: u64,
-    /// Connections whose environment is incomplete, so that shutdown can close them.
-    pending: HashMap<u64, Arc<TcpStream>>,
+    /// Connections whose environment is incomplete, oldest first, so that shutdown (or a
+    /// newer connection beyond the cap) can close them.
+    pending: BTreeMap<u64, Arc<TcpStream>>,
+    /// Pending connections closed to make room, so far.
+    evicted: u64,
     /// Calls within the limit.
     counted: usize,
     /// Callers being told "busy" (the fallback), beyond the limit.
@@ -33,9 +42,12 @@ impl State {
 }
 
 impl Calls {
-    pub fn new(max_calls: usize) -> Calls {
+    /// At most `max_calls` calls, and `max_pending` connections still sending their
+    /// environment.
+    pub fn new(max_calls: usize, max_pending: usize) -> Calls {
         Calls {
             max_calls: max_calls.max(1),
+            max_pending: max_pending.max(1),
             state: Mutex::default(),
             ended: Condvar::new(),
         }
@@ -43,6 +55,10 @@ impl Calls {
 
     pub fn max_calls(&self) -> usize {
         self.max_calls
+    }
+
+    pub fn max_pending(&self) -> usize {
+        self.max_pending
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -55,6 +71,20 @@ impl Calls {
         let mut state = self.lock();
         if state.stopping {
             return None;
+        }
+        if state.pending.len() >= self.max_pending {
+            if let Some((_, oldest)) = state.pending.pop_first() {
+                // Wakes its thread, which drops it.
+                let _ = oldest.shutdown(Shutdown::Both);
+                state.evicted += 1;
+                if state.evicted.is_power_of_two() {
+                    eprintln!(
+                        "cbstatus fastagi: {} connections still sending their AGI environment: \
+                         closed the oldest ({} so far)",
+                        self.max_pending, state.evicted
+                    );
+                }
+            }
         }
         let id = state.next_id;
         state.next_id += 1;
@@ -149,8 +179,37 @@ mod tests {
     use std::time::Duration;
 
     #[test]
+    fn beyond_the_pending_cap_the_oldest_connection_is_closed() {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let calls = Calls::new(1, 2);
+        let mut clients = Vec::new();
+        let mut guards = Vec::new();
+        let mut streams = Vec::new();
+        for _ in 0..3 {
+            clients.push(TcpStream::connect(addr).unwrap());
+            streams.push(Arc::new(listener.accept().unwrap().0));
+        }
+        for stream in &streams {
+            guards.push(calls.pending(stream).unwrap());
+        }
+        assert_eq!(calls.lock().pending.len(), 2);
+        // The first connection was shut down: its peer reads EOF; the newest two stay open.
+        clients[0]
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        assert_eq!(clients[0].read(&mut [0u8; 1]).unwrap(), 0);
+        clients[2].set_nonblocking(true).unwrap();
+        let still_open = clients[2].read(&mut [0u8; 1]).unwrap_err();
+        assert_eq!(still_open.kind(), std::io::ErrorKind::WouldBlock);
+        drop(guards);
+        assert!(calls.lock().pending.is_empty());
+    }
+
+    #[test]
     fn admission_counts_only_calls_and_drain_waits_for_them() {
-        let calls = Calls::new(1);
+        let calls = Calls::new(1, 8);
         let first = calls.admit();
         let second = calls.admit();
         assert!(!first.busy() && second.busy());

@@ -144,7 +144,7 @@ pub fn run(args: Args) -> u8 {
     let server = Arc::new(Server {
         source,
         profiles: RwLock::new(Arc::new(profiles)),
-        calls: Calls::new(args.max_calls),
+        calls: Calls::new(args.max_calls, pending_limit(args.max_calls)),
         log,
         notifier: Arc::clone(&notifier),
         stopping: AtomicBool::new(false),
@@ -176,8 +176,10 @@ pub fn run(args: Args) -> u8 {
     log.event(
         Level::Info,
         &format!(
-            "listening on {addr} (at most {} calls at once)",
-            server.calls.max_calls()
+            "listening on {addr} (at most {} calls at once, {} connections sending their \
+             AGI environment)",
+            server.calls.max_calls(),
+            server.calls.max_pending()
         ),
     );
     notifier.notify("READY=1");
@@ -198,6 +200,28 @@ pub fn run(args: Args) -> u8 {
     drop(listener);
     drain(&server);
     EXIT_OK
+}
+
+/// Descriptors kept for the process itself (stdio, listener, wake pipe, HTTP endpoint, ...).
+const OWN_DESCRIPTORS: u64 = 16;
+
+/// How many connections may be sending their environment at once: what the descriptor limit
+/// leaves after the process's own and 3 per call (its socket, its API connection in flight and
+/// one idle in the pool), so that half-open sockets never take the descriptors calls need.
+fn pending_limit(max_calls: usize) -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit(2) writes into the struct we own.
+    let nofile = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+        limit.rlim_cur
+    } else {
+        1024
+    };
+    let reserved = OWN_DESCRIPTORS.saturating_add(3u64.saturating_mul(max_calls as u64));
+    let left = nofile.saturating_sub(reserved).clamp(8, 65_536);
+    usize::try_from(left).unwrap_or(65_536)
 }
 
 /// Shut down: close connections still sending their environment, then give the calls in
