@@ -54,6 +54,11 @@ class Client:
     :class:`Config` (then no keyword settings). Share one client between all threads: lookups
     run in parallel without a lock held during network I/O.
 
+    Fork-safe: a child made by ``os.fork()`` or ``multiprocessing`` (fork start method) may
+    keep using a client made before the fork, even while other threads were inside lookups;
+    its first lookup opens its own connections with an empty cache and a closed breaker, and
+    never reads a reply meant for the parent.
+
     Raises:
         NotConfigured: no API URL. ConfigError: an invalid setting.
     """
