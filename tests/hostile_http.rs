@@ -287,3 +287,37 @@ fn a_callback_more_than_six_months_ahead_is_said_with_its_year() {
         }
     }
 }
+
+#[test]
+fn a_chunk_size_beyond_the_body_cap_fails_at_once_as_body_too_large() {
+    // Announces 64 GiB (then 1 MiB + 1 byte) in one chunk, sends a few bytes, waits.
+    for chunks in ["FFFFFFFFF\r\n{\"data\":[", "100001\r\n{\"data\":["] {
+        let reply = format!("{OK_HEAD}Transfer-Encoding: chunked\r\n\r\n{chunks}");
+        let (kind, message, elapsed) = failure(reply.into_bytes());
+        assert_eq!(kind, ErrorKind::BodyTooLarge, "{chunks:?}: {message}");
+        // 0.1.0 waited for the deadline (1500 ms here).
+        assert!(
+            elapsed < Duration::from_millis(500),
+            "{chunks:?}: {elapsed:?}"
+        );
+    }
+    // A body that fits, in chunks, still answers.
+    let body = found_body(2, 60);
+    let (head, tail) = body.split_at(10);
+    let reply = format!(
+        "{OK_HEAD}Transfer-Encoding: chunked\r\n\r\n{:x};ext=1\r\n{head}\r\n{:x}\r\n{tail}\r\n0\r\n\r\n",
+        head.len(),
+        tail.len()
+    );
+    let server = replying(reply.into_bytes());
+    let client = client(&server.url(), &[("breaker_threshold", "0")]);
+    assert_eq!(
+        client
+            .lookup("+15551410010")
+            .unwrap()
+            .primary()
+            .unwrap()
+            .position,
+        Some(2)
+    );
+}

@@ -3,6 +3,7 @@
 mod background;
 mod breaker;
 mod cache;
+mod chunks;
 mod client;
 mod connections;
 mod prefetch;

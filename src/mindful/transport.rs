@@ -34,6 +34,9 @@ use ureq::unversioned::transport::{
 };
 use ureq::Timeout;
 
+use super::chunks::ChunkWatch;
+use super::MAX_BODY_BYTES;
+
 /// Reuse a connection whose server announced `Keep-Alive: timeout=N` for at most N seconds
 /// minus this (or half of N, when smaller): the server's clock started before ours.
 const KEEP_ALIVE_MARGIN: Duration = Duration::from_secs(1);
@@ -223,6 +226,7 @@ impl Connector {
             inner: Box::new(transport),
             state,
             idle_timeout: self.inner.idle_timeout,
+            chunks: ChunkWatch::default(),
         })
     }
 
@@ -411,6 +415,8 @@ pub(crate) struct Tracked {
     inner: Box<dyn Transport>,
     state: Arc<ConnState>,
     idle_timeout: Duration,
+    /// Refuses at once a chunked reply announcing more than the body cap (`chunks.rs`).
+    chunks: ChunkWatch,
 }
 
 impl std::fmt::Debug for Tracked {
@@ -429,14 +435,20 @@ impl Transport for Tracked {
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         with_attempt(|a| a.conn = Some(Arc::clone(&self.state)));
         self.state.touch();
+        self.chunks.request();
         self.inner.transmit_output(amount, timeout)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let before = self.inner.buffers().input().len();
         let outcome = self.inner.await_input(timeout);
-        if self.inner.buffers().input().len() > before {
+        let input = self.inner.buffers().input();
+        if input.len() > before {
             with_attempt(|a| a.reply_started = true);
+            // The new bytes are appended after the ones ureq has not consumed yet.
+            if self.chunks.feed(&input[before..], MAX_BODY_BYTES).is_err() {
+                return Err(ureq::Error::BodyExceedsLimit(MAX_BODY_BYTES));
+            }
         }
         self.state.touch();
         outcome
