@@ -69,7 +69,7 @@ impl ChunkWatch {
                         self.scan = if size == 0 {
                             Scan::Done
                         } else {
-                            Scan::ChunkData(size + 2)
+                            Scan::ChunkData(size.saturating_add(2))
                         };
                     } else if self.line.len() > MAX_LINE {
                         self.scan = Scan::Done;
