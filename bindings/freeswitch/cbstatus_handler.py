@@ -54,6 +54,7 @@ The callback journey (see dialplan.xml), with ``action=``:
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from typing import Any, Dict, List, Optional, Tuple
@@ -211,22 +212,55 @@ def pick_number(session: Any, arg_number: Optional[str]) -> str:
     return number
 
 
-def lookup_values(number: str, locale: Optional[str]) -> Dict[str, str]:
-    """Every channel variable's value for ``number`` ("" = none), in setting order."""
+def sound_dir(session: Any) -> str:
+    """Where ``cbstatus prompts generate --layout freeswitch`` put the sounds: the
+    ``cbstatus_sound_dir`` channel variable, else ``${sounds_dir}/cbstatus`` ("" if neither)."""
+    explicit = _var(session, "cbstatus_sound_dir")
+    if explicit:
+        return explicit
+    sounds = _var(session, "sounds_dir")
+    return f"{sounds.rstrip('/')}/cbstatus" if sounds else ""
+
+
+#: The variables the handler sets, in order: the Asterisk ones plus ``CBSTATUS_PLAYLIST``,
+#: ``CBSTATUS_RESULT`` still last.
+FREESWITCH_VARIABLES = tuple(v for v in cbstatus.CHANNEL_VARIABLES if v != "CBSTATUS_RESULT") + (
+    "CBSTATUS_PLAYLIST",
+    "CBSTATUS_RESULT",
+)
+
+
+def with_playlist(values: Dict[str, str], playlist: str) -> Dict[str, str]:
+    """``values`` with ``CBSTATUS_PLAYLIST`` inserted before ``CBSTATUS_RESULT`` (set last)."""
+    out = {k: v for k, v in values.items() if k != "CBSTATUS_RESULT"}
+    out["CBSTATUS_PLAYLIST"] = playlist
+    out["CBSTATUS_RESULT"] = values["CBSTATUS_RESULT"]
+    return out
+
+
+def lookup_values(number: str, locale: Optional[str], sounds: str = "") -> Dict[str, str]:
+    """Every channel variable's value for ``number`` ("" = none), in setting order;
+    ``CBSTATUS_PLAYLIST`` is a ``file_string://`` playlist over ``sounds`` (when given)."""
     try:
         client = get_client()
     except cbstatus.CbError as e:  # not configured / invalid setting
         _console("err", f"not usable: {e}")
-        return cbstatus.error_variables(cbstatus.status_lookup(number), e.name)
+        return with_playlist(cbstatus.error_variables(cbstatus.status_lookup(number), e.name), "")
     except ImportError as e:  # LibraryNotFound / IncompatibleLibrary
         _console("err", str(e))
-        return cbstatus.error_variables(cbstatus.FALLBACK_TEXT, "internal")
+        return with_playlist(cbstatus.error_variables(cbstatus.FALLBACK_TEXT, "internal"), "")
     with client.lookup(number) as result:
-        return cbstatus.channel_variables(result, locale)
+        playlist = ""
+        if sounds:
+            try:
+                playlist = result.playlist(sounds, locale)
+            except (cbstatus.CbError, ValueError) as e:  # a bad sound folder: say so, go on
+                _console("warning", f"no playlist: {e}")
+        return with_playlist(cbstatus.channel_variables(result, locale), playlist)
 
 
 def speak(session: Any, values: Dict[str, str]) -> str:
-    """Say the result on the channel; returns how: "tts", "prompts", "speak" or "none"."""
+    """Say the result on the channel; returns how: "tts", "playlist", "prompts" or "speak"."""
     text = _CONTROL.sub(" ", values["CBSTATUS_TEXT"]) or cbstatus.FALLBACK_TEXT
     engine = _var(session, "tts_engine")
     if engine:
@@ -235,6 +269,11 @@ def speak(session: Any, values: Dict[str, str]) -> str:
         return "tts"
     prefix = _var(session, "cbstatus_sound_prefix").rstrip("/")
     prompts: List[str] = [p for p in values["CBSTATUS_PROMPTS"].split("&") if p]
+    playlist = values.get("CBSTATUS_PLAYLIST", "")
+    first_file = playlist[len("file_string://") :].split("!")[0]
+    if not prefix and playlist and os.path.isfile(first_file):
+        session.execute("playback", playlist)
+        return "playlist"
     if prefix and prompts:
         ext = _var(session, "cbstatus_sound_ext") or "wav"
         for name in prompts:
@@ -256,7 +295,7 @@ def handler(session: Any, args: Any = "") -> None:
         number = pick_number(session, arg_number)
         locale = locale or _var(session, "cbstatus_locale") or None
         if options.get("action", "status").lower() == "status":
-            values = lookup_values(number, locale)
+            values = lookup_values(number, locale, sound_dir(session))
         else:
             values = journey_values(session, options, number, locale)
         for name, value in values.items():  # CBSTATUS_RESULT last

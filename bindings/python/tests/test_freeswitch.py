@@ -74,7 +74,7 @@ def test_demo_numbers_set_variables(handler_module, number, expect):
     assert s.set["CBSTATUS_COUNT"] == str(expect["count"])
     assert s.set["CBSTATUS_STATUS"] == (expect["status"] or "")
     assert s.set["CBSTATUS_ERROR"] == ""
-    assert list(s.set) == list(cbstatus.CHANNEL_VARIABLES)  # all of them, RESULT last
+    assert list(s.set) == list(handler_module.FREESWITCH_VARIABLES)  # all of them, RESULT last
     assert s.media() == []  # nospeak
 
 
@@ -190,3 +190,27 @@ def test_many_channels_share_one_client(handler_module):
         expect = DEMO[i % len(DEMO)][1]
         assert s.set["CBSTATUS_COUNT"] == str(expect["count"])
     assert handler_module.get_client() is handler_module.get_client()
+
+
+def test_playlist_is_set_and_played_when_the_sounds_exist(handler_module, tmp_path):
+    # The FreeSWITCH layout of `cbstatus prompts generate --layout freeswitch --dir D`.
+    s = FakeSession(caller_id_number="+15551230001", cbstatus_sound_dir=str(tmp_path))
+    handler_module.handler(s, "locale=es-US nospeak")
+    playlist = s.set["CBSTATUS_PLAYLIST"]
+    names = s.set["CBSTATUS_PROMPTS"].split("&")
+    assert playlist == "file_string://" + "!".join(f"{tmp_path}/es/{n}.wav" for n in names)
+    # Sounds missing: the handler does not play a playlist that would fail.
+    s = FakeSession(caller_id_number="+15551230001", cbstatus_sound_dir=str(tmp_path))
+    handler_module.handler(s, "")
+    assert not any(c[:2] == ("execute", "playback") for c in s.calls)
+    # Sounds present: it plays the playlist with `playback`.
+    first = tmp_path / "en" / f"{names[0]}.wav"
+    first.parent.mkdir(parents=True)
+    first.write_bytes(b"RIFF")
+    s = FakeSession(caller_id_number="+15551230001", cbstatus_sound_dir=str(tmp_path))
+    handler_module.handler(s, "")
+    assert ("execute", "playback", s.set["CBSTATUS_PLAYLIST"]) in s.calls
+    # No folder known (no cbstatus_sound_dir, no sounds_dir): no playlist.
+    s = FakeSession(caller_id_number="+15551230001")
+    handler_module.handler(s, "nospeak")
+    assert s.set["CBSTATUS_PLAYLIST"] == ""

@@ -1,0 +1,496 @@
+/*
+ * mod_cbstatus.c: the cbstatus FreeSWITCH module. Tells a caller where their Mindful callback
+ * stands, in-process, with one shared client per module load.
+ *
+ *   API (fs_cli, event socket):  cbstatus <number> [field] [locale]
+ *       field: text (default), ssml, prompts, playlist, json, result, error, status, type,
+ *              position, wait_seconds, estimated_for, count
+ *   Dialplan application:        cbstatus [number] [locale=<tag>] [action=status|cancel|widget]
+ *                                         [widget=<id>]
+ *       sets the CBSTATUS_* channel variables of `cbstatus agi`, plus CBSTATUS_PLAYLIST: a
+ *       file_string:// playlist for `playback` over the sounds of
+ *       `cbstatus prompts generate --layout freeswitch --dir <sound_dir>`.
+ *
+ * Configuration: autoload_configs/cbstatus.conf.xml,
+ *   <configuration name="cbstatus.conf"><settings>
+ *     <param name="api_url" value="https://..."/>      (any key of the cbstatus TOML file)
+ *     <param name="sound_dir" value="/usr/share/freeswitch/sounds/cbstatus"/>  (this module's)
+ *   </settings></configuration>
+ * read after the CBSTATUS_CONFIG file and the CBSTATUS_* environment, which it overrides.
+ * `reload mod_cbstatus` reads it again (FreeSWITCH unloads and loads the module).
+ *
+ * Threads: the API and the application run on any thread, many at once. The client is
+ * thread-safe, holds no lock during network I/O and returns within timeout_ms. Each use holds
+ * a read lock on the client; shutdown takes the write lock, so it waits for calls in
+ * progress (at most timeout_ms) before freeing the client. FreeSWITCH itself refuses to
+ * unload the module while a channel is inside its application ("Module in use").
+ *
+ * Values from the API (status, type, widget state) reach the channel only as safe words.
+ *
+ * Build: see Makefile and README.md beside this file (`pkg-config freeswitch cbstatus`).
+ * This module links FreeSWITCH (MPL 1.1).
+ */
+
+#include <switch.h>
+
+#include <cbstatus.h>
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <string.h>
+
+SWITCH_MODULE_LOAD_FUNCTION(mod_cbstatus_load);
+SWITCH_MODULE_SHUTDOWN_FUNCTION(mod_cbstatus_shutdown);
+SWITCH_MODULE_DEFINITION(mod_cbstatus, mod_cbstatus_load, mod_cbstatus_shutdown, NULL);
+
+#define CONFIG_FILE "cbstatus.conf"
+#define API_SYNTAX "<number> [text|ssml|prompts|playlist|json|result|error|status|type|position|wait_seconds|estimated_for|count] [locale]"
+#define APP_SYNTAX "[number] [locale=<tag>] [action=status|cancel|widget] [widget=<id>]"
+
+static struct {
+	struct cb_client *client;      /* one per module load */
+	switch_thread_rwlock_t *lock;  /* read: a call uses the client; write: shutdown */
+	char sound_dir[512];           /* where the FreeSWITCH layout of the sounds lives */
+} globals;
+
+/* cbstatus diagnostics into FreeSWITCH's log, from any thread. The message never contains the
+ * API token and shows numbers by their last 4 digits. */
+static void log_to_freeswitch(int32_t level, const char *message, void *userdata)
+{
+	switch_log_level_t fs_level = SWITCH_LOG_DEBUG;
+
+	(void)userdata;
+	if (level == CB_LOG_ERROR) {
+		fs_level = SWITCH_LOG_ERROR;
+	} else if (level == CB_LOG_WARN) {
+		fs_level = SWITCH_LOG_WARNING;
+	}
+	switch_log_printf(SWITCH_CHANNEL_LOG, fs_level, "cbstatus: %s\n", message);
+}
+
+/* A value from the API as a safe word: lower-case [a-z0-9_], at most 32 characters, else
+ * "other" ("" stays ""). */
+static const char *safe_word(const char *value)
+{
+	size_t i, n = strlen(value);
+
+	if (n > 32) {
+		return "other";
+	}
+	for (i = 0; i < n; i++) {
+		char c = value[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+			return "other";
+		}
+	}
+	return value;
+}
+
+/* CBSTATUS_RESULT's word, as `cbstatus agi` sets it. */
+static const char *result_word(const struct cb_result *result)
+{
+	if (cb_result_error(result) != CB_OK) {
+		return "ERROR";
+	}
+	switch (cb_result_action(result)) {
+	case CB_ACTION_CANCEL:
+		switch (cb_result_cancel_outcome(result)) {
+		case CB_CANCEL_CANCELED:
+			return "CANCELED";
+		case CB_CANCEL_NOT_FOUND:
+			return "NOT_FOUND";
+		case CB_CANCEL_TOO_MANY:
+			return "TOO_MANY";
+		default:
+			return "FAILED";
+		}
+	case CB_ACTION_WIDGET:
+		return cb_result_callbacks_available(result) ? "AVAILABLE" : "UNAVAILABLE";
+	default:
+		return cb_result_found(result) ? "FOUND" : "NOT_FOUND";
+	}
+}
+
+/* A rendering or the playlist as a new string (cb_string_free), never NULL unless out of
+ * memory; "" on error. An unknown locale still renders (in English). */
+static char *rendering(const struct cb_result *result, const char *field, const char *locale,
+	const char *sound_dir)
+{
+	char *out = NULL;
+	int32_t status;
+
+	if (!strcasecmp(field, "playlist")) {
+		status = cb_result_playlist(result, locale, sound_dir, &out);
+	} else {
+		int32_t format = !strcasecmp(field, "ssml") ? CB_FORMAT_SSML
+			: !strcasecmp(field, "prompts") ? CB_FORMAT_PROMPTS
+			: !strcasecmp(field, "json") ? CB_FORMAT_JSON : CB_FORMAT_TEXT;
+		status = cb_result_render(result, format, locale, &out);
+	}
+	if (status != CB_OK && status != CB_E_UNKNOWN_LOCALE) {
+		char message[256];
+		cb_last_error_message(message, sizeof message);
+		switch_log_printf(SWITCH_CHANNEL_LOG, SWITCH_LOG_WARNING, "cbstatus: %s: %s\n", field,
+			message);
+	}
+	return out;
+}
+
+static int is_rendering(const char *field)
+{
+	return !strcasecmp(field, "text") || !strcasecmp(field, "ssml")
+		|| !strcasecmp(field, "prompts") || !strcasecmp(field, "playlist")
+		|| !strcasecmp(field, "json");
+}
+
+/* A non-rendering field into buf; -1 for an unknown field. */
+static int scalar_field(const struct cb_result *result, const char *field, char *buf, size_t len)
+{
+	int64_t n = -2;
+
+	if (!strcasecmp(field, "result")) {
+		switch_copy_string(buf, result_word(result), len);
+	} else if (!strcasecmp(field, "error")) {
+		int32_t code = cb_result_error(result);
+		switch_copy_string(buf, code == CB_OK ? "" : cb_status_name(code), len);
+	} else if (!strcasecmp(field, "status")) {
+		switch_copy_string(buf, safe_word(cb_result_status(result)), len);
+	} else if (!strcasecmp(field, "type")) {
+		switch_copy_string(buf, safe_word(cb_result_type(result)), len);
+	} else if (!strcasecmp(field, "widget_state")) {
+		switch_copy_string(buf, safe_word(cb_result_widget_state(result)), len);
+	} else if (!strcasecmp(field, "offer_asap")) {
+		switch_copy_string(buf, cb_result_offer_asap(result) ? "1" : "0", len);
+	} else if (!strcasecmp(field, "offer_scheduled")) {
+		switch_copy_string(buf, cb_result_offer_scheduled(result) ? "1" : "0", len);
+	} else if (!strcasecmp(field, "count")) {
+		snprintf(buf, len, "%" PRIu32, cb_result_count(result));
+	} else if (!strcasecmp(field, "position")) {
+		n = cb_result_position(result);
+	} else if (!strcasecmp(field, "wait_seconds")) {
+		n = cb_result_wait_seconds(result);
+	} else if (!strcasecmp(field, "estimated_for")) {
+		n = cb_result_estimated_for(result);
+	} else if (!strcasecmp(field, "ewt_seconds")) {
+		n = cb_result_ewt_seconds(result);
+	} else {
+		return -1;
+	}
+	if (n != -2) {
+		if (n < 0) {
+			*buf = '\0'; /* unknown */
+		} else {
+			snprintf(buf, len, "%" PRId64, n);
+		}
+	}
+	return 0;
+}
+
+/* --- API: cbstatus <number> [field] [locale] ------------------------------------------------ */
+
+SWITCH_STANDARD_API(cbstatus_api)
+{
+	char *argv[4] = { 0 };
+	char *copy;
+	int argc;
+	const char *field, *locale;
+	struct cb_result *result = NULL;
+	char value[256];
+
+	(void)session;
+	if (zstr(cmd)) {
+		stream->write_function(stream, "-USAGE: cbstatus %s\n", API_SYNTAX);
+		return SWITCH_STATUS_SUCCESS;
+	}
+	copy = strdup(cmd);
+	if (!copy) {
+		return SWITCH_STATUS_MEMERR;
+	}
+	argc = switch_separate_string(copy, ' ', argv, 4);
+	field = argc > 1 ? argv[1] : "text";
+	locale = argc > 2 ? argv[2] : NULL;
+	if (argc > 3) {
+		stream->write_function(stream, "-USAGE: cbstatus %s\n", API_SYNTAX);
+		free(copy);
+		return SWITCH_STATUS_SUCCESS;
+	}
+	switch_thread_rwlock_rdlock(globals.lock);
+	if (!globals.client) {
+		stream->write_function(stream, "-ERR cbstatus is not configured (see %s.xml)\n",
+			CONFIG_FILE);
+	} else {
+		cb_client_lookup(globals.client, argv[0], &result);
+	}
+	switch_thread_rwlock_unlock(globals.lock);
+	if (result) {
+		if (is_rendering(field)) {
+			char *text = rendering(result, field, locale, globals.sound_dir);
+			stream->write_function(stream, "%s\n", text ? text : "");
+			cb_string_free(text);
+		} else if (scalar_field(result, field, value, sizeof value) == 0) {
+			stream->write_function(stream, "%s\n", value);
+		} else {
+			stream->write_function(stream, "-ERR unknown field '%s'; usage: cbstatus %s\n", field,
+				API_SYNTAX);
+		}
+		cb_result_free(result);
+	}
+	free(copy);
+	return SWITCH_STATUS_SUCCESS;
+}
+
+/* --- application: cbstatus [number] [locale=<tag>] [action=...] [widget=<id>] -------------- */
+
+/* The caller's own number, or "" when it is hidden or a placeholder (FreeSWITCH never leaves
+ * caller_id_number empty: an empty one becomes 0000000000). */
+static const char *caller_number(switch_channel_t *channel)
+{
+	const char *number = switch_channel_get_variable(channel, "caller_id_number");
+	const char *hide = switch_channel_get_variable(channel, "privacy_hide_number");
+
+	if (zstr(number) || switch_true(hide) || !strcmp(number, "0000000000")
+		|| !strcasecmp(number, "anonymous") || !strcasecmp(number, "unknown")) {
+		return "";
+	}
+	return number;
+}
+
+static void set_var(switch_channel_t *channel, const char *name, const char *value)
+{
+	switch_channel_set_variable(channel, name, value ? value : "");
+}
+
+SWITCH_STANDARD_APP(cbstatus_app)
+{
+	switch_channel_t *channel = switch_core_session_get_channel(session);
+	static const char *const scalars[][2] = {
+		{ "CBSTATUS_STATUS", "status" },
+		{ "CBSTATUS_TYPE", "type" },
+		{ "CBSTATUS_POSITION", "position" },
+		{ "CBSTATUS_WAIT_SECONDS", "wait_seconds" },
+		{ "CBSTATUS_ESTIMATED_FOR", "estimated_for" },
+		{ "CBSTATUS_COUNT", "count" },
+		{ "CBSTATUS_ERROR", "error" },
+	};
+	static const char *const widget[][2] = {
+		{ "CBSTATUS_WIDGET_STATE", "widget_state" },
+		{ "CBSTATUS_OFFER_ASAP", "offer_asap" },
+		{ "CBSTATUS_OFFER_SCHEDULED", "offer_scheduled" },
+		{ "CBSTATUS_EWT_SECONDS", "ewt_seconds" },
+	};
+	static const char *const renderings[][2] = {
+		{ "CBSTATUS_TEXT", "text" },
+		{ "CBSTATUS_SSML", "ssml" },
+		{ "CBSTATUS_PROMPTS", "prompts" },
+		{ "CBSTATUS_PLAYLIST", "playlist" },
+	};
+	char *argv[8] = { 0 };
+	char *copy = switch_core_session_strdup(session, switch_str_nil(data));
+	const char *number = NULL, *locale = NULL, *widget_id = NULL, *action = "status";
+	const char *sound_dir = switch_channel_get_variable(channel, "cbstatus_sound_dir");
+	struct cb_result *result = NULL;
+	char value[256];
+	int argc, i, is_widget;
+
+	argc = switch_separate_string(copy, ' ', argv, 8);
+	for (i = 0; i < argc; i++) {
+		if (zstr(argv[i])) {
+			continue;
+		} else if (!strncasecmp(argv[i], "locale=", 7)) {
+			locale = argv[i][7] ? argv[i] + 7 : NULL;
+		} else if (!strncasecmp(argv[i], "action=", 7)) {
+			action = argv[i] + 7;
+		} else if (!strncasecmp(argv[i], "widget=", 7)) {
+			widget_id = argv[i][7] ? argv[i] + 7 : NULL;
+		} else if (!number) {
+			number = argv[i];
+		} else {
+			switch_log_printf(SWITCH_CHANNEL_SESSION_LOG(session), SWITCH_LOG_WARNING,
+				"cbstatus: ignoring '%s'; usage: cbstatus %s\n", argv[i], APP_SYNTAX);
+		}
+	}
+	if (zstr(number)) {
+		number = caller_number(channel);
+	}
+	if (!locale) {
+		locale = switch_channel_get_variable(channel, "cbstatus_locale");
+		locale = zstr(locale) ? NULL : locale;
+	}
+	if (zstr(sound_dir)) {
+		sound_dir = globals.sound_dir;
+	}
+
+	switch_thread_rwlock_rdlock(globals.lock);
+	if (globals.client) {
+		if (!strcasecmp(action, "cancel")) {
+			cb_client_cancel(globals.client, number, &result);
+		} else if (!strcasecmp(action, "widget")) {
+			cb_client_widget_status(globals.client, widget_id, &result);
+		} else {
+			if (strcasecmp(action, "status")) {
+				switch_log_printf(SWITCH_CHANNEL_SESSION_LOG(session), SWITCH_LOG_WARNING,
+					"cbstatus: unknown action '%s' (status, cancel, widget); looking up status\n",
+					action);
+			}
+			cb_client_lookup(globals.client, number, &result);
+		}
+	}
+	switch_thread_rwlock_unlock(globals.lock);
+
+	if (!result) {
+		switch_log_printf(SWITCH_CHANNEL_SESSION_LOG(session), SWITCH_LOG_ERROR,
+			"cbstatus: not configured (see %s.xml)\n", CONFIG_FILE);
+		set_var(channel, "CBSTATUS_ERROR", "not_configured");
+		set_var(channel, "CBSTATUS_RESULT", "ERROR");
+		return;
+	}
+	for (i = 0; i < (int)(sizeof renderings / sizeof renderings[0]); i++) {
+		char *text = rendering(result, renderings[i][1], locale, sound_dir);
+		set_var(channel, renderings[i][0], text);
+		cb_string_free(text);
+	}
+	for (i = 0; i < (int)(sizeof scalars / sizeof scalars[0]); i++) {
+		scalar_field(result, scalars[i][1], value, sizeof value);
+		set_var(channel, scalars[i][0], value);
+	}
+	is_widget = cb_result_action(result) == CB_ACTION_WIDGET;
+	for (i = 0; i < (int)(sizeof widget / sizeof widget[0]); i++) {
+		if (is_widget) {
+			scalar_field(result, widget[i][1], value, sizeof value);
+		} else {
+			*value = '\0';
+		}
+		set_var(channel, widget[i][0], value);
+	}
+	/* Last: an empty CBSTATUS_RESULT means the application did not finish. */
+	set_var(channel, "CBSTATUS_RESULT", result_word(result));
+	cb_result_free(result);
+}
+
+/* --- configuration, load, shutdown ------------------------------------------------------- */
+
+/* A client from the environment and cbstatus.conf.xml; NULL on error (logged). */
+static struct cb_client *load_client(void)
+{
+	struct cb_config *config = NULL;
+	struct cb_client *client = NULL;
+	switch_xml_t xml, cfg, settings, param;
+	char message[512];
+	const char *sounds = switch_core_get_variable("sounds_dir");
+
+	switch_snprintf(globals.sound_dir, sizeof globals.sound_dir, "%s/cbstatus",
+		zstr(sounds) ? "/usr/share/freeswitch/sounds" : sounds);
+	if (cb_config_from_env(&config) != CB_OK) {
+		cb_last_error_message(message, sizeof message);
+		switch_log_printf(SWITCH_CHANNEL_LOG, SWITCH_LOG_ERROR,
+			"cbstatus: bad CBSTATUS_* environment or CBSTATUS_CONFIG: %s\n", message);
+		return NULL;
+	}
+	if ((xml = switch_xml_open_cfg(CONFIG_FILE, &cfg, NULL))) {
+		if ((settings = switch_xml_child(cfg, "settings"))) {
+			for (param = switch_xml_child(settings, "param"); param; param = param->next) {
+				const char *name = switch_xml_attr_soft(param, "name");
+				const char *value = switch_xml_attr_soft(param, "value");
+				int32_t status;
+
+				if (!strcasecmp(name, "sound_dir")) {
+					switch_copy_string(globals.sound_dir, value, sizeof globals.sound_dir);
+					continue;
+				}
+				status = cb_config_set(config, name, value);
+				if (status != CB_OK) {
+					cb_last_error_message(message, sizeof message);
+					switch_log_printf(SWITCH_CHANNEL_LOG,
+						status == CB_E_UNKNOWN_LOCALE ? SWITCH_LOG_WARNING : SWITCH_LOG_ERROR,
+						"cbstatus: %s.xml param %s: %s\n", CONFIG_FILE, name, message);
+					if (status != CB_E_UNKNOWN_LOCALE) {
+						switch_xml_free(xml);
+						cb_config_free(config);
+						return NULL;
+					}
+				}
+			}
+		}
+		switch_xml_free(xml);
+	}
+	if (cb_client_new(config, &client) != CB_OK) {
+		cb_last_error_message(message, sizeof message);
+		switch_log_printf(SWITCH_CHANNEL_LOG, SWITCH_LOG_ERROR,
+			"cbstatus: %s (set <param name=\"api_url\" value=\"...\"/> in %s.xml)\n", message,
+			CONFIG_FILE);
+		client = NULL;
+	}
+	cb_config_free(config);
+	return client;
+}
+
+/* FreeSWITCH runs with small stacks (SWITCH_THREAD_STACKSIZE, 240 KiB, also the main thread's
+ * limit): reading the configuration and the system time zone needs more in a debug build of
+ * the library, so the client is made on a thread of its own with a roomy stack. */
+static void *load_client_thread(void *out)
+{
+	*(struct cb_client **)out = load_client();
+	return NULL;
+}
+
+static struct cb_client *load_client_on_big_stack(void)
+{
+	struct cb_client *client = NULL;
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 8 * 1024 * 1024);
+	if (pthread_create(&thread, &attr, load_client_thread, &client) != 0) {
+		pthread_attr_destroy(&attr);
+		return load_client();
+	}
+	pthread_join(thread, NULL);
+	pthread_attr_destroy(&attr);
+	return client;
+}
+
+SWITCH_MODULE_LOAD_FUNCTION(mod_cbstatus_load)
+{
+	switch_api_interface_t *api_interface;
+	switch_application_interface_t *app_interface;
+
+	memset(&globals, 0, sizeof globals);
+	if (cb_version_number() != CB_VERSION_NUMBER) {
+		switch_log_printf(SWITCH_CHANNEL_LOG, SWITCH_LOG_WARNING,
+			"cbstatus: built with cbstatus.h %d.%d.%d, running library %s\n", CB_VERSION_MAJOR,
+			CB_VERSION_MINOR, CB_VERSION_PATCH, cb_version());
+	}
+	cb_set_log_callback(log_to_freeswitch, CB_LOG_INFO, NULL);
+	globals.client = load_client_on_big_stack();
+	if (!globals.client) {
+		cb_set_log_callback(NULL, CB_LOG_ERROR, NULL);
+		return SWITCH_STATUS_FALSE;
+	}
+	switch_thread_rwlock_create(&globals.lock, pool);
+
+	*module_interface = switch_loadable_module_create_module_interface(pool, modname);
+	SWITCH_ADD_API(api_interface, "cbstatus", "Mindful callback status (cbstatus)", cbstatus_api,
+		API_SYNTAX);
+	SWITCH_ADD_APP(app_interface, "cbstatus", "Mindful callback status",
+		"Looks up the caller's Mindful callback and sets the CBSTATUS_* channel variables.",
+		cbstatus_app, APP_SYNTAX, SAF_SUPPORT_NOMEDIA);
+	switch_console_set_complete("add cbstatus");
+	switch_log_printf(SWITCH_CHANNEL_LOG, SWITCH_LOG_NOTICE,
+		"cbstatus: library %s ready (sounds in %s)\n", cb_version(), globals.sound_dir);
+	return SWITCH_STATUS_SUCCESS;
+}
+
+SWITCH_MODULE_SHUTDOWN_FUNCTION(mod_cbstatus_shutdown)
+{
+	switch_console_set_complete("del cbstatus");
+	/* Waits for lookups in progress (each at most timeout_ms), then no one uses the client. */
+	switch_thread_rwlock_wrlock(globals.lock);
+	cb_client_free(globals.client);
+	globals.client = NULL;
+	switch_thread_rwlock_unlock(globals.lock);
+	/* This module's code is unmapped next: no more callbacks into it. */
+	cb_set_log_callback(NULL, CB_LOG_ERROR, NULL);
+	cb_shutdown();
+	return SWITCH_STATUS_SUCCESS;
+}
