@@ -62,6 +62,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h> /* strtoll */
 #include <string.h>
 #include <strings.h> /* strcasecmp */
 
@@ -119,6 +120,23 @@
 			<ref type="application">CBStatus</ref>
 		</see-also>
 	</function>
+	<function name="CBSTATUS_PREFETCH" language="en_US" module="func_cbstatus">
+		<synopsis>
+			Start a caller's callback lookup in the background.
+		</synopsis>
+		<syntax>
+			<parameter name="number" required="true">
+				<para>The number, usually <literal>${CALLERID(num)}</literal>.</para>
+			</parameter>
+		</syntax>
+		<description>
+			<para>Returns at once: <literal>1</literal> when the lookup started (or is already
+			running), empty when the number cannot be looked up. A later
+			<literal>CBStatus()</literal> or <literal>CBSTATUS()</literal> of the number within
+			<literal>prefetch_ttl_ms</literal> joins it, so the caller does not wait for the API
+			after the greeting.</para>
+		</description>
+	</function>
 	<application name="CBStatus" language="en_US" module="func_cbstatus">
 		<synopsis>
 			Look up a caller's Mindful callback and set the CBSTATUS_* channel variables.
@@ -142,6 +160,18 @@
 					<literal>widget_id</literal>). <variable>CBSTATUS_RESULT</variable> is then
 					<literal>AVAILABLE</literal>, <literal>UNAVAILABLE</literal> or
 					<literal>ERROR</literal>.</para></enum>
+					<enum name="register"><para>Register a callback for the number with the widget
+					(<literal>widget=ID</literal>, else the configured one), as soon as possible or
+					at <literal>at=UNIX</literal> (one of the widget's time slots). Sent once.
+					<variable>CBSTATUS_RESULT</variable> and
+					<variable>CBSTATUS_REGISTER_RESULT</variable> are then
+					<literal>REQUESTED</literal>, <literal>DUPLICATE</literal>,
+					<literal>REFUSED</literal>, <literal>INVALID_CONTACT</literal>,
+					<literal>INVALID_TIME</literal>, <literal>FAILED</literal> or
+					<literal>ERROR</literal>; <variable>CBSTATUS_CALLBACK_ID</variable> is
+					Mindful's request id.</para></enum>
+					<enum name="at=UNIX"><para>register: the time slot, Unix
+					seconds.</para></enum>
 					<enum name="locale=TAG"><para>Speak in this locale (<literal>en-US</literal>,
 					<literal>es-US</literal>). Default: Spanish for a Spanish channel language,
 					else the configured locale.</para></enum>
@@ -419,6 +449,21 @@ static const char *result_word(const struct cb_result *result)
 		}
 	case CB_ACTION_WIDGET:
 		return cb_result_callbacks_available(result) ? "AVAILABLE" : "UNAVAILABLE";
+	case CB_ACTION_REGISTER:
+		switch (cb_result_register_outcome(result)) {
+		case CB_REGISTER_REQUESTED:
+			return "REQUESTED";
+		case CB_REGISTER_DUPLICATE:
+			return "DUPLICATE";
+		case CB_REGISTER_REFUSED:
+			return "REFUSED";
+		case CB_REGISTER_INVALID_CONTACT:
+			return "INVALID_CONTACT";
+		case CB_REGISTER_INVALID_TIME:
+			return "INVALID_TIME";
+		default:
+			return "FAILED";
+		}
 	default:
 		return cb_result_found(result) ? "FOUND" : "NOT_FOUND";
 	}
@@ -459,6 +504,8 @@ static int copy_field(const struct cb_result *result, const char *field, const c
 		ast_copy_string(buf, cb_result_offer_scheduled(result) ? "1" : "0", len);
 	} else if (!strcasecmp(field, "ewt_seconds")) {
 		copy_int(cb_result_ewt_seconds(result), buf, len);
+	} else if (!strcasecmp(field, "callback_id")) {
+		ast_copy_string(buf, cb_result_callback_id(result), len); /* safe characters only */
 	} else {
 		return -1;
 	}
@@ -613,6 +660,31 @@ static struct ast_custom_function cbstatus_function = {
 	.read = cbstatus_read,
 };
 
+/* ${CBSTATUS_PREFETCH(number)}: start the lookup in the background (e.g. before the greeting);
+ * a later CBStatus()/CBSTATUS() of the number joins it. Reads "1" when started (or already
+ * running), "" when the number cannot be looked up. Returns at once. */
+static int prefetch_read(struct ast_channel *chan, const char *cmd, char *data, char *buf,
+	size_t len)
+{
+	RAII_VAR(struct cbstatus_state *, state, state_ref(), ao2_cleanup);
+	int32_t status;
+
+	(void)chan;
+	*buf = '\0';
+	if (!state) {
+		ast_log(LOG_ERROR, "%s: cbstatus is not configured (see %s)\n", cmd, CONFIG_FILE);
+		return -1;
+	}
+	status = cb_client_prefetch(state->client, S_OR(data, ""));
+	ast_copy_string(buf, status == CB_OK ? "1" : "", len);
+	return 0;
+}
+
+static struct ast_custom_function prefetch_function = {
+	.name = "CBSTATUS_PREFETCH",
+	.read = prefetch_read,
+};
+
 /* The caller's own number, or "" when it is unknown or its presentation is restricted or
  * unavailable (the same rule as `cbstatus agi`). */
 static void caller_number(struct ast_channel *chan, char *buf, size_t len)
@@ -673,6 +745,12 @@ static void set_variables(struct ast_channel *chan, const struct cb_result *resu
 		}
 		set_var(chan, widget_fields[i][0], value);
 	}
+	/* As `cbstatus agi --action register`: the outcome word and Mindful's request id. */
+	if (cb_result_action(result) == CB_ACTION_REGISTER) {
+		set_var(chan, "CBSTATUS_REGISTER_RESULT", result_word(result));
+		copy_field(result, "callback_id", locale, value, sizeof value);
+		set_var(chan, "CBSTATUS_CALLBACK_ID", value);
+	}
 }
 
 /* The options of CBStatus(): action words and key=value pairs. */
@@ -680,6 +758,7 @@ struct app_options {
 	int32_t action;
 	const char *locale;
 	const char *widget_id;
+	int64_t at; /* register: Unix seconds of the time slot, 0 = as soon as possible */
 };
 
 static int parse_option(struct app_options *opts, char *word)
@@ -695,12 +774,19 @@ static int parse_option(struct app_options *opts, char *word)
 	} else if (!strcasecmp(word, "widget")) {
 		opts->action = CB_ACTION_WIDGET;
 	} else if (!strncasecmp(word, "widget=", 7)) {
-		opts->action = CB_ACTION_WIDGET;
+		if (opts->action != CB_ACTION_REGISTER) {
+			opts->action = CB_ACTION_WIDGET;
+		}
 		opts->widget_id = word + 7;
 	} else if (!strncasecmp(word, "locale=", 7)) {
 		opts->locale = word + 7;
+	} else if (!strcasecmp(word, "register")) {
+		opts->action = CB_ACTION_REGISTER;
+	} else if (!strncasecmp(word, "at=", 3)) {
+		opts->at = strtoll(word + 3, NULL, 10);
 	} else {
-		ast_log(LOG_WARNING, "%s: unknown option '%s' (status, cancel, widget[=ID], locale=TAG)\n",
+		ast_log(LOG_WARNING,
+			"%s: unknown option '%s' (status, cancel, widget[=ID], register, at=UNIX, locale=TAG)\n",
 			APP_NAME, word);
 		return -1;
 	}
@@ -712,7 +798,7 @@ static int parse_option(struct app_options *opts, char *word)
 static int cbstatus_exec(struct ast_channel *chan, const char *data)
 {
 	RAII_VAR(struct cbstatus_state *, state, state_ref(), ao2_cleanup);
-	struct app_options opts = { CB_ACTION_STATUS, NULL, NULL };
+	struct app_options opts = { CB_ACTION_STATUS, NULL, NULL, 0 };
 	struct cb_result *result = NULL;
 	char number[128];
 	char *parse = ast_strdupa(S_OR(data, ""));
@@ -745,6 +831,9 @@ static int cbstatus_exec(struct ast_channel *chan, const char *data)
 		break;
 	case CB_ACTION_WIDGET:
 		cb_client_widget_status(state->client, S_OR(opts.widget_id, NULL), &result);
+		break;
+	case CB_ACTION_REGISTER: /* sent once, never retried */
+		cb_client_register(state->client, number, S_OR(opts.widget_id, NULL), opts.at, &result);
 		break;
 	default:
 		cb_client_lookup(state->client, number, &result);
@@ -854,7 +943,36 @@ static char *cli_lookup(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a
 	return CLI_SUCCESS;
 }
 
+static char *cli_show_stats(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a)
+{
+	RAII_VAR(struct cbstatus_state *, state, NULL, ao2_cleanup);
+	char *json = NULL;
+
+	switch (cmd) {
+	case CLI_INIT:
+		e->command = "cbstatus show stats";
+		e->usage = "Usage: cbstatus show stats\n"
+			"       Shows the client's counters (requests, errors, durations, cache, breaker)\n"
+			"       as JSON, since the last load or reload.\n";
+		return NULL;
+	case CLI_GENERATE:
+		return NULL;
+	}
+	if (a->argc != 3) {
+		return CLI_SHOWUSAGE;
+	}
+	state = state_ref();
+	if (!state || cb_client_stats_json(state->client, &json) != CB_OK) {
+		ast_cli(a->fd, "Not configured: set api_url in %s [general] and reload.\n", CONFIG_FILE);
+		return CLI_FAILURE;
+	}
+	ast_cli(a->fd, "%s\n", json);
+	cb_string_free(json);
+	return CLI_SUCCESS;
+}
+
 static struct ast_cli_entry cli_entries[] = {
+	AST_CLI_DEFINE(cli_show_stats, "Show the cbstatus client's counters"),
 	AST_CLI_DEFINE(cli_show_settings, "Show the cbstatus settings (token masked)"),
 	AST_CLI_DEFINE(cli_lookup, "Look a number up with cbstatus"),
 };
@@ -867,6 +985,7 @@ static int unload_module(void)
 
 	res |= ast_unregister_application(APP_NAME);
 	res |= ast_custom_function_unregister(&cbstatus_function);
+	res |= ast_custom_function_unregister(&prefetch_function);
 	res |= ast_cli_unregister_multiple(cli_entries, ARRAY_LEN(cli_entries));
 	/* Asterisk refused the unload while a call was inside: nothing holds a state now. */
 	ao2_global_obj_release(global_state);
@@ -911,6 +1030,7 @@ static int load_module(void)
 	ao2_ref(state, -1);
 
 	if (ast_custom_function_register(&cbstatus_function)
+		|| ast_custom_function_register(&prefetch_function)
 		|| ast_register_application_xml(APP_NAME, cbstatus_exec)
 		|| ast_cli_register_multiple(cli_entries, ARRAY_LEN(cli_entries))) {
 		unload_module();

@@ -5,8 +5,11 @@
  *   API (fs_cli, event socket):  cbstatus <number> [field] [locale]
  *       field: text (default), ssml, prompts, playlist, json, result, error, status, type,
  *              position, wait_seconds, estimated_for, count
- *   Dialplan application:        cbstatus [number] [locale=<tag>] [action=status|cancel|widget]
- *                                         [widget=<id>]
+ *   API:                         cbstatus stats   (the client's counters, JSON)
+ *   Dialplan application:        cbstatus [number] [locale=<tag>]
+ *                                         [action=status|cancel|widget|register] [widget=<id>]
+ *                                         [at=<unix>]
+ *                                cbstatus_prefetch [number]   (start the lookup early)
  *       sets the CBSTATUS_* channel variables of `cbstatus agi`, plus CBSTATUS_PLAYLIST: a
  *       file_string:// playlist for `playback` over the sounds of
  *       `cbstatus prompts generate --layout freeswitch --dir <sound_dir>`.
@@ -37,6 +40,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 SWITCH_MODULE_LOAD_FUNCTION(mod_cbstatus_load);
@@ -45,7 +49,7 @@ SWITCH_MODULE_DEFINITION(mod_cbstatus, mod_cbstatus_load, mod_cbstatus_shutdown,
 
 #define CONFIG_FILE "cbstatus.conf"
 #define API_SYNTAX "<number> [text|ssml|prompts|playlist|json|result|error|status|type|position|wait_seconds|estimated_for|count] [locale]"
-#define APP_SYNTAX "[number] [locale=<tag>] [action=status|cancel|widget] [widget=<id>]"
+#define APP_SYNTAX "[number] [locale=<tag>] [action=status|cancel|widget|register] [widget=<id>] [at=<unix>]"
 
 static struct {
 	struct cb_client *client;      /* one per module load */
@@ -106,6 +110,21 @@ static const char *result_word(const struct cb_result *result)
 		}
 	case CB_ACTION_WIDGET:
 		return cb_result_callbacks_available(result) ? "AVAILABLE" : "UNAVAILABLE";
+	case CB_ACTION_REGISTER:
+		switch (cb_result_register_outcome(result)) {
+		case CB_REGISTER_REQUESTED:
+			return "REQUESTED";
+		case CB_REGISTER_DUPLICATE:
+			return "DUPLICATE";
+		case CB_REGISTER_REFUSED:
+			return "REFUSED";
+		case CB_REGISTER_INVALID_CONTACT:
+			return "INVALID_CONTACT";
+		case CB_REGISTER_INVALID_TIME:
+			return "INVALID_TIME";
+		default:
+			return "FAILED";
+		}
 	default:
 		return cb_result_found(result) ? "FOUND" : "NOT_FOUND";
 	}
@@ -163,6 +182,8 @@ static int scalar_field(const struct cb_result *result, const char *field, char 
 		switch_copy_string(buf, cb_result_offer_asap(result) ? "1" : "0", len);
 	} else if (!strcasecmp(field, "offer_scheduled")) {
 		switch_copy_string(buf, cb_result_offer_scheduled(result) ? "1" : "0", len);
+	} else if (!strcasecmp(field, "callback_id")) {
+		switch_copy_string(buf, cb_result_callback_id(result), len); /* safe characters only */
 	} else if (!strcasecmp(field, "count")) {
 		snprintf(buf, len, "%" PRIu32, cb_result_count(result));
 	} else if (!strcasecmp(field, "position")) {
@@ -199,7 +220,19 @@ SWITCH_STANDARD_API(cbstatus_api)
 
 	(void)session;
 	if (zstr(cmd)) {
-		stream->write_function(stream, "-USAGE: cbstatus %s\n", API_SYNTAX);
+		stream->write_function(stream, "-USAGE: cbstatus %s | cbstatus stats\n", API_SYNTAX);
+		return SWITCH_STATUS_SUCCESS;
+	}
+	if (!strcasecmp(cmd, "stats")) { /* the client's counters as JSON */
+		char *json = NULL;
+		switch_thread_rwlock_rdlock(globals.lock);
+		if (globals.client && cb_client_stats_json(globals.client, &json) == CB_OK) {
+			stream->write_function(stream, "%s\n", json);
+		} else {
+			stream->write_function(stream, "-ERR cbstatus is not configured\n");
+		}
+		switch_thread_rwlock_unlock(globals.lock);
+		cb_string_free(json);
 		return SWITCH_STATUS_SUCCESS;
 	}
 	copy = strdup(cmd);
@@ -287,6 +320,7 @@ SWITCH_STANDARD_APP(cbstatus_app)
 	char *argv[8] = { 0 };
 	char *copy = switch_core_session_strdup(session, switch_str_nil(data));
 	const char *number = NULL, *locale = NULL, *widget_id = NULL, *action = "status";
+	int64_t at = 0;
 	const char *sound_dir = switch_channel_get_variable(channel, "cbstatus_sound_dir");
 	struct cb_result *result = NULL;
 	char value[256];
@@ -302,6 +336,8 @@ SWITCH_STANDARD_APP(cbstatus_app)
 			action = argv[i] + 7;
 		} else if (!strncasecmp(argv[i], "widget=", 7)) {
 			widget_id = argv[i][7] ? argv[i] + 7 : NULL;
+		} else if (!strncasecmp(argv[i], "at=", 3)) {
+			at = strtoll(argv[i] + 3, NULL, 10);
 		} else if (!number) {
 			number = argv[i];
 		} else {
@@ -326,6 +362,8 @@ SWITCH_STANDARD_APP(cbstatus_app)
 			cb_client_cancel(globals.client, number, &result);
 		} else if (!strcasecmp(action, "widget")) {
 			cb_client_widget_status(globals.client, widget_id, &result);
+		} else if (!strcasecmp(action, "register")) { /* sent once, never retried */
+			cb_client_register(globals.client, number, widget_id, at, &result);
 		} else {
 			if (strcasecmp(action, "status")) {
 				switch_log_printf(SWITCH_CHANNEL_SESSION_LOG(session), SWITCH_LOG_WARNING,
@@ -362,9 +400,30 @@ SWITCH_STANDARD_APP(cbstatus_app)
 		}
 		set_var(channel, widget[i][0], value);
 	}
+	if (cb_result_action(result) == CB_ACTION_REGISTER) {
+		set_var(channel, "CBSTATUS_REGISTER_RESULT", result_word(result));
+		scalar_field(result, "callback_id", value, sizeof value);
+		set_var(channel, "CBSTATUS_CALLBACK_ID", value);
+	}
 	/* Last: an empty CBSTATUS_RESULT means the application did not finish. */
 	set_var(channel, "CBSTATUS_RESULT", result_word(result));
 	cb_result_free(result);
+}
+
+/* cbstatus_prefetch [number]: start the lookup in the background (e.g. before the greeting);
+ * a later `cbstatus` of the number joins it. Sets CBSTATUS_PREFETCH to 1 when started. */
+SWITCH_STANDARD_APP(cbstatus_prefetch_app)
+{
+	switch_channel_t *channel = switch_core_session_get_channel(session);
+	const char *number = zstr(data) ? caller_number(channel) : data;
+	int32_t status = CB_E_NOT_CONFIGURED;
+
+	switch_thread_rwlock_rdlock(globals.lock);
+	if (globals.client) {
+		status = cb_client_prefetch(globals.client, number);
+	}
+	switch_thread_rwlock_unlock(globals.lock);
+	set_var(channel, "CBSTATUS_PREFETCH", status == CB_OK ? "1" : "");
 }
 
 /* --- configuration, load, shutdown ------------------------------------------------------- */
@@ -475,6 +534,9 @@ SWITCH_MODULE_LOAD_FUNCTION(mod_cbstatus_load)
 	SWITCH_ADD_APP(app_interface, "cbstatus", "Mindful callback status",
 		"Looks up the caller's Mindful callback and sets the CBSTATUS_* channel variables.",
 		cbstatus_app, APP_SYNTAX, SAF_SUPPORT_NOMEDIA);
+	SWITCH_ADD_APP(app_interface, "cbstatus_prefetch", "Start a callback lookup early",
+		"Starts the caller's lookup in the background; a later cbstatus joins it.",
+		cbstatus_prefetch_app, "[number]", SAF_SUPPORT_NOMEDIA);
 	switch_console_set_complete("add cbstatus");
 	switch_log_printf(SWITCH_CHANNEL_LOG, SWITCH_LOG_NOTICE,
 		"cbstatus: library %s ready (sounds in %s)\n", cb_version(), globals.sound_dir);

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from common import (CANCEL, EN_FOUND_TEXT, ES_FOUND_TEXT, FAILS, FOUND, HOSTILE, HUNG, NOT_FOUND,
+from common import (CANCEL, REGISTER, EN_FOUND_TEXT, ES_FOUND_TEXT, FAILS, FOUND, HOSTILE, HUNG, NOT_FOUND,
                     REPO, Process, Results, free_port, log, wait_until)
 
 MODULES = [
@@ -283,6 +283,8 @@ def run(r: Results, ast: Asterisk) -> None:
         "app-widget": ast.call("app", FOUND, OPTS="widget=w-open"),
         "app-widget-es": ast.call("app", FOUND, OPTS="widget=w-open,locale=es-US"),
         "app-explicit": ast.call("app", NOT_FOUND, NUM=FOUND, OPTS="locale=es-US"),
+        "app-register": ast.call("app", REGISTER, OPTS="register,widget=w-open"),
+        "prefetch": ast.call("prefetch", FOUND),
     }
     v = {k: ast.result(i, 30) or {} for k, i in ids.items()}
     for k in ["app-notfound", "func-notfound"]:
@@ -304,6 +306,16 @@ def run(r: Results, ast: Asterisk) -> None:
     r.equal("asterisk app widget: ewt", v["app-widget"].get("CBSTATUS_EWT_SECONDS"), "600")
     r.check("asterisk app widget es-US: Spanish", not v["app-widget-es"].get("CBSTATUS_TEXT", "x").startswith("We"),
             repr(v["app-widget-es"].get("CBSTATUS_TEXT")))
+    r.equal("asterisk app register: REQUESTED", (v["app-register"].get("CBSTATUS_RESULT"),
+                                                 v["app-register"].get("CBSTATUS_REGISTER_RESULT")),
+            ("REQUESTED", "REQUESTED"))
+    r.check("asterisk app register: callback id", v["app-register"].get("CBSTATUS_CALLBACK_ID", "") != "",
+            repr(v["app-register"]))
+    r.equal("asterisk CBSTATUS_PREFETCH() started", v["prefetch"].get("PREFETCH"), "1")
+    r.equal("asterisk CBStatus() after the prefetch", v["prefetch"].get("CBSTATUS_RESULT"), "FOUND")
+    out = ast.rx("cbstatus show stats") or ""
+    r.check("asterisk: cbstatus show stats prints the counters", out.strip().startswith("{")
+            and "prefetch" in out, out[:300])
     r.equal("asterisk app explicit number: FOUND", v["app-explicit"].get("CBSTATUS_RESULT"), "FOUND")
     r.check("asterisk app locale=es-US on an English channel",
             v["app-explicit"].get("CBSTATUS_TEXT", "").startswith(ES_FOUND_TEXT),

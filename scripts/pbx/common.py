@@ -17,6 +17,8 @@ from typing import Callable, List, Optional
 REPO = Path(__file__).resolve().parents[2]
 FOUND = "+15551230001"
 CANCEL = "+15551230002"
+REGISTER = "+15551230777"  # no callback yet: registered through the widget
+REGISTER_FS = "+15551230778"
 CANCEL_FS = "+15551230003"  # the simulator remembers a cancel: one number per PBX
 NOT_FOUND = "+15551230099"
 HUNG = "+15551230408"

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Dict, Optional
 
-from common import (CANCEL_FS, EN_FOUND_TEXT, ES_FOUND_TEXT, FOUND, HOSTILE, HUNG, NOT_FOUND, REPO,
+from common import (CANCEL_FS, REGISTER_FS, EN_FOUND_TEXT, ES_FOUND_TEXT, FOUND, HOSTILE, HUNG, NOT_FOUND, REPO,
                     Process, Results, free_port, log, wait_until)
 
 MODULES = ["mod_console", "mod_logfile", "mod_event_socket", "mod_commands", "mod_dptools",
@@ -291,6 +291,8 @@ def run(r: Results, fs: FreeSwitch) -> None:
         "hostile": fs.call("plain", HOSTILE),
         "hwidget": fs.call("hwidget", FOUND),
         "py-hostile": fs.call("py", HOSTILE, "en"),
+        "register": fs.call("register", REGISTER_FS),
+        "prefetch": fs.call("prefetch", FOUND),
     }
     v = {k: fs.result(i, 30) or {} for k, i in ids.items()}
     r.equal("freeswitch app not found", v["notfound"].get("CBSTATUS_RESULT"), "NOT_FOUND")
@@ -301,6 +303,14 @@ def run(r: Results, fs: FreeSwitch) -> None:
     r.equal("freeswitch app anonymous caller", v["anon"].get("CBSTATUS_ERROR"), "invalid_number")
     r.check("freeswitch app explicit number and locale",
             v["explicit"].get("CBSTATUS_TEXT", "").startswith(ES_FOUND_TEXT), repr(v["explicit"].get("CBSTATUS_TEXT")))
+    r.equal("freeswitch app register", (v["register"].get("CBSTATUS_RESULT"),
+                                         v["register"].get("CBSTATUS_REGISTER_RESULT")), ("REQUESTED", "REQUESTED"))
+    r.check("freeswitch app register: callback id", v["register"].get("CBSTATUS_CALLBACK_ID", "") != "",
+            repr(v["register"]))
+    r.equal("freeswitch cbstatus_prefetch started", v["prefetch"].get("PREFETCH"), "1")
+    r.equal("freeswitch cbstatus after the prefetch", v["prefetch"].get("CBSTATUS_RESULT"), "FOUND")
+    out = esl.api("cbstatus stats")
+    r.check("freeswitch api: cbstatus stats", out.strip().startswith("{") and "prefetch" in out, out[:300])
     r.equal("freeswitch app cancel", v["cancel"].get("CBSTATUS_RESULT"), "CANCELED")
     r.equal("freeswitch app widget", (v["widget"].get("CBSTATUS_RESULT"), v["widget"].get("CBSTATUS_WIDGET_STATE"),
                                       v["widget"].get("CBSTATUS_EWT_SECONDS")), ("AVAILABLE", "offer_callback", "600"))
