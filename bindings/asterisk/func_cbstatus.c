@@ -59,6 +59,7 @@
 #include <asterisk/utils.h>
 
 #include <cbstatus.h>
+#include <cbstatus_words.h> /* bindings/common: the variables' words */
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -386,23 +387,6 @@ static const char *choose_locale(struct ast_channel *chan, const char *requested
 	return NULL;
 }
 
-/* A value from the API as a safe word: lower-case [a-z0-9_], at most 32 characters, else
- * "other" ("" stays ""). Nothing Mindful sends can then steer a dialplan expression. */
-static const char *safe_word(const char *value)
-{
-	size_t i, n = strlen(value);
-
-	if (n > 32) {
-		return "other";
-	}
-	for (i = 0; i < n; i++) {
-		char c = value[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
-			return "other";
-		}
-	}
-	return value;
-}
 
 /* A rendering (text, ssml, prompts) into buf. */
 static void copy_rendering(const struct cb_result *result, int32_t format, const char *locale,
@@ -429,45 +413,6 @@ static void copy_int(int64_t value, char *buf, size_t len)
 	}
 }
 
-/* CBSTATUS_RESULT's word, as `cbstatus agi` sets it. */
-static const char *result_word(const struct cb_result *result)
-{
-	if (cb_result_error(result) != CB_OK) {
-		return "ERROR";
-	}
-	switch (cb_result_action(result)) {
-	case CB_ACTION_CANCEL:
-		switch (cb_result_cancel_outcome(result)) {
-		case CB_CANCEL_CANCELED:
-			return "CANCELED";
-		case CB_CANCEL_NOT_FOUND:
-			return "NOT_FOUND";
-		case CB_CANCEL_TOO_MANY:
-			return "TOO_MANY";
-		default:
-			return "FAILED";
-		}
-	case CB_ACTION_WIDGET:
-		return cb_result_callbacks_available(result) ? "AVAILABLE" : "UNAVAILABLE";
-	case CB_ACTION_REGISTER:
-		switch (cb_result_register_outcome(result)) {
-		case CB_REGISTER_REQUESTED:
-			return "REQUESTED";
-		case CB_REGISTER_DUPLICATE:
-			return "DUPLICATE";
-		case CB_REGISTER_REFUSED:
-			return "REFUSED";
-		case CB_REGISTER_INVALID_CONTACT:
-			return "INVALID_CONTACT";
-		case CB_REGISTER_INVALID_TIME:
-			return "INVALID_TIME";
-		default:
-			return "FAILED";
-		}
-	default:
-		return cb_result_found(result) ? "FOUND" : "NOT_FOUND";
-	}
-}
 
 /* One field of a result into buf. Returns -1 for an unknown field name. */
 static int copy_field(const struct cb_result *result, const char *field, const char *locale,
@@ -480,14 +425,14 @@ static int copy_field(const struct cb_result *result, const char *field, const c
 	} else if (!strcasecmp(field, "prompts")) {
 		copy_rendering(result, CB_FORMAT_PROMPTS, locale, buf, len);
 	} else if (!strcasecmp(field, "result")) {
-		ast_copy_string(buf, result_word(result), len);
+		ast_copy_string(buf, cbw_result_word(result), len);
 	} else if (!strcasecmp(field, "error")) {
 		int32_t code = cb_result_error(result);
 		ast_copy_string(buf, code == CB_OK ? "" : cb_status_name(code), len);
 	} else if (!strcasecmp(field, "status")) {
-		ast_copy_string(buf, safe_word(cb_result_status(result)), len);
+		ast_copy_string(buf, cbw_safe_word(cb_result_status(result)), len);
 	} else if (!strcasecmp(field, "type")) {
-		ast_copy_string(buf, safe_word(cb_result_type(result)), len);
+		ast_copy_string(buf, cbw_safe_word(cb_result_type(result)), len);
 	} else if (!strcasecmp(field, "position")) {
 		copy_int(cb_result_position(result), buf, len);
 	} else if (!strcasecmp(field, "wait_seconds")) {
@@ -497,7 +442,7 @@ static int copy_field(const struct cb_result *result, const char *field, const c
 	} else if (!strcasecmp(field, "count")) {
 		snprintf(buf, len, "%" PRIu32, cb_result_count(result));
 	} else if (!strcasecmp(field, "widget_state")) {
-		ast_copy_string(buf, safe_word(cb_result_widget_state(result)), len);
+		ast_copy_string(buf, cbw_safe_word(cb_result_widget_state(result)), len);
 	} else if (!strcasecmp(field, "offer_asap")) {
 		ast_copy_string(buf, cb_result_offer_asap(result) ? "1" : "0", len);
 	} else if (!strcasecmp(field, "offer_scheduled")) {
@@ -747,7 +692,7 @@ static void set_variables(struct ast_channel *chan, const struct cb_result *resu
 	}
 	/* As `cbstatus agi --action register`: the outcome word and Mindful's request id. */
 	if (cb_result_action(result) == CB_ACTION_REGISTER) {
-		set_var(chan, "CBSTATUS_REGISTER_RESULT", result_word(result));
+		set_var(chan, "CBSTATUS_REGISTER_RESULT", cbw_result_word(result));
 		copy_field(result, "callback_id", locale, value, sizeof value);
 		set_var(chan, "CBSTATUS_CALLBACK_ID", value);
 	}

@@ -37,6 +37,7 @@
 #include <switch.h>
 
 #include <cbstatus.h>
+#include <cbstatus_words.h> /* bindings/common: the variables' words */
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -72,63 +73,7 @@ static void log_to_freeswitch(int32_t level, const char *message, void *userdata
 	switch_log_printf(SWITCH_CHANNEL_LOG, fs_level, "cbstatus: %s\n", message);
 }
 
-/* A value from the API as a safe word: lower-case [a-z0-9_], at most 32 characters, else
- * "other" ("" stays ""). */
-static const char *safe_word(const char *value)
-{
-	size_t i, n = strlen(value);
 
-	if (n > 32) {
-		return "other";
-	}
-	for (i = 0; i < n; i++) {
-		char c = value[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
-			return "other";
-		}
-	}
-	return value;
-}
-
-/* CBSTATUS_RESULT's word, as `cbstatus agi` sets it. */
-static const char *result_word(const struct cb_result *result)
-{
-	if (cb_result_error(result) != CB_OK) {
-		return "ERROR";
-	}
-	switch (cb_result_action(result)) {
-	case CB_ACTION_CANCEL:
-		switch (cb_result_cancel_outcome(result)) {
-		case CB_CANCEL_CANCELED:
-			return "CANCELED";
-		case CB_CANCEL_NOT_FOUND:
-			return "NOT_FOUND";
-		case CB_CANCEL_TOO_MANY:
-			return "TOO_MANY";
-		default:
-			return "FAILED";
-		}
-	case CB_ACTION_WIDGET:
-		return cb_result_callbacks_available(result) ? "AVAILABLE" : "UNAVAILABLE";
-	case CB_ACTION_REGISTER:
-		switch (cb_result_register_outcome(result)) {
-		case CB_REGISTER_REQUESTED:
-			return "REQUESTED";
-		case CB_REGISTER_DUPLICATE:
-			return "DUPLICATE";
-		case CB_REGISTER_REFUSED:
-			return "REFUSED";
-		case CB_REGISTER_INVALID_CONTACT:
-			return "INVALID_CONTACT";
-		case CB_REGISTER_INVALID_TIME:
-			return "INVALID_TIME";
-		default:
-			return "FAILED";
-		}
-	default:
-		return cb_result_found(result) ? "FOUND" : "NOT_FOUND";
-	}
-}
 
 /* A rendering or the playlist as a new string (cb_string_free), never NULL unless out of
  * memory; "" on error. An unknown locale still renders (in English). */
@@ -168,16 +113,16 @@ static int scalar_field(const struct cb_result *result, const char *field, char 
 	int64_t n = -2;
 
 	if (!strcasecmp(field, "result")) {
-		switch_copy_string(buf, result_word(result), len);
+		switch_copy_string(buf, cbw_result_word(result), len);
 	} else if (!strcasecmp(field, "error")) {
 		int32_t code = cb_result_error(result);
 		switch_copy_string(buf, code == CB_OK ? "" : cb_status_name(code), len);
 	} else if (!strcasecmp(field, "status")) {
-		switch_copy_string(buf, safe_word(cb_result_status(result)), len);
+		switch_copy_string(buf, cbw_safe_word(cb_result_status(result)), len);
 	} else if (!strcasecmp(field, "type")) {
-		switch_copy_string(buf, safe_word(cb_result_type(result)), len);
+		switch_copy_string(buf, cbw_safe_word(cb_result_type(result)), len);
 	} else if (!strcasecmp(field, "widget_state")) {
-		switch_copy_string(buf, safe_word(cb_result_widget_state(result)), len);
+		switch_copy_string(buf, cbw_safe_word(cb_result_widget_state(result)), len);
 	} else if (!strcasecmp(field, "offer_asap")) {
 		switch_copy_string(buf, cb_result_offer_asap(result) ? "1" : "0", len);
 	} else if (!strcasecmp(field, "offer_scheduled")) {
@@ -401,12 +346,12 @@ SWITCH_STANDARD_APP(cbstatus_app)
 		set_var(channel, widget[i][0], value);
 	}
 	if (cb_result_action(result) == CB_ACTION_REGISTER) {
-		set_var(channel, "CBSTATUS_REGISTER_RESULT", result_word(result));
+		set_var(channel, "CBSTATUS_REGISTER_RESULT", cbw_result_word(result));
 		scalar_field(result, "callback_id", value, sizeof value);
 		set_var(channel, "CBSTATUS_CALLBACK_ID", value);
 	}
 	/* Last: an empty CBSTATUS_RESULT means the application did not finish. */
-	set_var(channel, "CBSTATUS_RESULT", result_word(result));
+	set_var(channel, "CBSTATUS_RESULT", cbw_result_word(result));
 	cb_result_free(result);
 }
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 REPO = Path(__file__).resolve().parents[2]
 FOUND = "+15551230001"
@@ -132,3 +132,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def check_found(r: Results, name: str, v: Optional[Dict[str, str]], lang: str) -> bool:
+    """The CBSTATUS_* variables of a call for FOUND (ASAP, 4th in line) in `lang` (en, es),
+    and the dialplan's branch on the status. False when the call did not finish."""
+    if not r.check(f"{name}: call finished", v is not None and "DONE" in v,
+                   f"no DONE line in the log: {v}"):
+        return False
+    assert v is not None
+    r.equal(f"{name}: CBSTATUS_RESULT", v.get("CBSTATUS_RESULT"), "FOUND")
+    r.equal(f"{name}: CBSTATUS_POSITION", v.get("CBSTATUS_POSITION"), "4")
+    r.equal(f"{name}: CBSTATUS_STATUS", v.get("CBSTATUS_STATUS"), "waitlisted")
+    r.equal(f"{name}: CBSTATUS_TYPE", v.get("CBSTATUS_TYPE"), "asap")
+    r.equal(f"{name}: CBSTATUS_WAIT_SECONDS", v.get("CBSTATUS_WAIT_SECONDS"), "720")
+    r.equal(f"{name}: CBSTATUS_COUNT", v.get("CBSTATUS_COUNT"), "1")
+    r.equal(f"{name}: CBSTATUS_ERROR", v.get("CBSTATUS_ERROR"), "")
+    r.check(f"{name}: CBSTATUS_ESTIMATED_FOR", v.get("CBSTATUS_ESTIMATED_FOR", "").isdigit(),
+            repr(v.get("CBSTATUS_ESTIMATED_FOR")))
+    want = EN_FOUND_TEXT if lang == "en" else ES_FOUND_TEXT
+    r.check(f"{name}: CBSTATUS_TEXT in {lang}", v.get("CBSTATUS_TEXT", "").startswith(want),
+            repr(v.get("CBSTATUS_TEXT")))
+    r.check(f"{name}: CBSTATUS_SSML", v.get("CBSTATUS_SSML", "").startswith("<speak"),
+            repr(v.get("CBSTATUS_SSML", "")[:80]))
+    prompts = v.get("CBSTATUS_PROMPTS", "")
+    r.check(f"{name}: CBSTATUS_PROMPTS", "digits/4" in prompts.split("&"), repr(prompts))
+    r.equal(f"{name}: branch", v.get("BRANCH"), "waitlisted")
+    return True
