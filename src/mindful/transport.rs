@@ -174,16 +174,7 @@ impl Connector {
             // The agent's shutdown never runs on the client's agents (fork abandons them).
             register_shutdown: Arc::new(|_| Ok(())),
         };
-        let handshake = started.elapsed();
-        let mut transport = self.open(&details)?;
-        if transport.inner.is_tls()
-            && !absorb_session_tickets(&mut transport, handshake, timeout.saturating_sub(handshake))
-        {
-            return Err(ureq::Error::Io(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the server sent data before any request",
-            )));
-        }
+        let transport = self.open(&details)?;
         Ok(Spare {
             scheme: uri.scheme_str().unwrap_or("").to_owned(),
             authority: uri.authority().map_or("", |a| a.as_str()).to_owned(),
@@ -255,9 +246,17 @@ impl Connector {
         }
         let spare = warm.spare.take()?;
         drop(warm);
-        let mut transport = spare.transport;
-        (spare.scheme == scheme && spare.authority == authority && transport.is_open())
-            .then_some(transport)
+        let transport = spare.transport;
+        if spare.scheme != scheme || spare.authority != authority {
+            return None;
+        }
+        // Not the strict probe of a pooled connection: a TLS 1.3 server's session tickets
+        // arrive after the handshake and sit unread in a spare's socket, which that probe
+        // takes for "the server is done with it". Only an end of stream rules a spare out;
+        // a spare is treated as reused, so a request failing on it gets the one retry.
+        let usable = transport.state.within_idle_limit(self.inner.idle_timeout)
+            && transport.state.peer_not_closed();
+        usable.then_some(transport)
     }
 }
 
@@ -269,37 +268,13 @@ impl UreqConnector<()> for Connector {
         details: &ConnectionDetails,
         _chained: Option<()>,
     ) -> Result<Option<Tracked>, ureq::Error> {
-        let transport = match self.take_spare(details) {
-            Some(spare) => spare,
-            None => self.open(details)?,
-        };
+        if let Some(spare) = self.take_spare(details) {
+            return Ok(Some(spare));
+        }
+        let transport = self.open(details)?;
         with_attempt(|a| a.fresh = true);
         Ok(Some(transport))
     }
-}
-
-/// A TLS 1.3 server sends its session tickets just after the handshake. On a connection used
-/// at once they are read with the first reply; on a spare they would sit in the socket, and
-/// the liveness probe (anything readable: the server is done with it) would throw the spare
-/// away. So read them now: wait up to about one more handshake time for records that carry no
-/// data. Nothing arriving (a timeout) is the normal outcome. False when data came (the
-/// connection is not usable); an end of stream is left to the liveness probe.
-fn absorb_session_tickets(transport: &mut Tracked, handshake: Duration, left: Duration) -> bool {
-    let wait = handshake
-        .max(Duration::from_millis(20))
-        .min(Duration::from_secs(1))
-        .min(left);
-    if wait.is_zero() {
-        return true;
-    }
-    let timeout = NextTimeout {
-        after: wait.into(),
-        reason: Timeout::RecvResponse,
-        per_read: None,
-        per_write: None,
-    };
-    let _ = transport.inner.await_input(timeout);
-    transport.inner.buffers().input().is_empty()
 }
 
 // --- what the request in progress on this thread did -----------------------------------------
@@ -314,7 +289,8 @@ thread_local! {
 /// What one request attempt did (see [`track`]).
 #[derive(Default)]
 pub(crate) struct Attempt {
-    /// It opened a new connection (or took the spare) instead of reusing a pooled one.
+    /// It opened a new connection instead of reusing a pooled one or taking the spare (which
+    /// sat idle like a pooled one, so a failure on it gets the retry too).
     pub(crate) fresh: bool,
     /// At least one byte of the reply arrived.
     pub(crate) reply_started: bool,
@@ -401,6 +377,14 @@ impl ConnState {
             limit = limit.min(server);
         }
         now_ms().saturating_sub(self.active_ms.load(Ordering::Relaxed)) < limit
+    }
+
+    /// No end of stream (and no error) on the socket: a peek that leaves readable bytes
+    /// where they are.
+    fn peer_not_closed(&self) -> bool {
+        self.stream
+            .upgrade()
+            .is_some_and(|s| peek(&s) != Peek::Closed)
     }
 
     /// Nothing to read and no end of stream: the peer has not closed it (a peek, so it does
@@ -628,10 +612,18 @@ impl Transport for TcpTransport {
     }
 }
 
-/// One non-blocking peek: `true` when nothing is readable and the peer has not closed (an
-/// idle keep-alive connection must have nothing to read: a byte or an end of stream means
-/// the server is done with it).
-fn peek_would_block(stream: &TcpStream) -> bool {
+/// What a non-blocking peek at a socket found.
+#[derive(PartialEq, Eq)]
+enum Peek {
+    /// Nothing to read, not closed.
+    Idle,
+    /// Bytes are waiting.
+    Readable,
+    /// End of stream, or an error.
+    Closed,
+}
+
+fn peek(stream: &TcpStream) -> Peek {
     #[cfg(unix)]
     {
         use std::os::fd::AsRawFd;
@@ -645,16 +637,25 @@ fn peek_would_block(stream: &TcpStream) -> bool {
                 libc::MSG_PEEK | libc::MSG_DONTWAIT,
             )
         };
-        n < 0 && {
-            let e = io::Error::last_os_error();
-            e.kind() == io::ErrorKind::WouldBlock
+        match n {
+            0 => Peek::Closed,
+            n if n > 0 => Peek::Readable,
+            _ if io::Error::last_os_error().kind() == io::ErrorKind::WouldBlock => Peek::Idle,
+            _ => Peek::Closed,
         }
     }
     #[cfg(not(unix))]
     {
         let _ = stream;
-        true
+        Peek::Idle
     }
+}
+
+/// `true` when nothing is readable and the peer has not closed (an idle keep-alive
+/// connection must have nothing to read: a byte or an end of stream means the server is done
+/// with it).
+fn peek_would_block(stream: &TcpStream) -> bool {
+    peek(stream) == Peek::Idle
 }
 
 /// Acknowledge what arrives at once instead of delaying the ACK (Linux only; a no-op

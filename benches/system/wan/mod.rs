@@ -5,7 +5,8 @@
 //! test CA) → the project's simulator, all on 127.0.0.1. `CBSTATUS_BENCH_RTT_MS` sets the
 //! round trip (default 40), `CBSTATUS_BENCH_WAN_SCALE` divides the 25 s gaps / 60 s idle close
 //! case (default 10: 2.5 s gaps behind a 6 s close, cbstatus `idle_timeout_ms` 5500),
-//! `CBSTATUS_BENCH_PYTHON` names a Python with `requests` (scripts/bench makes a venv).
+//! `CBSTATUS_BENCH_PYTHON` names a Python with `requests` (scripts/bench makes a venv),
+//! `CBSTATUS_BENCH_WAN_ONLY=warm,idle,first,concurrent,prefetch,segments` picks cases.
 //! Writes `target/bench/wan.md`.
 
 mod link;
@@ -80,13 +81,31 @@ pub fn run() {
         "WAN bench: RTT {} ms, TLS 1.3, gap scale 1/{scale}",
         rtt.as_millis()
     );
-    b.warm();
-    b.idle_closes();
-    b.first_lookup();
-    b.concurrent();
-    b.prefetch();
+    // CBSTATUS_BENCH_WAN_ONLY=first,segments runs only those cases.
+    let only = std::env::var("CBSTATUS_BENCH_WAN_ONLY").ok();
+    let run = |case: &str| {
+        only.as_ref()
+            .is_none_or(|o| o.split(',').any(|c| c.trim() == case))
+    };
+    if run("warm") {
+        b.warm();
+    }
+    if run("idle") {
+        b.idle_closes();
+    }
+    if run("first") {
+        b.first_lookup();
+    }
+    if run("concurrent") {
+        b.concurrent();
+    }
+    if run("prefetch") {
+        b.prefetch();
+    }
     drop(sim);
-    b.two_segments();
+    if run("segments") {
+        b.two_segments();
+    }
     b.notes.push(format!(
         "whole WAN bench: {:.0} s",
         started.elapsed().as_secs_f64()
