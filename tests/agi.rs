@@ -1,6 +1,8 @@
 //! The native AGI program (`cbstatus agi`) and the FastAGI server (`cbstatus fastagi`), driven
 //! by a fake Asterisk that speaks the protocol as res_agi.c does, against the simulator.
 
+mod support;
+
 use cbstatus::simulator::{Scenarios, Simulator};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -409,16 +411,7 @@ fn start_fastagi(sim: &Simulator, extra: &[&str]) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("agi://")
-        .and_then(|s| s.strip_suffix("/cbstatus"))
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let addr = support::fastagi::listening_address(&mut child);
     (child, addr)
 }
 

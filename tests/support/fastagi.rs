@@ -9,6 +9,20 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// The `HOST:PORT` a just-started `cbstatus fastagi` (stdout piped) announces on its first
+/// stdout line, `agi://HOST:PORT/cbstatus`.
+pub fn listening_address(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout piped"))
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("agi://")
+        .and_then(|s| s.strip_suffix("/cbstatus"))
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string()
+}
+
 /// A running `cbstatus fastagi` whose stderr is collected.
 pub struct FastAgi {
     child: Child,
@@ -47,16 +61,7 @@ impl FastAgi {
             }
         }
         let mut child = cmd.spawn().expect("spawn cbstatus fastagi");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("agi://")
-            .and_then(|s| s.strip_suffix("/cbstatus"))
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
+        let addr = listening_address(&mut child);
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&stderr);
         let pipe = child.stderr.take().unwrap();
