@@ -27,13 +27,15 @@ impl Deadline {
         };
         let left = at.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the peer did not send in time",
-            ));
+            return Err(too_late());
         }
         Ok(Some(left))
     }
+}
+
+/// The error of a read that the deadline ended.
+fn too_late() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "the peer did not send in time")
 }
 
 /// A FastAGI call moves the deadline before each command: Asterisk's reply must arrive within
@@ -61,6 +63,17 @@ impl Read for DeadlineReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.stream.set_read_timeout(self.deadline.remaining()?)?;
         let mut stream = self.stream;
-        stream.read(buf)
+        match stream.read(buf) {
+            // The socket timeout is what was left of the deadline: say so, not "EAGAIN".
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(too_late())
+            }
+            other => other,
+        }
     }
 }
