@@ -173,6 +173,10 @@
 					Mindful's request id.</para></enum>
 					<enum name="at=UNIX"><para>register: the time slot, Unix
 					seconds.</para></enum>
+					<enum name="profile=NAME"><para>Use the <literal>[profiles.NAME]</literal>
+					table of the <literal>CBSTATUS_CONFIG</literal> file (its own organization,
+					token, locale...; one client per profile). An unknown profile gives
+					<literal>ERROR</literal> with <literal>invalid_config</literal>.</para></enum>
 					<enum name="locale=TAG"><para>Speak in this locale (<literal>en-US</literal>,
 					<literal>es-US</literal>). Default: Spanish for a Spanish channel language,
 					else the configured locale.</para></enum>
@@ -234,11 +238,17 @@ struct setting {
  * a global ao2 holder: each call takes a reference for its whole duration, so a reload
  * replaces the holder's object while calls still use the old one, and the last reference
  * frees the old client. */
+#define MAX_PROFILES 8
+
 struct cbstatus_state {
 	struct cb_client *client;
 	time_t loaded;
 	size_t count;
 	struct setting settings[MAX_SOURCES];
+	/* One client per profile used (CBStatus(...,profile=NAME)): own pool, cache, breaker.
+	 * Made on first use from the same settings plus `profile`; guarded by the ao2 lock. */
+	char *profile_names[MAX_PROFILES];
+	struct cb_client *profile_clients[MAX_PROFILES];
 };
 
 static AO2_GLOBAL_OBJ_STATIC(global_state);
@@ -249,6 +259,10 @@ static void state_destroy(void *obj)
 	size_t i;
 
 	cb_client_free(state->client); /* no call holds this state any more */
+	for (i = 0; i < MAX_PROFILES; i++) {
+		cb_client_free(state->profile_clients[i]);
+		ast_free(state->profile_names[i]);
+	}
 	for (i = 0; i < state->count; i++) {
 		ast_free(state->settings[i].key);
 		ast_free(state->settings[i].value);
@@ -369,6 +383,54 @@ static struct cbstatus_state *state_load(void)
 	}
 	cb_config_free(config); /* the client copied it */
 	return state;
+}
+
+/* The client of a profile (the [profiles.NAME] table of the CBSTATUS_CONFIG file over the
+ * same settings), made on first use and kept with the state; NULL on error (logged). */
+static struct cb_client *profile_client(struct cbstatus_state *state, const char *name)
+{
+	struct cb_client *client = NULL;
+	struct cb_config *config = NULL;
+	char message[512];
+	size_t i;
+
+	ao2_lock(state);
+	for (i = 0; i < MAX_PROFILES && state->profile_names[i]; i++) {
+		if (!strcmp(state->profile_names[i], name)) {
+			client = state->profile_clients[i];
+			ao2_unlock(state);
+			return client;
+		}
+	}
+	if (i == MAX_PROFILES) {
+		ao2_unlock(state);
+		ast_log(LOG_ERROR, "cbstatus: more than %d profiles in use\n", MAX_PROFILES);
+		return NULL;
+	}
+	if (cb_config_from_env(&config) == CB_OK) {
+		size_t k;
+		int ok = 1;
+		for (k = 0; k < state->count && ok; k++) {
+			if (!strcmp(state->settings[k].source, CONFIG_FILE)) {
+				int32_t st = cb_config_set(config, state->settings[k].key, state->settings[k].value);
+				ok = st == CB_OK || st == CB_E_UNKNOWN_LOCALE;
+			}
+		}
+		if (ok && cb_config_set(config, "profile", name) == CB_OK
+			&& cb_client_new(config, &client) == CB_OK) {
+			state->profile_names[i] = ast_strdup(name);
+			state->profile_clients[i] = client;
+		} else {
+			client = NULL;
+		}
+	}
+	if (!client) {
+		cb_last_error_message(message, sizeof message);
+		ast_log(LOG_ERROR, "cbstatus: profile '%s': %s\n", name, message);
+	}
+	cb_config_free(config);
+	ao2_unlock(state);
+	return client;
 }
 
 /* The locale to speak in: the one asked for, else es-US for a Spanish channel, else NULL
@@ -704,6 +766,7 @@ struct app_options {
 	const char *locale;
 	const char *widget_id;
 	int64_t at; /* register: Unix seconds of the time slot, 0 = as soon as possible */
+	const char *profile;
 };
 
 static int parse_option(struct app_options *opts, char *word)
@@ -725,13 +788,16 @@ static int parse_option(struct app_options *opts, char *word)
 		opts->widget_id = word + 7;
 	} else if (!strncasecmp(word, "locale=", 7)) {
 		opts->locale = word + 7;
+	} else if (!strncasecmp(word, "profile=", 8)) {
+		opts->profile = word + 8;
 	} else if (!strcasecmp(word, "register")) {
 		opts->action = CB_ACTION_REGISTER;
 	} else if (!strncasecmp(word, "at=", 3)) {
 		opts->at = strtoll(word + 3, NULL, 10);
 	} else {
 		ast_log(LOG_WARNING,
-			"%s: unknown option '%s' (status, cancel, widget[=ID], register, at=UNIX, locale=TAG)\n",
+			"%s: unknown option '%s' (status, cancel, widget[=ID], register, at=UNIX, locale=TAG, "
+			"profile=NAME)\n",
 			APP_NAME, word);
 		return -1;
 	}
@@ -743,7 +809,8 @@ static int parse_option(struct app_options *opts, char *word)
 static int cbstatus_exec(struct ast_channel *chan, const char *data)
 {
 	RAII_VAR(struct cbstatus_state *, state, state_ref(), ao2_cleanup);
-	struct app_options opts = { CB_ACTION_STATUS, NULL, NULL, 0 };
+	struct app_options opts = { CB_ACTION_STATUS, NULL, NULL, 0, NULL };
+	struct cb_client *client;
 	struct cb_result *result = NULL;
 	char number[128];
 	char *parse = ast_strdupa(S_OR(data, ""));
@@ -770,18 +837,24 @@ static int cbstatus_exec(struct ast_channel *chan, const char *data)
 		set_var(chan, "CBSTATUS_ERROR", "not_configured");
 		return 0;
 	}
+	client = ast_strlen_zero(opts.profile) ? state->client : profile_client(state, opts.profile);
+	if (!client) { /* an unknown profile: never another organization's client */
+		set_var(chan, "CBSTATUS_RESULT", "ERROR");
+		set_var(chan, "CBSTATUS_ERROR", "invalid_config");
+		return 0;
+	}
 	switch (opts.action) {
 	case CB_ACTION_CANCEL:
-		cb_client_cancel(state->client, number, &result);
+		cb_client_cancel(client, number, &result);
 		break;
 	case CB_ACTION_WIDGET:
-		cb_client_widget_status(state->client, S_OR(opts.widget_id, NULL), &result);
+		cb_client_widget_status(client, S_OR(opts.widget_id, NULL), &result);
 		break;
 	case CB_ACTION_REGISTER: /* sent once, never retried */
-		cb_client_register(state->client, number, S_OR(opts.widget_id, NULL), opts.at, &result);
+		cb_client_register(client, number, S_OR(opts.widget_id, NULL), opts.at, &result);
 		break;
 	default:
-		cb_client_lookup(state->client, number, &result);
+		cb_client_lookup(client, number, &result);
 		break;
 	}
 	if (!result) { /* only for NULL arguments: not here */

@@ -50,12 +50,23 @@ SWITCH_MODULE_DEFINITION(mod_cbstatus, mod_cbstatus_load, mod_cbstatus_shutdown,
 
 #define CONFIG_FILE "cbstatus.conf"
 #define API_SYNTAX "<number> [text|ssml|prompts|playlist|json|result|error|status|type|position|wait_seconds|estimated_for|count] [locale]"
-#define APP_SYNTAX "[number] [locale=<tag>] [action=status|cancel|widget|register] [widget=<id>] [at=<unix>]"
+#define APP_SYNTAX "[number] [locale=<tag>] [action=status|cancel|widget|register] [widget=<id>] [at=<unix>] [profile=<name>]"
+
+#define MAX_PARAMS 64
+#define MAX_PROFILES 8
 
 static struct {
 	struct cb_client *client;      /* one per module load */
-	switch_thread_rwlock_t *lock;  /* read: a call uses the client; write: shutdown */
+	switch_thread_rwlock_t *lock;  /* read: a call uses a client; write: shutdown */
 	char sound_dir[512];           /* where the FreeSWITCH layout of the sounds lives */
+	/* The cbstatus.conf.xml params, to make the client of a profile (action profile=NAME):
+	 * the same settings plus `profile`, one client per profile, made on first use. */
+	char *params[MAX_PARAMS][2];
+	int param_count;
+	switch_mutex_t *profile_mutex;
+	switch_memory_pool_t *pool;
+	char *profile_names[MAX_PROFILES];
+	struct cb_client *profile_clients[MAX_PROFILES];
 } globals;
 
 /* cbstatus diagnostics into FreeSWITCH's log, from any thread. The message never contains the
@@ -238,6 +249,46 @@ static void set_var(switch_channel_t *channel, const char *name, const char *val
 	switch_channel_set_variable(channel, name, value ? value : "");
 }
 
+/* The client of a profile ([profiles.NAME] of the CBSTATUS_CONFIG file over the same
+ * settings), made on first use; NULL on error (logged). Call with the read lock held. */
+static struct cb_client *profile_client(const char *name)
+{
+	struct cb_client *client = NULL;
+	struct cb_config *config = NULL;
+	char message[512];
+	int i, k, ok = 1;
+
+	switch_mutex_lock(globals.profile_mutex);
+	for (i = 0; i < MAX_PROFILES && globals.profile_names[i]; i++) {
+		if (!strcmp(globals.profile_names[i], name)) {
+			client = globals.profile_clients[i];
+			switch_mutex_unlock(globals.profile_mutex);
+			return client;
+		}
+	}
+	if (i < MAX_PROFILES && cb_config_from_env(&config) == CB_OK) {
+		for (k = 0; k < globals.param_count && ok; k++) {
+			int32_t st = cb_config_set(config, globals.params[k][0], globals.params[k][1]);
+			ok = st == CB_OK || st == CB_E_UNKNOWN_LOCALE;
+		}
+		if (ok && cb_config_set(config, "profile", name) == CB_OK
+			&& cb_client_new(config, &client) == CB_OK) {
+			globals.profile_names[i] = switch_core_strdup(globals.pool, name);
+			globals.profile_clients[i] = client;
+		} else {
+			client = NULL;
+		}
+	}
+	if (!client) {
+		cb_last_error_message(message, sizeof message);
+		switch_log_printf(SWITCH_CHANNEL_LOG, SWITCH_LOG_ERROR, "cbstatus: profile '%s': %s\n",
+			name, message);
+	}
+	cb_config_free(config);
+	switch_mutex_unlock(globals.profile_mutex);
+	return client;
+}
+
 SWITCH_STANDARD_APP(cbstatus_app)
 {
 	switch_channel_t *channel = switch_core_session_get_channel(session);
@@ -265,6 +316,8 @@ SWITCH_STANDARD_APP(cbstatus_app)
 	char *argv[8] = { 0 };
 	char *copy = switch_core_session_strdup(session, switch_str_nil(data));
 	const char *number = NULL, *locale = NULL, *widget_id = NULL, *action = "status";
+	const char *profile = NULL;
+	struct cb_client *client = NULL;
 	int64_t at = 0;
 	const char *sound_dir = switch_channel_get_variable(channel, "cbstatus_sound_dir");
 	struct cb_result *result = NULL;
@@ -281,6 +334,8 @@ SWITCH_STANDARD_APP(cbstatus_app)
 			action = argv[i] + 7;
 		} else if (!strncasecmp(argv[i], "widget=", 7)) {
 			widget_id = argv[i][7] ? argv[i] + 7 : NULL;
+		} else if (!strncasecmp(argv[i], "profile=", 8)) {
+			profile = argv[i][8] ? argv[i] + 8 : NULL;
 		} else if (!strncasecmp(argv[i], "at=", 3)) {
 			at = strtoll(argv[i] + 3, NULL, 10);
 		} else if (!number) {
@@ -303,23 +358,31 @@ SWITCH_STANDARD_APP(cbstatus_app)
 
 	switch_thread_rwlock_rdlock(globals.lock);
 	if (globals.client) {
+		client = profile ? profile_client(profile) : globals.client;
+	}
+	if (client) {
 		if (!strcasecmp(action, "cancel")) {
-			cb_client_cancel(globals.client, number, &result);
+			cb_client_cancel(client, number, &result);
 		} else if (!strcasecmp(action, "widget")) {
-			cb_client_widget_status(globals.client, widget_id, &result);
+			cb_client_widget_status(client, widget_id, &result);
 		} else if (!strcasecmp(action, "register")) { /* sent once, never retried */
-			cb_client_register(globals.client, number, widget_id, at, &result);
+			cb_client_register(client, number, widget_id, at, &result);
 		} else {
 			if (strcasecmp(action, "status")) {
 				switch_log_printf(SWITCH_CHANNEL_SESSION_LOG(session), SWITCH_LOG_WARNING,
 					"cbstatus: unknown action '%s' (status, cancel, widget); looking up status\n",
 					action);
 			}
-			cb_client_lookup(globals.client, number, &result);
+			cb_client_lookup(client, number, &result);
 		}
 	}
 	switch_thread_rwlock_unlock(globals.lock);
 
+	if (!result && profile && globals.client) { /* never fall back to another client */
+		set_var(channel, "CBSTATUS_ERROR", "invalid_config");
+		set_var(channel, "CBSTATUS_RESULT", "ERROR");
+		return;
+	}
 	if (!result) {
 		switch_log_printf(SWITCH_CHANNEL_SESSION_LOG(session), SWITCH_LOG_ERROR,
 			"cbstatus: not configured (see %s.xml)\n", CONFIG_FILE);
@@ -402,6 +465,11 @@ static struct cb_client *load_client(void)
 					continue;
 				}
 				status = cb_config_set(config, name, value);
+				if (globals.param_count < MAX_PARAMS && globals.pool) {
+					globals.params[globals.param_count][0] = switch_core_strdup(globals.pool, name);
+					globals.params[globals.param_count][1] = switch_core_strdup(globals.pool, value);
+					globals.param_count++;
+				}
 				if (status != CB_OK) {
 					cb_last_error_message(message, sizeof message);
 					switch_log_printf(SWITCH_CHANNEL_LOG,
@@ -460,6 +528,8 @@ SWITCH_MODULE_LOAD_FUNCTION(mod_cbstatus_load)
 	switch_application_interface_t *app_interface;
 
 	memset(&globals, 0, sizeof globals);
+	globals.pool = pool;
+	switch_mutex_init(&globals.profile_mutex, SWITCH_MUTEX_NESTED, pool);
 	if (cb_version_number() != CB_VERSION_NUMBER) {
 		switch_log_printf(SWITCH_CHANNEL_LOG, SWITCH_LOG_WARNING,
 			"cbstatus: built with cbstatus.h %d.%d.%d, running library %s\n", CB_VERSION_MAJOR,
@@ -490,11 +560,17 @@ SWITCH_MODULE_LOAD_FUNCTION(mod_cbstatus_load)
 
 SWITCH_MODULE_SHUTDOWN_FUNCTION(mod_cbstatus_shutdown)
 {
+	int i;
+
 	switch_console_set_complete("del cbstatus");
 	/* Waits for lookups in progress (each at most timeout_ms), then no one uses the client. */
 	switch_thread_rwlock_wrlock(globals.lock);
 	cb_client_free(globals.client);
 	globals.client = NULL;
+	for (i = 0; i < MAX_PROFILES; i++) {
+		cb_client_free(globals.profile_clients[i]);
+		globals.profile_clients[i] = NULL;
+	}
 	switch_thread_rwlock_unlock(globals.lock);
 	/* This module's code is unmapped next: no more callbacks into it. */
 	cb_set_log_callback(NULL, CB_LOG_ERROR, NULL);

@@ -90,6 +90,8 @@ class Asterisk:
         ext = ext.replace("@FASTAGI@", f"127.0.0.1:{self.fastagi_port}")
         (d / "etc/extensions.conf").write_text(ext)
         self.write_cbstatus_conf()
+        # Profiles live in the TOML file (CBSTATUS_CONFIG); CBStatus(...,profile=NAME) picks one.
+        (d / "etc/cbstatus.toml").write_text('[profiles.spanish]\nlocale = "es-US"\n')
 
     def write_cbstatus_conf(self, extra: str = "") -> None:
         # The URL comes from the environment (CBSTATUS_API_URL); the rest from cbstatus.conf.
@@ -128,6 +130,7 @@ class Asterisk:
         env.update(
             CBSTATUS_API_URL=self.api_url,
             CBSTATUS_TIMEOUT_MS=str(TIMEOUT_MS),
+            CBSTATUS_CONFIG=str(self.dir / "etc/cbstatus.toml"),
             CBSTATUS_LIBRARY=str(self.lib_dir / "libcbstatus.so"),
             PYTHONPATH=str(REPO / "bindings/python"),
         )
@@ -266,6 +269,8 @@ def run(r: Results, ast: Asterisk) -> None:
         "app-explicit": ast.call("app", NOT_FOUND, NUM=FOUND, OPTS="locale=es-US"),
         "app-register": ast.call("app", REGISTER, OPTS="register,widget=w-open"),
         "prefetch": ast.call("prefetch", FOUND),
+        "profile": ast.call("app", FOUND, OPTS="profile=spanish"),
+        "profile-unknown": ast.call("app", FOUND, OPTS="profile=nosuch"),
     }
     v = {k: ast.result(i, 30) or {} for k, i in ids.items()}
     for k in ["app-notfound", "func-notfound"]:
@@ -294,6 +299,11 @@ def run(r: Results, ast: Asterisk) -> None:
             repr(v["app-register"]))
     r.equal("asterisk CBSTATUS_PREFETCH() started", v["prefetch"].get("PREFETCH"), "1")
     r.equal("asterisk CBStatus() after the prefetch", v["prefetch"].get("CBSTATUS_RESULT"), "FOUND")
+    r.check("asterisk CBStatus(,profile=spanish): the profile's locale",
+            v["profile"].get("CBSTATUS_TEXT", "").startswith(ES_FOUND_TEXT), repr(v["profile"].get("CBSTATUS_TEXT")))
+    r.equal("asterisk CBStatus(,profile=nosuch): an error, not another client",
+            (v["profile-unknown"].get("CBSTATUS_RESULT"), v["profile-unknown"].get("CBSTATUS_ERROR")),
+            ("ERROR", "invalid_config"))
     out = ast.rx("cbstatus show stats") or ""
     r.check("asterisk: cbstatus show stats prints the counters", out.strip().startswith("{")
             and "prefetch" in out, out[:300])

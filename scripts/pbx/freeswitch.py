@@ -129,6 +129,8 @@ class FreeSwitch:
             '<param name="password" value="ClueCon"/>\n</settings></configuration>\n'
         )
         self.write_cbstatus_conf()
+        # Profiles live in the TOML file (CBSTATUS_CONFIG); `cbstatus profile=NAME` picks one.
+        (c / "cbstatus.toml").write_text('[profiles.spanish]\nlocale = "es-US"\n')
         shutil.copy(REPO / "tests/pbx/freeswitch/dialplan.xml", c / "dialplan/cbtest.xml")
 
     def write_cbstatus_conf(self, extra: str = "") -> None:
@@ -158,6 +160,7 @@ class FreeSwitch:
             CBSTATUS_API_URL=self.api_url,
             CBSTATUS_TIMEOUT_MS=str(TIMEOUT_MS),
             CBSTATUS_BREAKER_THRESHOLD="1000",
+            CBSTATUS_CONFIG=str(self.dir / "conf/cbstatus.toml"),
             CBSTATUS_LIBRARY=str(self.lib_dir / "libcbstatus.so"),
             PYTHONPATH=":".join([str(REPO / "bindings/freeswitch"), str(REPO / "bindings/python"),
                                  str(self.prefix / "lib/python3/dist-packages")]),
@@ -279,6 +282,8 @@ def run(r: Results, fs: FreeSwitch) -> None:
         "py-hostile": fs.call("py", HOSTILE, "en"),
         "register": fs.call("register", REGISTER_FS),
         "prefetch": fs.call("prefetch", FOUND),
+        "profile": fs.call("profile", FOUND),
+        "noprofile": fs.call("noprofile", FOUND),
     }
     v = {k: fs.result(i, 30) or {} for k, i in ids.items()}
     r.equal("freeswitch app not found", v["notfound"].get("CBSTATUS_RESULT"), "NOT_FOUND")
@@ -295,6 +300,10 @@ def run(r: Results, fs: FreeSwitch) -> None:
             repr(v["register"]))
     r.equal("freeswitch cbstatus_prefetch started", v["prefetch"].get("PREFETCH"), "1")
     r.equal("freeswitch cbstatus after the prefetch", v["prefetch"].get("CBSTATUS_RESULT"), "FOUND")
+    r.check("freeswitch cbstatus profile=spanish: the profile's locale",
+            v["profile"].get("CBSTATUS_TEXT", "").startswith(ES_FOUND_TEXT), repr(v["profile"].get("CBSTATUS_TEXT")))
+    r.equal("freeswitch cbstatus profile=nosuch: an error, not another client",
+            (v["noprofile"].get("CBSTATUS_RESULT"), v["noprofile"].get("CBSTATUS_ERROR")), ("ERROR", "invalid_config"))
     out = esl.api("cbstatus stats")
     r.check("freeswitch api: cbstatus stats", out.strip().startswith("{") and "prefetch" in out, out[:300])
     r.equal("freeswitch app cancel", v["cancel"].get("CBSTATUS_RESULT"), "CANCELED")
