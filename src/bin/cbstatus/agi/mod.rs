@@ -71,7 +71,9 @@ pub struct Args {
     /// register the choice and play the confirmation, all in this one AGI call.
     #[arg(long)]
     menu: bool,
-    /// Also play the prompts to the caller (STREAM FILE) after setting the variables.
+    /// Also play the prompts to the caller (STREAM FILE) after setting the variables: the whole
+    /// sentence; each reply from Asterisk must come within timeout_ms + 1.5 s (STREAM FILE:
+    /// + 10 s more, while the file plays).
     #[arg(long)]
     play: bool,
     /// Speech language (en-US, es-US); overrides CBSTATUS_LOCALE.
