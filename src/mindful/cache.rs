@@ -24,10 +24,19 @@ enum Slot {
     Pending(Arc<Pending>),
 }
 
+/// An answer some thread is fetching, that others wait for (also used by prefetch.rs).
 #[derive(Default)]
-struct Pending {
+pub(crate) struct Pending {
     answer: Mutex<Option<Result<StatusReport>>>,
     done: Condvar,
+}
+
+impl Pending {
+    /// Hand `answer` to the waiters.
+    pub(crate) fn publish(&self, answer: Result<StatusReport>) {
+        *self.answer.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
+        self.done.notify_all();
+    }
 }
 
 #[derive(Default)]
@@ -94,7 +103,7 @@ impl LookupCache {
             }
         };
         match pending {
-            Some(pending) => wait_for(&pending, wait),
+            Some(pending) => wait_for(&pending, wait, "an identical lookup in flight"),
             None => self.fetch_and_publish(key, fetch),
         }
     }
@@ -148,11 +157,7 @@ impl LookupCache {
         // still cost a futex system call per lookup (BENCHMARKS.md).
         if let Some(Slot::Pending(pending)) = slot {
             if Arc::strong_count(&pending) > 1 {
-                *pending
-                    .answer
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = Some(answer);
-                pending.done.notify_all();
+                pending.publish(answer);
             }
         }
     }
@@ -201,7 +206,8 @@ impl Drop for Publish<'_> {
     }
 }
 
-fn wait_for(pending: &Pending, wait: Duration) -> Result<StatusReport> {
+/// The answer of `pending`, waiting at most `wait`; the timeout error names `what` waited.
+pub(crate) fn wait_for(pending: &Pending, wait: Duration, what: &str) -> Result<StatusReport> {
     let deadline = Instant::now() + wait;
     let mut answer = pending
         .answer
@@ -215,10 +221,7 @@ fn wait_for(pending: &Pending, wait: Duration) -> Result<StatusReport> {
         if left.is_zero() {
             return Err(Error::new(
                 ErrorKind::Timeout,
-                format!(
-                    "an identical lookup in flight did not finish within {} ms",
-                    wait.as_millis()
-                ),
+                format!("{what} did not finish within {} ms", wait.as_millis()),
             ));
         }
         answer = pending

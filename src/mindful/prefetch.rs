@@ -10,11 +10,12 @@
 //! No lock is held while waiting for an answer or during the lookup. The table lives in the
 //! client's per-process state: a forked child never sees its parent's prefetches.
 
+use super::cache;
 use crate::error::{Error, ErrorKind, Result};
 use crate::status::StatusReport;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Kept answers (not yet consumed) allowed per allowed prefetch in flight, so callers who
@@ -31,8 +32,7 @@ enum Entry {
 
 #[derive(Default)]
 struct Pending {
-    answer: Mutex<Option<Result<StatusReport>>>,
-    done: Condvar,
+    answer: cache::Pending,
     /// A lookup joined it: that lookup consumed the answer, nothing is kept.
     joined: std::sync::atomic::AtomicBool,
 }
@@ -132,11 +132,7 @@ impl Prefetches {
             self.in_flight.fetch_sub(1, Ordering::AcqRel);
             self.set_entries(&table);
         }
-        *pending
-            .answer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(answer);
-        pending.done.notify_all();
+        pending.answer.publish(answer);
     }
 
     /// The prefetch of `key` could not start (no thread): forget it, and release any lookup
@@ -151,14 +147,10 @@ impl Prefetches {
             self.set_entries(&table);
             pending
         };
-        *pending
-            .answer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Err(Error::new(
+        pending.answer.publish(Err(Error::new(
             ErrorKind::Internal,
             "the prefetch could not start a thread",
         )));
-        pending.done.notify_all();
     }
 
     /// The prefetched answer for `key`, consuming it: kept, or the one in flight (waiting at
@@ -181,7 +173,11 @@ impl Prefetches {
             table.insert(key.to_string(), Entry::InFlight(Arc::clone(&pending)));
             pending
         };
-        Some(wait_for(&pending, wait))
+        Some(cache::wait_for(
+            &pending.answer,
+            wait,
+            "the prefetch of this number",
+        ))
     }
 
     /// Prefetches in flight now.
@@ -190,35 +186,6 @@ impl Prefetches {
         self.in_flight.load(Ordering::Acquire)
     }
 }
-
-fn wait_for(pending: &Pending, wait: Duration) -> Result<StatusReport> {
-    let deadline = Instant::now() + wait;
-    let mut answer = pending
-        .answer
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    loop {
-        if let Some(answer) = answer.as_ref() {
-            return answer.clone();
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(Error::new(
-                ErrorKind::Timeout,
-                format!(
-                    "the prefetch of this number did not finish within {} ms",
-                    wait.as_millis()
-                ),
-            ));
-        }
-        answer = pending
-            .done
-            .wait_timeout(answer, left)
-            .unwrap_or_else(PoisonError::into_inner)
-            .0;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,6 +42,17 @@ struct Runs {
 }
 
 impl Runs {
+    /// `{"lat_ns": [n or null, ...]}` from py_wan.py.
+    fn from_json(v: &serde_json::Value) -> Runs {
+        let lat = v["lat_ns"].as_array().map_or(&[][..], Vec::as_slice);
+        Runs {
+            lat: lat
+                .iter()
+                .map(|n| n.as_u64().map(Duration::from_nanos))
+                .collect(),
+        }
+    }
+
     fn failures(&self) -> usize {
         self.lat.iter().filter(|l| l.is_none()).count()
     }
@@ -264,14 +275,7 @@ impl Bench {
         let Some(v) = self.py(cfg) else {
             return Runs::default();
         };
-        Runs {
-            lat: v["lat_ns"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|n| n.as_u64().map(Duration::from_nanos))
-                .collect(),
-        }
+        Runs::from_json(&v)
     }
 
     /// Drop the first (warm-up) lookup.
@@ -396,14 +400,8 @@ impl Bench {
             let mut cfg = self.py_cfg(&link, "first");
             cfg["wait"] = serde_json::json!(1.0);
             cfg["reps"] = serde_json::json!(5);
-            self.py(cfg).map_or(Runs::default(), |v| Runs {
-                lat: v["lat_ns"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|n| n.as_u64().map(Duration::from_nanos))
-                    .collect(),
-            })
+            self.py(cfg)
+                .map_or(Runs::default(), |v| Runs::from_json(&v))
         };
         let m = with.median().map_or(f64::MAX, |d| self.in_rtt(d));
         let (a, c, p) = (self.cell(&with), self.cell(&curl), self.cell(&py));
@@ -615,14 +613,7 @@ impl Bench {
             }) else {
                 return Runs::default();
             };
-            Self::skip_first(Runs {
-                lat: v["lat_ns"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|n| n.as_u64().map(Duration::from_nanos))
-                    .collect(),
-            })
+            Self::skip_first(Runs::from_json(&v))
         };
         let (p1, p2) = (py(&single), py(&split));
         let curl = |sim: &Simulator| {
