@@ -2,6 +2,9 @@
 //! C against it.
 #![allow(dead_code)]
 
+pub mod elf;
+pub mod process;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,8 +1,13 @@
 """Shared fixtures: the library, the Mindful simulator (the project's CLI), clients.
 
-The suite tests the package in this tree (not an installed copy). It needs
+By default the suite tests the package in this tree (not an installed copy). It needs
 ``target/debug/libcbstatus.so`` and ``target/debug/cbstatus`` (``cargo build``), or
-``CBSTATUS_LIBRARY`` / ``CBSTATUS_BIN`` pointing elsewhere. Everything runs on loopback.
+``CBSTATUS_LIBRARY`` / ``CBSTATUS_BIN`` pointing elsewhere.
+
+With ``CBSTATUS_TEST_INSTALLED=1`` it tests the *installed* package instead (a wheel in the
+running Python's environment) with the library inside it: ``CBSTATUS_LIBRARY`` must then be
+unset, and the package must not be imported from this tree. ``tests/python_package.rs`` runs
+it that way in a fresh venv. Everything runs on loopback.
 """
 
 from __future__ import annotations
@@ -23,15 +28,38 @@ REPO = PYTHON_DIR.parent.parent
 AGI_SCRIPT = REPO / "bindings" / "asterisk" / "cbstatus-agi.py"
 FREESWITCH_DIR = REPO / "bindings" / "freeswitch"
 
-sys.path.insert(0, str(PYTHON_DIR))  # the package under test
+#: Testing the installed package (see the module docstring), not this tree's.
+INSTALLED = os.environ.get("CBSTATUS_TEST_INSTALLED") == "1"
+if not INSTALLED:
+    sys.path.insert(0, str(PYTHON_DIR))  # the package under test
 sys.path.insert(0, str(TESTS))  # fake_asterisk
 
 # A reproducible environment: no CBSTATUS_* settings from the developer's shell.
 for _key in [k for k in os.environ if k.startswith("CBSTATUS_")]:
     if _key not in ("CBSTATUS_LIBRARY", "CBSTATUS_BIN"):
         del os.environ[_key]
-os.environ.setdefault("CBSTATUS_LIBRARY", str(REPO / "target" / "debug" / "libcbstatus.so"))
-LIBRARY = os.environ["CBSTATUS_LIBRARY"]
+
+
+def _installed_package_dir() -> Path:
+    """The installed package's directory; refuses this tree's copy and an overriding library."""
+    if "CBSTATUS_LIBRARY" in os.environ:
+        raise RuntimeError("CBSTATUS_TEST_INSTALLED=1: unset CBSTATUS_LIBRARY (the package must use its own library)")
+    import cbstatus as installed
+
+    package_dir = Path(installed.__file__).resolve().parent
+    if package_dir == (PYTHON_DIR / "cbstatus").resolve():
+        raise RuntimeError(f"CBSTATUS_TEST_INSTALLED=1 but cbstatus was imported from this tree ({package_dir})")
+    return package_dir
+
+
+#: The package under test's directory, and the library the suite loads explicitly.
+if INSTALLED:
+    PACKAGE_DIR = _installed_package_dir()
+    LIBRARY = str(PACKAGE_DIR / "libcbstatus.so")
+else:
+    PACKAGE_DIR = PYTHON_DIR / "cbstatus"
+    os.environ.setdefault("CBSTATUS_LIBRARY", str(REPO / "target" / "debug" / "libcbstatus.so"))
+    LIBRARY = os.environ["CBSTATUS_LIBRARY"]
 BIN = os.environ.get("CBSTATUS_BIN") or str(REPO / "target" / "debug" / "cbstatus")
 
 #: Organization id of every simulator used here.
@@ -216,9 +244,10 @@ def rss_bytes() -> int:
 
 
 def subprocess_env(**extra: str) -> Dict[str, str]:
-    """The environment for child processes: this one plus the package on PYTHONPATH."""
+    """The environment for child processes: this one plus (testing this tree) the package on PYTHONPATH."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(PYTHON_DIR)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    if not INSTALLED:
+        env["PYTHONPATH"] = os.pathsep.join([str(PYTHON_DIR)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env.update(extra)
     return env
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import LIBRARY, PYTHON_DIR, REPO, subprocess_env
+from conftest import INSTALLED, LIBRARY, PACKAGE_DIR, PYTHON_DIR, REPO, subprocess_env
 
 HEADER = REPO / "include" / "cbstatus.h"
 
@@ -216,6 +216,7 @@ def _run_python(code: str, env: dict, cwd: str = "/") -> subprocess.CompletedPro
     return subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, timeout=30)
 
 
+@pytest.mark.skipif(INSTALLED, reason="the installed package carries its own libcbstatus.so: the search cannot fail")
 def test_not_found_message_lists_every_place(tmp_path):
     env = subprocess_env()
     env.pop("CBSTATUS_LIBRARY", None)
@@ -232,7 +233,7 @@ def test_not_found_message_lists_every_place(tmp_path):
     assert out.returncode == 3, out.stderr
     msg = out.stdout
     assert "$CBSTATUS_LIBRARY: not set" in msg
-    assert os.path.join(str(PYTHON_DIR), "cbstatus", "libcbstatus.so") in msg
+    assert os.path.join(str(PACKAGE_DIR), "libcbstatus.so") in msg
     assert 'find_library("cbstatus")' in msg
     assert "libcbstatus.so.0" in msg
     assert "load_library" in msg  # says how to fix it
@@ -240,7 +241,7 @@ def test_not_found_message_lists_every_place(tmp_path):
 
 def test_found_next_to_the_package(tmp_path):
     pkg = tmp_path / "cbstatus"
-    shutil.copytree(PYTHON_DIR / "cbstatus", pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PACKAGE_DIR, pkg, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(LIBRARY, pkg / "libcbstatus.so")
     env = subprocess_env(PYTHONPATH=str(tmp_path))
     env.pop("CBSTATUS_LIBRARY", None)
@@ -248,6 +249,39 @@ def test_found_next_to_the_package(tmp_path):
     assert out.returncode == 0, out.stderr
     path, version = out.stdout.split()
     assert path == str(pkg / "libcbstatus.so") and version == "0.1.0"
+
+
+def test_explicit_path_and_env_override_the_package_copy(tmp_path):
+    pkg = tmp_path / "pkg" / "cbstatus"
+    shutil.copytree(PACKAGE_DIR, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(LIBRARY, pkg / "libcbstatus.so")
+    other = tmp_path / "other" / "libcbstatus.so"
+    other.parent.mkdir()
+    shutil.copy(LIBRARY, other)
+    code = "import cbstatus; print(cbstatus.get_library().path)"
+    env = subprocess_env(PYTHONPATH=str(pkg.parent), CBSTATUS_LIBRARY=str(other))
+    out = _run_python(code, env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(other)]
+    env.pop("CBSTATUS_LIBRARY")
+    third = tmp_path / "third.so"
+    shutil.copy(LIBRARY, third)
+    out = _run_python(f"import cbstatus; print(cbstatus.load_library({str(third)!r}).path)", env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(third)]
+
+
+@pytest.mark.skipif(not INSTALLED, reason="only an installed package (CBSTATUS_TEST_INSTALLED=1) carries the library")
+def test_installed_package_uses_its_own_copy():
+    from cbstatus import _lib
+
+    assert "CBSTATUS_LIBRARY" not in os.environ
+    assert os.path.isfile(LIBRARY) and not os.path.islink(LIBRARY)
+    lib = _lib._search([])
+    assert lib.path == LIBRARY, lib.path
+    out = _run_python("import cbstatus; print(cbstatus.get_library().path, cbstatus.version())", subprocess_env())
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [LIBRARY, "0.1.0"]
 
 
 def test_import_never_needs_the_library():
