@@ -313,7 +313,7 @@ def run(r: Results, ast: Asterisk) -> None:
             repr(v["app-explicit"].get("CBSTATUS_TEXT")))
 
     log("asterisk: hostile API values")
-    hostile = {c: ast.call(c, HOSTILE) for c in ["app", "func"]}
+    hostile = {c: ast.call(c, HOSTILE) for c in ["app", "func", "agi", "fastagi", "pyagi"]}
     hostile["widget"] = ast.call("app", FOUND, OPTS="widget=w-hostile")
     for c, i in hostile.items():
         hv = ast.result(i, 30) or {}
@@ -359,6 +359,17 @@ def run(r: Results, ast: Asterisk) -> None:
     r.check("asterisk: unload succeeds once idle", "Unloaded" in out or "unloaded" in out, out)
     out = ast.rx("module show like cbstatus") or ""
     r.check("asterisk: module gone after unload", "func_cbstatus" not in out, out)
+    # Without an API URL (cbstatus.conf's empty api_url restores the default: none) the
+    # module declines to load and says why.
+    ast.write_cbstatus_conf("api_url =\n")
+    out = ast.rx("module load func_cbstatus.so") or ""
+    said = wait_until(lambda: "no API URL" in ast.log_text(), 5)
+    r.check("asterisk: module declines to load without api_url, saying why",
+            "Unable to load" in out and bool(said), out)
+    r.check("asterisk: a declined module registers nothing",
+            "CBStatus" not in (ast.rx("core show applications like CBStatus") or "x CBStatus"),
+            ast.rx("core show applications like CBStatus") or "")
+    ast.write_cbstatus_conf()
     out = ast.rx("module load func_cbstatus.so") or ""
     r.check("asterisk: module load again", "Loaded" in out or "loaded" in out, out)
     check_lookup(r, "asterisk after reload of the module", ast.result(ast.call("app", FOUND), 30),
