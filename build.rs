@@ -37,6 +37,7 @@ const TEST_TOOLS: &[(&str, &str)] = &[
     ("systemd_analyze", "systemd-analyze"),
     ("valgrind", "valgrind"),
     ("groff", "groff"),
+    ("xmllint", "xmllint"),
 ];
 
 fn test_tools() {
@@ -51,6 +52,19 @@ fn test_tools() {
         if ci || dirs.iter().any(|dir| is_executable(&dir.join(program))) {
             println!("cargo:rustc-cfg=cbstatus_has_{cfg}");
         }
+    }
+    // The Asterisk sound packages (asterisk-core-sounds-{en,es}-gsm), both languages.
+    println!("cargo:rustc-check-cfg=cfg(cbstatus_has_asterisk_sounds)");
+    let sounds = Path::new("/usr/share/asterisk/sounds");
+    if ci
+        || ["en/digits", "es/digits"]
+            .iter()
+            .all(|d| sounds.join(d).is_dir())
+    {
+        println!("cargo:rustc-cfg=cbstatus_has_asterisk_sounds");
+    }
+    if sounds.is_dir() {
+        println!("cargo:rerun-if-changed={}", sounds.display());
     }
     println!("cargo:rerun-if-env-changed=CI");
     // Installing a tool (apt-get, cargo install) changes these directories: probe again.

@@ -4,16 +4,12 @@
 use cbstatus::speech::{playlist_prompts, project_prompts, Locale, PROMPT_DIR};
 use std::process::Command;
 
-fn espeak_available() -> bool {
-    Command::new("espeak-ng").arg("--version").output().is_ok()
-}
-
 #[test]
+#[cfg_attr(
+    not(cbstatus_has_espeak_ng),
+    ignore = "espeak-ng is not installed (scripts/test installs it)"
+)]
 fn generates_every_prompt_as_telephone_wav() {
-    if !espeak_available() {
-        eprintln!("SKIPPED: espeak-ng is not installed (scripts/test installs it)");
-        return;
-    }
     let dir = std::env::temp_dir().join(format!("cbstatus-prompts-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out = Command::new(env!("CARGO_BIN_EXE_cbstatus"))
@@ -72,11 +68,11 @@ fn generates_every_prompt_as_telephone_wav() {
 /// `--layout freeswitch`: every sound a playlist names, stock ones included, as
 /// `DIR/<lang>/<name>.wav` (telephone WAV with speech), plus `DIR/<lang>/MANIFEST.txt`.
 #[test]
+#[cfg_attr(
+    not(cbstatus_has_espeak_ng),
+    ignore = "espeak-ng is not installed (scripts/test installs it)"
+)]
 fn freeswitch_layout_writes_every_playlist_sound() {
-    if !espeak_available() {
-        eprintln!("SKIPPED: espeak-ng is not installed (scripts/test installs it)");
-        return;
-    }
     let dir = std::env::temp_dir().join(format!("cbstatus-fs-prompts-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out = Command::new(env!("CARGO_BIN_EXE_cbstatus"))
