@@ -8,9 +8,8 @@ use cbstatus::simulator::{Scenarios, Simulator};
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
-use support::asterisk::{converse, normal, Answer, Seen};
+use support::asterisk::{converse, normal, run_agi_as, Answer, Seen};
 
 /// Every command answered as a healthy Asterisk would, with a caller who presses nothing
 /// (`WAIT FOR DIGIT` times out: result 0).
@@ -20,7 +19,6 @@ fn ok(_: usize, line: &str) -> Answer {
     }
     normal(line)
 }
-use support::{agi_env_block, cli};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -42,34 +40,8 @@ fn agi(
 ) -> Seen {
     let env = settings(sim);
     let refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut cmd = cli(&refs);
-    cmd.arg("agi")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let mut child: Child = cmd.spawn().expect("spawn cbstatus agi");
-    let id = child.id();
-    let (done, killed) = mpsc::channel::<()>();
-    let killer = std::thread::spawn(move || {
-        if killed.recv_timeout(LIMIT).is_err() {
-            // SAFETY: kill(2) on the child this test spawned.
-            unsafe { libc::kill(id as libc::pid_t, libc::SIGKILL) };
-        }
-    });
-    let stdin = child.stdin.take().unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let seen = converse(
-        stdout,
-        stdin,
-        &agi_env_block(callerid.as_bytes()),
-        LIMIT,
-        script,
-    );
-    let status = child.wait().unwrap();
-    let _ = done.send(());
-    let _ = killer.join();
-    assert_eq!(status.code(), Some(0), "AGI always exits 0");
+    let (seen, code, _) = run_agi_as(&refs, args, callerid, LIMIT, script);
+    assert_eq!(code, Some(0), "AGI always exits 0");
     seen
 }
 

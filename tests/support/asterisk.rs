@@ -120,6 +120,17 @@ pub fn run_agi(
     limit: Duration,
     script: impl FnMut(usize, &str) -> Answer,
 ) -> (Seen, Option<i32>, Instant) {
+    run_agi_as(env, args, "+15551230001", limit, script)
+}
+
+/// `run_agi` for caller `callerid`.
+pub fn run_agi_as(
+    env: &[(&str, &str)],
+    args: &[&str],
+    callerid: &str,
+    limit: Duration,
+    script: impl FnMut(usize, &str) -> Answer,
+) -> (Seen, Option<i32>, Instant) {
     let mut cmd = super::cli(env);
     cmd.arg("agi")
         .args(args)
@@ -140,7 +151,7 @@ pub fn run_agi(
     let seen = converse(
         stdout,
         stdin,
-        &super::agi_env_block(b"+15551230001"),
+        &super::agi_env_block(callerid.as_bytes()),
         limit,
         script,
     );
