@@ -111,16 +111,16 @@ pub(crate) unsafe fn widget_request(
     out: *mut *mut cb_result,
     action: Action,
 ) -> Result<()> {
-    // SAFETY: forwarded from the caller.
-    let client = unsafe { checked(client, out) }?;
-    // SAFETY: the caller promises a valid string or NULL.
-    let result = match unsafe { opt_str_arg(widget_id, "widget_id") } {
-        Ok(id) if action == Action::Offer => client.offer(id),
-        Ok(id) => client.widget(id),
-        Err(error) => LookupResult::failed(action, error, client.config()),
+    let ask = |client: &Client| {
+        // SAFETY: the caller promises a valid string or NULL.
+        let id = unsafe { opt_str_arg(widget_id, "widget_id") }?;
+        Ok(match action {
+            Action::Offer => client.offer(id),
+            _ => client.widget(id),
+        })
     };
-    // SAFETY: checked non-NULL; the caller promises it is writable.
-    unsafe { deliver(result, out) }
+    // SAFETY: forwarded from the caller.
+    unsafe { answer(client, out, action, ask) }
 }
 
 /// Start looking `number` up in the background, e.g. while the greeting plays: a later
@@ -173,17 +173,35 @@ unsafe fn request_for_number(
     out: *mut *mut cb_result,
     action: Action,
 ) -> Result<()> {
-    // SAFETY: forwarded from the caller.
-    let client = unsafe { checked(client, out) }?;
-    // SAFETY: the caller promises a valid string or NULL.
-    let result = match unsafe { str_arg(number, "number") } {
-        Ok(number) => match action {
+    let ask = |client: &Client| {
+        // SAFETY: the caller promises a valid string or NULL.
+        let number = unsafe { str_arg(number, "number") }?;
+        Ok(match action {
             Action::Cancel => client.cancel_callback(number),
             _ => client.status(number),
-        },
-        Err(error) => LookupResult::failed(action, error, client.config()),
+        })
     };
-    // SAFETY: checked non-NULL above.
+    // SAFETY: forwarded from the caller.
+    unsafe { answer(client, out, action, ask) }
+}
+
+/// Check `client` and `out`, then write out what `ask` answers; an argument `ask` cannot use
+/// becomes a failed result for `action` (still written out, so the caller always has one to
+/// read and free).
+///
+/// # Safety
+/// `client` is NULL or a live handle; `out` is NULL or writable.
+unsafe fn answer(
+    client: *const cb_client,
+    out: *mut *mut cb_result,
+    action: Action,
+    ask: impl FnOnce(&Client) -> Result<LookupResult>,
+) -> Result<()> {
+    // SAFETY: forwarded from the caller.
+    let client = unsafe { checked(client, out) }?;
+    let result =
+        ask(client).unwrap_or_else(|error| LookupResult::failed(action, error, client.config()));
+    // SAFETY: checked non-NULL; the caller promises it is writable.
     unsafe { deliver(result, out) }
 }
 
