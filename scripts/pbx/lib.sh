@@ -40,11 +40,12 @@ pbx_apt() {
   local sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   pbx_log "installing: ${missing[*]}"
+  # stdout is the build scripts' answer (the prefix): apt's chatter goes to stderr.
   if [ "$pbx_apt_updated" = 0 ]; then
-    $sudo_cmd apt-get update -qq
+    $sudo_cmd apt-get update -qq >&2
     pbx_apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
 # Serialises builds of the same thing (two suites starting at once build it once).
