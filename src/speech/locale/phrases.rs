@@ -14,10 +14,10 @@ pub(crate) type Words = (&'static str, &'static [&'static str]);
 
 /// The grammar choices of a language that change a sentence's structure.
 pub(crate) struct Grammar {
-    /// Sunday first.
-    pub(crate) days: [Words; 7],
-    /// January first.
-    pub(crate) months: [Words; 12],
+    /// Weekday names, Sunday first (said by [`DAY_PROMPTS`]).
+    pub(crate) days: [&'static str; 7],
+    /// Month names, January first (said by [`MONTH_PROMPTS`]).
+    pub(crate) months: [&'static str; 12],
     /// What "callback requests" are counted as (es feminine "solicitudes").
     pub(crate) count: Gender,
     /// Hours (es feminine "una hora").
@@ -33,6 +33,34 @@ pub(crate) struct Grammar {
     /// Said before a weekday or date when a callback is confirmed for it (en "on Wednesday").
     pub(crate) on_weekday: Option<Words>,
 }
+
+/// Asterisk's weekday prompts, Sunday first: every sound pack names them alike, so a locale
+/// gives only the words.
+const DAY_PROMPTS: [&[&str]; 7] = [
+    &["digits/day-0"],
+    &["digits/day-1"],
+    &["digits/day-2"],
+    &["digits/day-3"],
+    &["digits/day-4"],
+    &["digits/day-5"],
+    &["digits/day-6"],
+];
+
+/// Asterisk's month prompts, January first (named alike in every sound pack).
+const MONTH_PROMPTS: [&[&str]; 12] = [
+    &["digits/mon-0"],
+    &["digits/mon-1"],
+    &["digits/mon-2"],
+    &["digits/mon-3"],
+    &["digits/mon-4"],
+    &["digits/mon-5"],
+    &["digits/mon-6"],
+    &["digits/mon-7"],
+    &["digits/mon-8"],
+    &["digits/mon-9"],
+    &["digits/mon-10"],
+    &["digits/mon-11"],
+];
 
 /// How a date is said after its weekday.
 pub(crate) enum DateStyle {
@@ -578,16 +606,15 @@ pub(crate) fn at_time(lang: &dyn Language, time: Time) -> Vec<Piece> {
 }
 
 fn weekday(lang: &dyn Language, date: Date) -> Piece {
-    let (name, prompts) = lang.grammar().days[date.weekday().to_sunday_zero_offset() as usize];
-    Piece::Words(name, prompts)
+    let day = date.weekday().to_sunday_zero_offset() as usize;
+    Piece::Words(lang.grammar().days[day], DAY_PROMPTS[day])
 }
 
-/// "March 13th" (en), "13 de marzo" (es).
 /// "March 13th" / "13 de marzo"; with `year`, "March 13th, 2027" / "13 de marzo de 2027".
 fn month_day(lang: &dyn Language, date: Date, year: bool) -> Vec<Piece> {
     let g = lang.grammar();
-    let (month, prompts) = g.months[(date.month() - 1) as usize];
-    let month = Piece::Words(month, prompts);
+    let index = (date.month() - 1) as usize;
+    let month = Piece::Words(g.months[index], MONTH_PROMPTS[index]);
     let day = date.day() as u32;
     let year = year.then(|| Piece::Number(date.year().unsigned_abs().into(), Gender::Neutral));
     match g.date {
