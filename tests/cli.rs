@@ -1,8 +1,11 @@
 //! The `cbstatus` command line: exit codes, output formats, the simulator and the demo.
 
+mod support;
+
 use cbstatus::simulator::{Scenarios, Simulator};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use support::run;
 
 fn cbstatus(sim: &Simulator) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cbstatus"));
@@ -12,15 +15,6 @@ fn cbstatus(sim: &Simulator) -> Command {
         .env("CBSTATUS_TIMEOUT_MS", "800")
         .env("CBSTATUS_TIMEZONE", "America/Chicago");
     cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

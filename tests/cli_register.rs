@@ -1,8 +1,11 @@
 //! `cbstatus register`, `cbstatus offer` and the widget's slots on the command line, against the
 //! stateful simulator.
 
+mod support;
+
 use cbstatus::simulator::{Scenarios, Simulator};
 use std::process::Command;
+use support::run;
 
 fn cbstatus(url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cbstatus"));
@@ -13,15 +16,6 @@ fn cbstatus(url: &str) -> Command {
         .env("CBSTATUS_WIDGET_ID", "w-open")
         .env("CBSTATUS_TIMEZONE", "America/Chicago");
     cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn json(out: &str) -> serde_json::Value {

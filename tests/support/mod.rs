@@ -296,6 +296,16 @@ pub fn cli(env: &[(&str, &str)]) -> std::process::Command {
     cmd
 }
 
+/// Run a command to its end: (exit code or -1 for a signal, stdout, stderr).
+pub fn run(cmd: &mut std::process::Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Run a command, killing it if it runs past `limit`; returns (output, elapsed).
 pub fn run_bounded(
     mut cmd: std::process::Command,
