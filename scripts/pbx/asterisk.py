@@ -223,7 +223,11 @@ def run(r: Results, ast: Asterisk) -> None:
     out = ast.rx("core show application CBStatus") or ""
     r.check("asterisk: core show application CBStatus documents every argument",
             all(w in out for w in ["Look up a caller's Mindful callback", "number", "options",
-                                   "cancel", "widget", "locale=TAG", "CBSTATUS_RESULT"]), out[:800])
+                                   "cancel", "widget", "register", "at=UNIX", "profile=NAME",
+                                   "locale=TAG", "CBSTATUS_RESULT", "CBSTATUS_CALLBACK_ID"]), out[:1500])
+    out = ast.rx("core show function CBSTATUS_PREFETCH") or ""
+    r.check("asterisk: core show function CBSTATUS_PREFETCH documents it",
+            "Start a caller's callback lookup in the background" in out and "number" in out, out[:800])
     out = ast.rx("core show function CBSTATUS") or ""
     r.check("asterisk: core show function CBSTATUS documents every argument",
             all(w in out for w in ["Say where a caller's Mindful callback stands", "number",
