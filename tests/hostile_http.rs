@@ -54,28 +54,18 @@ fn tiny_entries_at(threads: usize, at: Duration, timeout_ms: u64) -> Duration {
     ];
     let client = client(&server.url(), &settings);
     within(Duration::from_secs(60), move || {
-        let handles: Vec<_> = (0..threads)
-            .map(|i| {
-                let client = client.clone();
-                std::thread::spawn(move || {
-                    let (result, elapsed) = timed(|| client.status(&format!("+1555140{i:04}")));
-                    match result.error() {
-                        None => {
-                            assert_eq!(result.count(), cbstatus::mindful::MAX_ENTRIES);
-                            let text = result.render(Format::Text);
-                            assert!(!text.contains("349"), "{text}");
-                        }
-                        Some(e) => assert_eq!(e.kind(), ErrorKind::Timeout, "{e}"),
-                    }
-                    elapsed
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap())
-            .max()
-            .unwrap()
+        slowest_of(threads, move |i| {
+            let (result, elapsed) = timed(|| client.status(&format!("+1555140{i:04}")));
+            match result.error() {
+                None => {
+                    assert_eq!(result.count(), cbstatus::mindful::MAX_ENTRIES);
+                    let text = result.render(Format::Text);
+                    assert!(!text.contains("349"), "{text}");
+                }
+                Some(e) => assert_eq!(e.kind(), ErrorKind::Timeout, "{e}"),
+            }
+            elapsed
+        })
     })
 }
 

@@ -269,6 +269,26 @@ pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send +
     }
 }
 
+/// Run `f(0)` ... `f(n - 1)` on `n` threads at once and return the longest time any of them
+/// reports (each times only the call it measures); a panic in one fails the test.
+pub fn slowest_of<F>(n: usize, f: F) -> Duration
+where
+    F: Fn(usize) -> Duration + Send + Sync + 'static,
+{
+    let f = Arc::new(f);
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let f = Arc::clone(&f);
+            std::thread::spawn(move || f(i))
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .max()
+        .unwrap()
+}
+
 /// Time `f`.
 pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let started = Instant::now();
