@@ -6,6 +6,7 @@
 
 mod support;
 
+use cbstatus::ffi;
 use cbstatus::simulator::{Scenarios, Simulator};
 use serde_json::json;
 use std::ffi::{CStr, CString};
@@ -183,7 +184,6 @@ fn unknown_but_plain_values_pass_as_words() {
 
 #[test]
 fn the_c_api_lends_only_safe_words() {
-    use cbstatus::ffi;
     let sim = hostile_sim();
     let url = CString::new(sim.organization_url()).unwrap();
     // SAFETY: the C API used as documented; every handle is freed.

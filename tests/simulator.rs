@@ -1,6 +1,6 @@
 //! The simulator's public API, used from outside the crate the way the other tests use it.
 
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus::simulator::{Options, Scenarios, Simulator};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -126,7 +126,6 @@ fn first_read_and_answer(conn: &mut TcpStream, path: &str) -> (usize, Vec<u8>) {
 
 #[test]
 fn two_segment_option_writes_the_head_and_body_separately() {
-    use cbstatus::simulator::Options;
     let path = |sim: &Simulator| {
         let url = sim.organization_url();
         format!(
@@ -167,7 +166,6 @@ fn two_segment_option_writes_the_head_and_body_separately() {
 
 #[test]
 fn idle_timeout_option_closes_idle_connections() {
-    use cbstatus::simulator::Options;
     let options = Options {
         idle_timeout: Duration::from_millis(100),
         ..Options::default()

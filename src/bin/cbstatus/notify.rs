@@ -4,6 +4,8 @@
 //! `STOPPING=1` on SIGTERM, and `WATCHDOG=1` every half `WATCHDOG_USEC` when the unit sets
 //! `WatchdogSec=`. Without `NOTIFY_SOCKET` (not started by systemd) every call does nothing.
 
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,14 +74,8 @@ fn watchdog_interval() -> Option<Duration> {
 
 fn socket_addr(path: &[u8]) -> std::io::Result<SocketAddr> {
     match path.strip_prefix(b"@") {
-        Some(name) => {
-            use std::os::linux::net::SocketAddrExt;
-            SocketAddr::from_abstract_name(name)
-        }
-        None => {
-            use std::os::unix::ffi::OsStrExt;
-            SocketAddr::from_pathname(std::ffi::OsStr::from_bytes(path))
-        }
+        Some(name) => SocketAddr::from_abstract_name(name),
+        None => SocketAddr::from_pathname(std::ffi::OsStr::from_bytes(path)),
     }
 }
 

@@ -176,11 +176,11 @@ impl Drop for Running<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
     use std::time::Duration;
 
     #[test]
     fn beyond_the_pending_cap_the_oldest_connection_is_closed() {
-        use std::io::Read;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let calls = Calls::new(1, 2);
