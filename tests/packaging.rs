@@ -362,6 +362,40 @@ fn fastagi_unit_passes_systemd_analyze() {
     assert!(about_unit.is_empty(), "{messages}");
 }
 
+/// examples/lookup.c built with an installed tree's pkg-config file (`sysroot` is where it was
+/// installed, `libdir` its library directory): shared, needing libcbstatus.so.0 at run time,
+/// and static (`-l:libcbstatus.a`, as both are installed), needing no libcbstatus; both run.
+fn lookup_builds_with_installed_pkg_config(
+    pc_dir: &Path,
+    sysroot: &Path,
+    libdir: &Path,
+    name: &str,
+) {
+    let dir = common::scratch(&format!("{name}-lookup"));
+    let flags = pkg_config(pc_dir, Some(sysroot), &["--cflags", "--libs"]);
+    let exe = dir.join("lookup-shared");
+    build_lookup_with(&flags, &[], &exe);
+    assert!(needed_libraries(&exe).contains(&"libcbstatus.so.0".to_owned()));
+    assert_lookup_runs(&exe, &[("LD_LIBRARY_PATH", libdir)]);
+
+    let flags: Vec<String> = pkg_config(pc_dir, Some(sysroot), &["--static", "--cflags", "--libs"])
+        .into_iter()
+        .map(|f| {
+            if f == "-lcbstatus" {
+                "-l:libcbstatus.a".into()
+            } else {
+                f
+            }
+        })
+        .collect();
+    let exe = dir.join("lookup-static");
+    build_lookup_with(&flags, &[], &exe);
+    assert!(!needed_libraries(&exe)
+        .iter()
+        .any(|l| l.starts_with("libcbstatus")));
+    assert_lookup_runs(&exe, &[]);
+}
+
 // --- cargo cinstall ------------------------------------------------------------------------
 
 fn cargo() -> String {
@@ -446,31 +480,7 @@ fn cinstall_layout() {
 fn cinstall_pkg_config_builds_lookup_example() {
     let destdir = cinstall();
     let pc_dir = destdir.join("usr/lib/pkgconfig");
-    let dir = common::scratch("cinstall-lookup");
-
-    let flags = pkg_config(&pc_dir, Some(destdir), &["--cflags", "--libs"]);
-    let exe = dir.join("lookup-shared");
-    build_lookup_with(&flags, &[], &exe);
-    assert_lookup_runs(&exe, &[("LD_LIBRARY_PATH", &destdir.join("usr/lib"))]);
-
-    let flags = pkg_config(&pc_dir, Some(destdir), &["--static", "--cflags", "--libs"]);
-    let exe = dir.join("lookup-static");
-    // Both libcbstatus.so and .a are installed: ask the linker for the archive.
-    let flags: Vec<String> = flags
-        .into_iter()
-        .map(|f| {
-            if f == "-lcbstatus" {
-                "-l:libcbstatus.a".into()
-            } else {
-                f
-            }
-        })
-        .collect();
-    build_lookup_with(&flags, &[], &exe);
-    assert!(!needed_libraries(&exe)
-        .iter()
-        .any(|l| l.starts_with("libcbstatus")));
-    assert_lookup_runs(&exe, &[]);
+    lookup_builds_with_installed_pkg_config(&pc_dir, destdir, &destdir.join("usr/lib"), "cinstall");
 }
 
 #[test]
@@ -799,33 +809,7 @@ fn deb_files_work_when_unpacked() {
             .any(|l| l == format!("libdir=${{exec_prefix}}/lib/{multiarch}")),
         "{pc}"
     );
-    let pc_dir = libdir.join("pkgconfig");
-    let dir = common::scratch("deb-lookup");
-    let flags = pkg_config(&pc_dir, Some(&root_dir), &["--cflags", "--libs"]);
-    let exe = dir.join("lookup-shared");
-    build_lookup_with(&flags, &[], &exe);
-    assert!(needed_libraries(&exe).contains(&"libcbstatus.so.0".to_owned()));
-    assert_lookup_runs(&exe, &[("LD_LIBRARY_PATH", &libdir)]);
-    let flags: Vec<String> = pkg_config(
-        &pc_dir,
-        Some(&root_dir),
-        &["--static", "--cflags", "--libs"],
-    )
-    .into_iter()
-    .map(|f| {
-        if f == "-lcbstatus" {
-            "-l:libcbstatus.a".into()
-        } else {
-            f
-        }
-    })
-    .collect();
-    let exe = dir.join("lookup-static");
-    build_lookup_with(&flags, &[], &exe);
-    assert!(!needed_libraries(&exe)
-        .iter()
-        .any(|l| l.starts_with("libcbstatus")));
-    assert_lookup_runs(&exe, &[]);
+    lookup_builds_with_installed_pkg_config(&libdir.join("pkgconfig"), &root_dir, &libdir, "deb");
 
     let cli = root_dir.join("usr/bin/cbstatus");
     assert!(!needed_libraries(&cli)
