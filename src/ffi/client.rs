@@ -191,7 +191,7 @@ unsafe fn request_for_number(
 ///
 /// # Safety
 /// `client` is NULL or a live handle; `out` is NULL or writable.
-unsafe fn answer(
+pub(crate) unsafe fn answer(
     client: *const cb_client,
     out: *mut *mut cb_result,
     action: Action,

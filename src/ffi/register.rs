@@ -2,9 +2,10 @@
 //! the callback id, and the widget's time slots.
 
 use super::boundary::{boundary, boundary_code, opt_str_arg, str_arg};
-use super::client::{cb_client, checked, deliver, widget_request};
+use super::client::{answer, cb_client, widget_request};
 use super::result::{cb_result, get};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Result};
+use crate::mindful::Client;
 use crate::register::RegisterRequest;
 use crate::{Action, LookupResult};
 use jiff::Timestamp;
@@ -45,47 +46,37 @@ pub unsafe extern "C" fn cb_client_register(
     appointment_unix: i64,
     out: *mut *mut cb_result,
 ) -> i32 {
-    boundary_code(|| {
-        // SAFETY: forwarded from the caller.
-        let client = unsafe { checked(client, out) }?;
+    let ask = |client: &Client| {
         // SAFETY: the caller promises valid strings or NULL.
-        let args = unsafe {
-            (
-                str_arg(number, "number"),
-                opt_str_arg(widget_id, "widget_id"),
-            )
+        let number = unsafe { str_arg(number, "number") }?;
+        // SAFETY: as above.
+        let widget_id = unsafe { opt_str_arg(widget_id, "widget_id") }?;
+        let request = RegisterRequest {
+            widget_id: widget_id.map(str::to_string),
+            appointment: appointment(appointment_unix)?,
+            ..RegisterRequest::default()
         };
-        let appointment = match appointment_unix {
-            0 => Ok(None),
-            t => Timestamp::from_second(t)
-                .ok()
-                .filter(|_| t > 0)
-                .map(Some)
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::InvalidArgument,
-                        format!(
-                            "appointment_unix {t} is not a Unix time (0 = as soon as possible)"
-                        ),
-                    )
-                }),
-        };
-        let result = match (args, appointment) {
-            ((Ok(number), Ok(widget_id)), Ok(appointment)) => client.register(
-                number,
-                RegisterRequest {
-                    widget_id: widget_id.map(str::to_string),
-                    appointment,
-                    ..RegisterRequest::default()
-                },
-            ),
-            ((Err(e), _), _) | ((_, Err(e)), _) | (_, Err(e)) => {
-                LookupResult::failed(Action::Register, e, client.config())
-            }
-        };
-        // SAFETY: checked non-NULL; the caller promises it is writable.
-        unsafe { deliver(result, out) }
-    })
+        Ok(client.register(number, request))
+    };
+    // SAFETY: forwarded from the caller.
+    boundary_code(|| unsafe { answer(client, out, Action::Register, ask) })
+}
+
+/// `appointment_unix` as `cb_client_register` takes it: 0 is as soon as possible.
+fn appointment(appointment_unix: i64) -> Result<Option<Timestamp>> {
+    match appointment_unix {
+        0 => Ok(None),
+        t => Timestamp::from_second(t)
+            .ok()
+            .filter(|_| t > 0)
+            .map(Some)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("appointment_unix {t} is not a Unix time (0 = as soon as possible)"),
+                )
+            }),
+    }
 }
 
 /// Check the widget `widget_id` (NULL: the configured `widget_id`) like
@@ -152,4 +143,59 @@ pub unsafe extern "C" fn cb_result_timeslot(result: *const cb_result, i: u32) ->
             .and_then(|w| w.timeslots.get(usize::try_from(i).ok()?))
             .map_or(-1, |t| t.as_second())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::client::{cb_client_free, cb_client_new};
+    use crate::ffi::codes::CB_E_INVALID_ARGUMENT;
+    use crate::ffi::config::{cb_config_free, cb_config_new, cb_config_set};
+    use crate::ffi::result::cb_result_free;
+
+    #[test]
+    fn appointment_zero_is_asap_and_only_positive_seconds_are_times() {
+        assert_eq!(appointment(0).unwrap(), None);
+        let at = appointment(1_800_000_000).unwrap().unwrap();
+        assert_eq!(at.as_second(), 1_800_000_000);
+        let error = appointment(-5).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(
+            error.detail(),
+            "appointment_unix -5 is not a Unix time (0 = as soon as possible)"
+        );
+    }
+
+    #[test]
+    fn a_negative_appointment_is_an_invalid_argument_with_a_result() {
+        // SAFETY: the C API used as documented; every handle is freed.
+        unsafe {
+            let mut config = std::ptr::null_mut();
+            assert_eq!(cb_config_new(&mut config), 0);
+            assert_eq!(
+                cb_config_set(config, c"api_url".as_ptr(), c"http://127.0.0.1:9".as_ptr()),
+                0
+            );
+            assert_eq!(
+                cb_config_set(config, c"prewarm".as_ptr(), c"false".as_ptr()),
+                0
+            );
+            let mut client = std::ptr::null_mut();
+            assert_eq!(cb_client_new(config, &mut client), 0);
+            cb_config_free(config);
+            let mut result = std::ptr::null_mut();
+            let code = cb_client_register(
+                client,
+                c"+15551230001".as_ptr(),
+                std::ptr::null(),
+                -5,
+                &mut result,
+            );
+            assert_eq!(code, CB_E_INVALID_ARGUMENT);
+            assert!(!result.is_null());
+            assert_eq!(cb_result_register_outcome(result), 0);
+            cb_result_free(result);
+            cb_client_free(client);
+        }
+    }
 }
