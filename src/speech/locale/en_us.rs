@@ -8,7 +8,7 @@
 //! `queue-less-than`, `vm-and`, `vm-youhave`. Everything else is a project prompt under
 //! `cbstatus/` (see `phrase`).
 
-use super::{hour12, DateStyle, Gender, Grammar, Language, Phrase, Piece, Words};
+use super::{hour12, DateStyle, Gender, Grammar, Language, Phrase, Piece, Profile, Words};
 use jiff::civil::Time;
 
 pub(crate) struct EnUs;
@@ -277,33 +277,22 @@ fn phrase(phrase: Phrase) -> Words {
     }
 }
 
+/// US English as data: its names, words and stock sounds.
+static PROFILE: Profile = Profile {
+    tag: "en-US",
+    aliases: &["en", "en-us"],
+    sound_dir: "en",
+    espeak_voice: "en-us",
+    phrase,
+    grammar: GRAMMAR,
+    stock: STOCK,
+    number_files: NUMBER_FILES,
+    rule_prompts: &[],
+};
+
 impl Language for EnUs {
-    fn tag(&self) -> &'static str {
-        "en-US"
-    }
-
-    fn aliases(&self) -> &'static [&'static str] {
-        &["en", "en-us"]
-    }
-
-    fn sound_dir(&self) -> &'static str {
-        "en"
-    }
-
-    fn espeak_voice(&self) -> &'static str {
-        "en-us"
-    }
-
-    fn phrase(&self, p: Phrase) -> Words {
-        phrase(p)
-    }
-
-    fn grammar(&self) -> &'static Grammar {
-        &GRAMMAR
-    }
-
-    fn stock_prompts(&self) -> Vec<(String, String)> {
-        super::stock_with_numbers(STOCK, NUMBER_FILES)
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 
     /// "3:45 PM", "12:00 AM".

@@ -28,7 +28,7 @@
 //! Known limit (as in Asterisk): 21, 31 ... before a noun keep the full form in prompts
 //! ("veintiuno minutos" rather than "veintiún"); rounded waits never produce them.
 
-use super::{hour12, w, DateStyle, Gender, Grammar, Language, Phrase, Piece, Words};
+use super::{hour12, w, DateStyle, Gender, Grammar, Language, Phrase, Piece, Profile, Words};
 use jiff::civil::Time;
 
 pub(crate) struct EsUs;
@@ -315,37 +315,22 @@ impl EsUs {
     }
 }
 
+/// Latin American Spanish as data: its names, words and stock sounds.
+static PROFILE: Profile = Profile {
+    tag: "es-US",
+    aliases: &["es", "es-us", "es-mx", "es-419"],
+    sound_dir: "es",
+    espeak_voice: "es-419",
+    phrase,
+    grammar: GRAMMAR,
+    stock: STOCK,
+    number_files: NUMBER_FILES,
+    rule_prompts: RULE_PROMPTS,
+};
+
 impl Language for EsUs {
-    fn tag(&self) -> &'static str {
-        "es-US"
-    }
-
-    fn aliases(&self) -> &'static [&'static str] {
-        &["es", "es-us", "es-mx", "es-419"]
-    }
-
-    fn sound_dir(&self) -> &'static str {
-        "es"
-    }
-
-    fn espeak_voice(&self) -> &'static str {
-        "es-419"
-    }
-
-    fn phrase(&self, p: Phrase) -> Words {
-        phrase(p)
-    }
-
-    fn grammar(&self) -> &'static Grammar {
-        &GRAMMAR
-    }
-
-    fn stock_prompts(&self) -> Vec<(String, String)> {
-        super::stock_with_numbers(STOCK, NUMBER_FILES)
-    }
-
-    fn rule_prompts(&self) -> &'static [(&'static str, &'static str)] {
-        RULE_PROMPTS
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 
     /// "3:45 de la tarde", "3 de la tarde" on the hour, and one o'clock in words so that

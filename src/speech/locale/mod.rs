@@ -4,7 +4,8 @@
 //! rules for each renderer. How sentences are built from those words is shared, in
 //! [`phrases`]; the project prompt manifest is derived from the same words.
 //!
-//! Adding a locale: write one file implementing [`Language`] and list it in [`REGISTRY`].
+//! Adding a locale: write one file with its [`Profile`] and rules implementing [`Language`],
+//! and list it in [`REGISTRY`].
 
 mod en_us;
 mod es_us;
@@ -209,27 +210,67 @@ pub(crate) const fn w(text: &'static str, prompts: &'static [&'static str]) -> P
     Piece::Words(text, prompts)
 }
 
-/// Everything one language says, and how.
-pub(crate) trait Language: Sync {
+/// What a locale is, as data: its names, its words and its stock sounds.
+pub(crate) struct Profile {
     /// BCP 47 tag, e.g. `en-US` (also the SSML `xml:lang`).
-    fn tag(&self) -> &'static str;
+    pub(crate) tag: &'static str,
     /// Accepted names, lower case with `-` (e.g. `en`, `en-us`).
-    fn aliases(&self) -> &'static [&'static str];
+    pub(crate) aliases: &'static [&'static str],
     /// Asterisk sound language folder (`en`).
-    fn sound_dir(&self) -> &'static str;
+    pub(crate) sound_dir: &'static str,
     /// espeak-ng voice for generating project prompts.
-    fn espeak_voice(&self) -> &'static str;
-    /// The words of a phrase, and the prompts that say exactly them.
-    fn phrase(&self, phrase: Phrase) -> Words;
+    pub(crate) espeak_voice: &'static str,
+    /// The words of each phrase, and the prompts that say exactly them.
+    pub(crate) phrase: fn(Phrase) -> Words,
     /// The choices that shape sentences (day and month names, genders, date order).
-    fn grammar(&self) -> &'static Grammar;
+    pub(crate) grammar: Grammar,
+    /// The stock Asterisk sounds the playlists use besides `digits/<n>`, with their words.
+    pub(crate) stock: &'static [(&'static str, &'static str)],
+    /// The numbers with their own `digits/<n>` sound.
+    pub(crate) number_files: &'static [u32],
+    /// Project prompts the number and time rules play (bare name, transcript), besides those
+    /// of the phrases.
+    pub(crate) rule_prompts: &'static [(&'static str, &'static str)],
+}
+
+/// Everything one language says, and how: its [`Profile`], and the rules only code can say.
+pub(crate) trait Language: Sync {
+    /// The locale's data.
+    fn profile(&self) -> &'static Profile;
+    /// BCP 47 tag, e.g. `en-US` (also the SSML `xml:lang`).
+    fn tag(&self) -> &'static str {
+        self.profile().tag
+    }
+    /// Accepted names, lower case with `-` (e.g. `en`, `en-us`).
+    fn aliases(&self) -> &'static [&'static str] {
+        self.profile().aliases
+    }
+    /// Asterisk sound language folder (`en`).
+    fn sound_dir(&self) -> &'static str {
+        self.profile().sound_dir
+    }
+    /// espeak-ng voice for generating project prompts.
+    fn espeak_voice(&self) -> &'static str {
+        self.profile().espeak_voice
+    }
+    /// The words of a phrase, and the prompts that say exactly them.
+    fn phrase(&self, phrase: Phrase) -> Words {
+        (self.profile().phrase)(phrase)
+    }
+    /// The choices that shape sentences (day and month names, genders, date order).
+    fn grammar(&self) -> &'static Grammar {
+        &self.profile().grammar
+    }
     /// Every stock Asterisk sound the playlists may use (full name such as `digits/4`), with
     /// words an engine can speak (numbers as numerals, read in the locale's voice).
-    fn stock_prompts(&self) -> Vec<(String, String)>;
+    fn stock_prompts(&self) -> Vec<(String, String)> {
+        let profile = self.profile();
+        stock_with_numbers(profile.stock, profile.number_files)
+    }
     /// Project prompts the number and time rules play (bare name, transcript), besides those
     /// of the phrases.
     fn rule_prompts(&self) -> &'static [(&'static str, &'static str)] {
-        &[]
+        self.profile().rule_prompts
     }
     /// A clock time for text and SSML, e.g. `[Clock("3:45 PM")]`, or es
     /// `[Words("una"), Words("de la tarde")]`. Must not contain [`Piece::Time`].
@@ -255,8 +296,8 @@ pub(crate) trait Language: Sync {
     }
 }
 
-/// The stock prompts of a locale: its word table plus `digits/<n>` for each numbered file.
-pub(crate) fn stock_with_numbers(words: &[(&str, &str)], numbers: &[u32]) -> Vec<(String, String)> {
+/// The stock prompts of a locale: `digits/<n>` for each numbered file, then its word table.
+fn stock_with_numbers(words: &[(&str, &str)], numbers: &[u32]) -> Vec<(String, String)> {
     numbers
         .iter()
         .map(|n| (format!("digits/{n}"), n.to_string()))
