@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,9 @@ def main() -> int:
     p.add_argument("--lib", type=Path, required=True, help="directory of libcbstatus.so")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     args = p.parse_args()
+    # Stopped from outside (CI timeout, Ctrl-C): unwind so the PBXs, the FastAGI server and
+    # the simulator (each in its own process group) are stopped by the finally blocks.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     r = Results()
     started = time.monotonic()
