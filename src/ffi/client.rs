@@ -50,8 +50,10 @@ pub unsafe extern "C" fn cb_client_lookup(
     number: *const c_char,
     out: *mut *mut cb_result,
 ) -> i32 {
+    // SAFETY: the caller promises a valid string or NULL.
+    let ask = |client: &Client| Ok(client.status(unsafe { str_arg(number, "number") }?));
     // SAFETY: forwarded from the caller.
-    boundary_code(|| unsafe { request_for_number(client, number, out, Action::Status) })
+    boundary_code(|| unsafe { answer(client, out, Action::Status, ask) })
 }
 
 /// Ask Mindful to cancel the callback of `number` (`cancel_callback`). Returns and fills
@@ -64,8 +66,10 @@ pub unsafe extern "C" fn cb_client_cancel(
     number: *const c_char,
     out: *mut *mut cb_result,
 ) -> i32 {
+    // SAFETY: the caller promises a valid string or NULL.
+    let ask = |client: &Client| Ok(client.cancel_callback(unsafe { str_arg(number, "number") }?));
     // SAFETY: forwarded from the caller.
-    boundary_code(|| unsafe { request_for_number(client, number, out, Action::Cancel) })
+    boundary_code(|| unsafe { answer(client, out, Action::Cancel, ask) })
 }
 
 /// Ask the widget endpoint whether callbacks are offered now and what the current wait is.
@@ -79,8 +83,10 @@ pub unsafe extern "C" fn cb_client_widget_status(
     widget_id: *const c_char,
     out: *mut *mut cb_result,
 ) -> i32 {
+    // SAFETY: the caller promises a valid string or NULL.
+    let ask = |client: &Client| Ok(client.widget(unsafe { opt_str_arg(widget_id, "widget_id") }?));
     // SAFETY: forwarded from the caller.
-    boundary_code(|| unsafe { widget_request(client, widget_id, out, Action::Widget) })
+    boundary_code(|| unsafe { answer(client, out, Action::Widget, ask) })
 }
 
 /// The client of a C call, checked together with its out pointer.
@@ -98,29 +104,6 @@ pub(crate) unsafe fn checked<'a, T>(client: *const cb_client, out: *mut T) -> Re
         ));
     }
     Ok(&client.client)
-}
-
-/// The body of the widget requests (`Action::Widget`, or `Action::Offer` to speak it as an
-/// offer).
-///
-/// # Safety
-/// As `cb_client_widget_status`.
-pub(crate) unsafe fn widget_request(
-    client: *const cb_client,
-    widget_id: *const c_char,
-    out: *mut *mut cb_result,
-    action: Action,
-) -> Result<()> {
-    let ask = |client: &Client| {
-        // SAFETY: the caller promises a valid string or NULL.
-        let id = unsafe { opt_str_arg(widget_id, "widget_id") }?;
-        Ok(match action {
-            Action::Offer => client.offer(id),
-            _ => client.widget(id),
-        })
-    };
-    // SAFETY: forwarded from the caller.
-    unsafe { answer(client, out, action, ask) }
 }
 
 /// Start looking `number` up in the background, e.g. while the greeting plays: a later
@@ -161,28 +144,6 @@ pub unsafe extern "C" fn cb_client_warm(client: *const cb_client) -> i32 {
         client.client.warm();
         Ok(())
     })
-}
-
-/// The body shared by the per-number requests.
-///
-/// # Safety
-/// As `cb_client_lookup`.
-unsafe fn request_for_number(
-    client: *const cb_client,
-    number: *const c_char,
-    out: *mut *mut cb_result,
-    action: Action,
-) -> Result<()> {
-    let ask = |client: &Client| {
-        // SAFETY: the caller promises a valid string or NULL.
-        let number = unsafe { str_arg(number, "number") }?;
-        Ok(match action {
-            Action::Cancel => client.cancel_callback(number),
-            _ => client.status(number),
-        })
-    };
-    // SAFETY: forwarded from the caller.
-    unsafe { answer(client, out, action, ask) }
 }
 
 /// Check `client` and `out`, then write out what `ask` answers; an argument `ask` cannot use

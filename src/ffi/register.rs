@@ -2,7 +2,7 @@
 //! the callback id, and the widget's time slots.
 
 use super::boundary::{boundary, boundary_code, opt_str_arg, str_arg};
-use super::client::{answer, cb_client, widget_request};
+use super::client::{answer, cb_client};
 use super::result::{cb_result, get};
 use crate::error::{Error, ErrorKind, Result};
 use crate::mindful::Client;
@@ -91,8 +91,10 @@ pub unsafe extern "C" fn cb_client_offer(
     widget_id: *const c_char,
     out: *mut *mut cb_result,
 ) -> i32 {
+    // SAFETY: the caller promises a valid string or NULL.
+    let ask = |client: &Client| Ok(client.offer(unsafe { opt_str_arg(widget_id, "widget_id") }?));
     // SAFETY: forwarded from the caller.
-    boundary_code(|| unsafe { widget_request(client, widget_id, out, Action::Offer) })
+    boundary_code(|| unsafe { answer(client, out, Action::Offer, ask) })
 }
 
 /// For an answered `cb_client_register`: `CB_REGISTER_REQUESTED` ... `CB_REGISTER_FAILED`.
