@@ -87,34 +87,6 @@ fn assert_clear_message(what: &str, message: &str) {
     );
 }
 
-struct CClient(*mut ffi::client::cb_client);
-
-impl CClient {
-    fn new(url: &str) -> CClient {
-        let url = CString::new(url).unwrap();
-        // SAFETY: the C API used as documented.
-        unsafe {
-            let mut config = std::ptr::null_mut();
-            assert_eq!(ffi::config::cb_config_new(&mut config), ffi::CB_OK);
-            assert_eq!(
-                ffi::config::cb_config_set(config, c"api_url".as_ptr(), url.as_ptr()),
-                ffi::CB_OK
-            );
-            let mut client = std::ptr::null_mut();
-            assert_eq!(ffi::client::cb_client_new(config, &mut client), ffi::CB_OK);
-            ffi::config::cb_config_free(config);
-            CClient(client)
-        }
-    }
-}
-
-impl Drop for CClient {
-    fn drop(&mut self) {
-        // SAFETY: created by cb_client_new, freed once.
-        unsafe { ffi::client::cb_client_free(self.0) }
-    }
-}
-
 #[test]
 fn c_client_lookup_and_cancel_reject_bad_numbers() {
     let sim = Simulator::start("127.0.0.1:0", Scenarios::demo()).unwrap();

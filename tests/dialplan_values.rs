@@ -12,7 +12,7 @@ use serde_json::json;
 use std::ffi::{CStr, CString};
 use std::path::Path;
 use std::time::Duration;
-use support::{agi_env_block, fake_asterisk};
+use support::{agi_env_block, fake_asterisk, CClient};
 
 /// Values that try to break out of `$["${CBSTATUS_STATUS}" = "connecting"]` or an argument
 /// list, or to expand something.
@@ -185,15 +185,10 @@ fn unknown_but_plain_values_pass_as_words() {
 #[test]
 fn the_c_api_lends_only_safe_words() {
     let sim = hostile_sim();
-    let url = CString::new(sim.organization_url()).unwrap();
+    let owned = CClient::new(&sim.organization_url());
+    let client = owned.0;
     // SAFETY: the C API used as documented; every handle is freed.
     unsafe {
-        let mut config = std::ptr::null_mut();
-        ffi::config::cb_config_new(&mut config);
-        ffi::config::cb_config_set(config, c"api_url".as_ptr(), url.as_ptr());
-        let mut client = std::ptr::null_mut();
-        assert_eq!(ffi::client::cb_client_new(config, &mut client), ffi::CB_OK);
-        ffi::config::cb_config_free(config);
         for (i, value) in HOSTILE.iter().enumerate() {
             let number = CString::new(format!("+1555160{i:04}")).unwrap();
             let mut result = std::ptr::null_mut();
@@ -226,6 +221,5 @@ fn the_c_api_lends_only_safe_words() {
             assert!(safe_word(state) && state == "other", "{value:?}: {state:?}");
             ffi::cb_result_free(result);
         }
-        ffi::client::cb_client_free(client);
     }
 }

@@ -560,15 +560,10 @@ fn a_long_api_value_cannot_smuggle_an_agi_command() {
 fn hostile_values_reach_the_c_api_only_as_nul_terminated_copies() {
     use cbstatus::ffi;
     let sim = hostile_sim();
-    let url = std::ffi::CString::new(sim.organization_url()).unwrap();
+    let owned = CClient::new(&sim.organization_url());
+    let client = owned.0;
     // SAFETY: the C API used as documented.
     unsafe {
-        let mut config = std::ptr::null_mut();
-        ffi::config::cb_config_new(&mut config);
-        ffi::config::cb_config_set(config, c"api_url".as_ptr(), url.as_ptr());
-        let mut client = std::ptr::null_mut();
-        assert_eq!(ffi::client::cb_client_new(config, &mut client), ffi::CB_OK);
-        ffi::config::cb_config_free(config);
         for (i, value) in hostile().iter().enumerate() {
             let number = std::ffi::CString::new(format!("+1555140{i:04}")).unwrap();
             let mut result = std::ptr::null_mut();
@@ -598,7 +593,6 @@ fn hostile_values_reach_the_c_api_only_as_nul_terminated_copies() {
             ffi::oneshot::cb_string_free(text);
             ffi::cb_result_free(result);
         }
-        ffi::client::cb_client_free(client);
     }
 }
 

@@ -6,7 +6,7 @@
 pub mod asterisk;
 pub mod fastagi;
 
-use cbstatus::{Client, Config};
+use cbstatus::{ffi, Client, Config};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -287,6 +287,35 @@ where
         .map(|h| h.join().unwrap())
         .max()
         .unwrap()
+}
+
+/// A C API client (`cb_client_new` for `url`), freed with `cb_client_free` when dropped.
+pub struct CClient(pub *mut ffi::client::cb_client);
+
+impl CClient {
+    pub fn new(url: &str) -> CClient {
+        let url = std::ffi::CString::new(url).unwrap();
+        // SAFETY: the C API used as documented.
+        unsafe {
+            let mut config = std::ptr::null_mut();
+            assert_eq!(ffi::config::cb_config_new(&mut config), ffi::CB_OK);
+            assert_eq!(
+                ffi::config::cb_config_set(config, c"api_url".as_ptr(), url.as_ptr()),
+                ffi::CB_OK
+            );
+            let mut client = std::ptr::null_mut();
+            assert_eq!(ffi::client::cb_client_new(config, &mut client), ffi::CB_OK);
+            ffi::config::cb_config_free(config);
+            CClient(client)
+        }
+    }
+}
+
+impl Drop for CClient {
+    fn drop(&mut self) {
+        // SAFETY: created by cb_client_new, freed once.
+        unsafe { ffi::client::cb_client_free(self.0) }
+    }
 }
 
 /// Time `f`.
