@@ -66,6 +66,19 @@ fn test_tools() {
     if sounds.is_dir() {
         println!("cargo:rerun-if-changed={}", sounds.display());
     }
+    // Real Asterisk headers (the real-PBX suite's cached build, or /usr/include) for
+    // tests/examples.rs's compile check of bindings/asterisk/func_cbstatus.c.
+    println!("cargo:rustc-check-cfg=cfg(cbstatus_has_asterisk_headers)");
+    let pbx_cache = std::env::var_os("CBSTATUS_PBX_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/cbstatus-pbx"));
+    if ci || asterisk_headers_in(&pbx_cache) {
+        println!("cargo:rustc-cfg=cbstatus_has_asterisk_headers");
+    }
+    println!("cargo:rerun-if-env-changed=CBSTATUS_PBX_CACHE");
+    if pbx_cache.is_dir() {
+        println!("cargo:rerun-if-changed={}", pbx_cache.display());
+    }
     println!("cargo:rerun-if-env-changed=CI");
     // Installing a tool (apt-get, cargo install) changes these directories: probe again.
     // (Not every PATH entry: a rerun rebuilds the crate, and other directories change often.)
@@ -78,6 +91,22 @@ fn test_tools() {
             println!("cargo:rerun-if-changed={}", dir.display());
         }
     }
+}
+
+/// Whether `asterisk.h` is in /usr/include or in a cached Asterisk build under `cache`
+/// (`asterisk-*/include`, made by scripts/pbx/build-asterisk).
+fn asterisk_headers_in(cache: &Path) -> bool {
+    let mut dirs = vec![PathBuf::from("/usr/include")];
+    if let Ok(entries) = std::fs::read_dir(cache) {
+        dirs.extend(
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("asterisk-"))
+                .map(|e| e.path().join("include")),
+        );
+    }
+    dirs.iter()
+        .any(|d| d.join("asterisk.h").is_file() && d.join("asterisk/module.h").is_file())
 }
 
 fn cargo_home() -> Option<PathBuf> {

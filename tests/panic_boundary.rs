@@ -210,10 +210,12 @@ fn test_panic_build() -> PathBuf {
     dir
 }
 
-#[test]
-fn a_panic_from_c_becomes_cb_e_panic_and_the_process_lives() {
+/// Compiles tests/c/panic_boundary.c against the `test-panic` build into scratch folder
+/// `name` (one per test: the tests run in parallel); returns the program and the library
+/// directory it runs with.
+fn panic_boundary_program(name: &str) -> (PathBuf, PathBuf) {
     let lib_dir = test_panic_build();
-    let dir = common::scratch("panic-boundary");
+    let dir = common::scratch(name);
     let exe = dir.join("panic_boundary");
     let mut cmd = common::compiler(false);
     cmd.args(common::C_FLAGS)
@@ -225,6 +227,12 @@ fn a_panic_from_c_becomes_cb_e_panic_and_the_process_lives() {
         .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
         .arg("-lpthread");
     assert!(cmd.status().unwrap().success(), "{cmd:?}");
+    (exe, lib_dir)
+}
+
+#[test]
+fn a_panic_from_c_becomes_cb_e_panic_and_the_process_lives() {
+    let (exe, lib_dir) = panic_boundary_program("panic-boundary");
     let mut run = Command::new(&exe);
     run.env_clear();
     let (output, _) = support::run_bounded(run, None, Duration::from_secs(30));
@@ -238,36 +246,36 @@ fn a_panic_from_c_becomes_cb_e_panic_and_the_process_lives() {
     // The panic message went to stderr (Rust's hook), but the process went on.
     assert!(stderr.contains("deliberate panic"), "{stderr}");
 
-    // The same under Valgrind memcheck: unwinding to the boundary leaks nothing.
-    if Command::new("valgrind")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        let mut vg = Command::new("valgrind");
-        vg.env_clear().args([
-            "--error-exitcode=99",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect",
-            "--show-leak-kinds=definite,indirect",
-            "--quiet",
-        ]);
-        vg.arg(&exe);
-        let (output, _) = support::run_bounded(vg, None, Duration::from_secs(60));
-        assert!(
-            output.status.success(),
-            "panic_boundary under valgrind: {}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    } else {
-        eprintln!("NOTICE: valgrind is not installed; panic boundary not run under memcheck");
-    }
-
     // The release-shaped library of the main build does not export the test hook.
     let main_lib = std::fs::read(common::lib_dir().join("libcbstatus.so")).unwrap();
     let test_lib = std::fs::read(lib_dir.join("libcbstatus.so")).unwrap();
     let has = |bytes: &[u8]| bytes.windows(13).any(|w| w == b"cb_test_panic");
     assert!(has(&test_lib));
     assert!(!has(&main_lib), "the normal build exports cb_test_panic");
+}
+
+/// The same under Valgrind memcheck: unwinding to the boundary leaks nothing.
+#[test]
+#[cfg_attr(
+    not(cbstatus_has_valgrind),
+    ignore = "valgrind is not installed (scripts/test installs it)"
+)]
+fn a_panic_unwinding_to_the_boundary_leaks_nothing_under_memcheck() {
+    let (exe, _) = panic_boundary_program("panic-boundary-memcheck");
+    let mut vg = Command::new("valgrind");
+    vg.env_clear().args([
+        "--error-exitcode=99",
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite,indirect",
+        "--show-leak-kinds=definite,indirect",
+        "--quiet",
+    ]);
+    vg.arg(&exe);
+    let (output, _) = support::run_bounded(vg, None, Duration::from_secs(60));
+    assert!(
+        output.status.success(),
+        "panic_boundary under valgrind: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
