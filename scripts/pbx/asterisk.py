@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from common import (check_found, CANCEL, REGISTER, EN_FOUND_TEXT, ES_FOUND_TEXT, FAILS, FOUND, HOSTILE, HUNG, NOT_FOUND,
+from common import (check_found, CANCEL, REGISTER, JOURNEY, JOURNEY_CLOSED, JOURNEY_MENU, EN_FOUND_TEXT, ES_FOUND_TEXT, FAILS, FOUND, HOSTILE, HUNG, NOT_FOUND,
                     REPO, Process, Results, free_port, log, wait_until)
 
 MODULES = [
@@ -172,7 +172,7 @@ class Asterisk:
 
     # --- calls ------------------------------------------------------------------------
 
-    def call(self, case: str, callerid: str = FOUND, **variables: str) -> str:
+    def call(self, case: str, callerid: str = FOUND, wait: int = 30, **variables: str) -> str:
         """Drop a call file: Local/<case>@cbtest with that caller ID. Returns the call id."""
         self.seq += 1
         call_id = f"{case}-{self.seq}"
@@ -180,7 +180,7 @@ class Asterisk:
             f"Channel: Local/{case}@cbtest",
             f"CallerID: <{callerid}>",
             "Application: Wait",
-            "Data: 30",
+            f"Data: {wait}",
             "MaxRetries: 0",
             f"Setvar: __ID={call_id}",
         ]
@@ -216,6 +216,55 @@ def check_lookup(r: Results, name: str, v: Optional[Dict[str, str]], locale: str
     if check_found(r, name, v, locale) and play:
         assert v is not None
         r.equal(f"{name}: PLAYBACKSTATUS", v.get("PLAYBACKSTATUS"), "SUCCESS")
+
+
+def check_journey(r: Results, ast: Asterisk) -> None:
+    """Issue 13's journey through the native AGI: offer, register (ASAP or a slot of
+    CBSTATUS_SLOTS), the confirmation played, a duplicate, then the status lookup finds it."""
+    log("asterisk: the callback journey (AGI offer, register, confirm), en and es")
+    cases = {}
+    for n, (lang, slot) in enumerate([("en", ""), ("es", ""), ("en", "1"), ("es", "2")]):
+        cases[f"{lang} {'slot ' + slot if slot else 'asap'}"] = ast.call(
+            "journey", JOURNEY[n], LANG=lang, WIDGET="w-journey", SLOT=slot)
+    closed = ast.call("journey", JOURNEY_CLOSED, WIDGET="w-closed")
+    menu = ast.call("menu", JOURNEY_MENU, wait=90, WIDGET="w-asap")
+    for name, call_id in cases.items():
+        name = f"asterisk journey {name}"
+        v = ast.result(call_id, 40) or {}
+        if not r.check(f"{name}: call finished", "DONE" in v, repr(v)):
+            continue
+        r.equal(f"{name}: CBSTATUS_OFFER", v.get("CBSTATUS_OFFER"), "yes")
+        r.equal(f"{name}: CBSTATUS_SLOT_COUNT", v.get("CBSTATUS_SLOT_COUNT"), "2")
+        slots = v.get("CBSTATUS_SLOTS", "").split(",")
+        r.check(f"{name}: CBSTATUS_SLOTS are two Unix times",
+                len(slots) == 2 and all(s.isdigit() for s in slots), repr(slots))
+        r.check(f"{name}: offer prompts", v.get("OFFER_PROMPTS", "") != "", repr(v))
+        r.equal(f"{name}: CBSTATUS_REGISTER_RESULT", v.get("REG_RESULT"), "REQUESTED")
+        r.check(f"{name}: CBSTATUS_CALLBACK_ID", re.fullmatch(r"[A-Za-z0-9_-]+", v.get("REG_CALLBACK_ID", "")) is not None,
+                repr(v.get("REG_CALLBACK_ID")))
+        r.check(f"{name}: confirmation prompts", v.get("REG_PROMPTS", "") != "", repr(v.get("REG_TEXT")))
+        r.equal(f"{name}: confirmation PLAYBACKSTATUS", v.get("REG_PLAYBACKSTATUS"), "SUCCESS")
+        r.equal(f"{name}: the same number again is a duplicate", v.get("REG_AGAIN_RESULT"), "DUPLICATE")
+        r.equal(f"{name}: the status lookup finds the new callback", v.get("CBSTATUS_RESULT"), "FOUND")
+        want_type = "scheduled" if "slot" in name else "asap"
+        r.equal(f"{name}: its type", v.get("CBSTATUS_TYPE"), want_type)
+    v = ast.result(closed, 40) or {}
+    r.equal("asterisk journey closed widget: CBSTATUS_OFFER", v.get("CBSTATUS_OFFER"), "no")
+    r.equal("asterisk journey closed widget: REFUSED", (v.get("REG_RESULT"), v.get("REG_CALLBACK_ID")),
+            ("REFUSED", ""))
+    r.equal("asterisk journey closed widget: refusal PLAYBACKSTATUS", v.get("REG_PLAYBACKSTATUS"), "SUCCESS")
+    r.equal("asterisk journey closed widget: nothing registered", v.get("CBSTATUS_RESULT"), "NOT_FOUND")
+    v = ast.result(menu, 90) or {}
+    r.equal("asterisk journey --menu: AGISTATUS", v.get("AGISTATUS"), "SUCCESS")
+    r.equal("asterisk journey --menu: offered", v.get("CBSTATUS_OFFER"), "yes")
+    r.equal("asterisk journey --menu, no key: CBSTATUS_REGISTER_RESULT empty", v.get("REG_RESULT"), "")
+    # Two attempts of the menu prompts, each followed by the 5 s wait for a key.
+    r.check("asterisk journey --menu, no key: waited for a key twice",
+            v.get("MENU_ELAPSED", "").isdigit() and int(v["MENU_ELAPSED"]) >= 10, repr(v.get("MENU_ELAPSED")))
+    r.equal("asterisk journey --menu, no key: nothing registered", v.get("CBSTATUS_RESULT"), "NOT_FOUND")
+    text = ast.log_text()
+    r.check("asterisk journey: no sound file 'does not exist'", "does not exist" not in text,
+            "\n".join(l for l in text.splitlines() if "does not exist" in l)[:2000])
 
 
 def run(r: Results, ast: Asterisk) -> None:
@@ -259,6 +308,8 @@ def run(r: Results, ast: Asterisk) -> None:
     text = ast.log_text()
     r.check("asterisk: no sound file 'does not exist'", "does not exist" not in text,
             "\n".join(l for l in text.splitlines() if "does not exist" in l)[:2000])
+
+    check_journey(r, ast)
 
     log("asterisk: not found, failures, actions")
     ids = {

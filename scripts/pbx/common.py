@@ -19,6 +19,12 @@ FOUND = "+15551230001"
 CANCEL = "+15551230002"
 REGISTER = "+15551230777"  # no callback yet: registered through the widget
 REGISTER_FS = "+15551230778"
+# The journey (offer, register, confirm): no callback yet, one number per call (the simulator
+# keeps registrations; the same number within 10 s is a duplicate).
+JOURNEY = ["+15551230781", "+15551230782", "+15551230783", "+15551230784"]
+JOURNEY_CLOSED = "+15551230785"
+JOURNEY_MENU = "+15551230786"
+JOURNEY_FS = "+15551230791"
 CANCEL_FS = "+15551230003"  # the simulator remembers a cancel: one number per PBX
 NOT_FOUND = "+15551230099"
 HUNG = "+15551230408"

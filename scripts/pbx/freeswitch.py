@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Dict, Optional
 
-from common import (check_found, CANCEL_FS, REGISTER_FS, EN_FOUND_TEXT, ES_FOUND_TEXT, FOUND, HOSTILE, HUNG, NOT_FOUND, REPO,
+from common import (check_found, CANCEL_FS, REGISTER_FS, JOURNEY_FS, EN_FOUND_TEXT, ES_FOUND_TEXT, FOUND, HOSTILE, HUNG, NOT_FOUND, REPO,
                     Process, Results, free_port, log, wait_until)
 
 MODULES = ["mod_console", "mod_logfile", "mod_event_socket", "mod_commands", "mod_dptools",
@@ -281,6 +281,7 @@ def run(r: Results, fs: FreeSwitch) -> None:
         "hwidget": fs.call("hwidget", FOUND),
         "py-hostile": fs.call("py", HOSTILE, "en"),
         "register": fs.call("register", REGISTER_FS),
+        "journey": fs.call("journey", JOURNEY_FS),
         "prefetch": fs.call("prefetch", FOUND),
         "profile": fs.call("profile", FOUND),
         "noprofile": fs.call("noprofile", FOUND),
@@ -298,6 +299,14 @@ def run(r: Results, fs: FreeSwitch) -> None:
                                          v["register"].get("CBSTATUS_REGISTER_RESULT")), ("REQUESTED", "REQUESTED"))
     r.check("freeswitch app register: callback id", v["register"].get("CBSTATUS_CALLBACK_ID", "") != "",
             repr(v["register"]))
+    j = v["journey"]
+    r.equal("freeswitch python journey: offer", (j.get("CBSTATUS_OFFER"), j.get("CBSTATUS_SLOT_COUNT")), ("yes", "2"))
+    r.equal("freeswitch python journey: register slot=1", j.get("REG_RESULT"), "REQUESTED")
+    r.check("freeswitch python journey: callback id", re.fullmatch(r"[A-Za-z0-9_-]+", j.get("REG_CALLBACK_ID", "")) is not None,
+            repr(j.get("REG_CALLBACK_ID")))
+    r.equal("freeswitch python journey: the same number again", j.get("REG_AGAIN_RESULT"), "DUPLICATE")
+    r.equal("freeswitch python journey: the status lookup finds it", (j.get("CBSTATUS_RESULT"), j.get("CBSTATUS_TYPE")),
+            ("FOUND", "scheduled"))
     r.equal("freeswitch cbstatus_prefetch started", v["prefetch"].get("PREFETCH"), "1")
     r.equal("freeswitch cbstatus after the prefetch", v["prefetch"].get("CBSTATUS_RESULT"), "FOUND")
     r.check("freeswitch cbstatus profile=spanish: the profile's locale",
