@@ -194,15 +194,8 @@ pub unsafe extern "C" fn cb_client_stats_json(
 ) -> i32 {
     boundary_code(|| {
         // SAFETY: the caller promises NULL or a live handle.
-        let client = unsafe { client.as_ref() }
-            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
-        if out.is_null() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "out pointer is NULL",
-            ));
-        }
-        let json = client.client.stats().to_json().to_string();
+        let client = unsafe { checked(client, out) }?;
+        let json = client.stats().to_json().to_string();
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { write_out(out, owned_c_string(json)) }
     })
