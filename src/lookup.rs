@@ -27,6 +27,29 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the order the documentation lists them. The names a dialplan may use
+    /// (`cbstatus agi --action NAME`, FastAGI `.../cbstatus/NAME` and `?action=NAME`) are
+    /// exactly theirs ([`Action::as_str`]), so every shell accepts the same set.
+    pub const ALL: [Action; 5] = [
+        Action::Status,
+        Action::Cancel,
+        Action::Widget,
+        Action::Offer,
+        Action::Register,
+    ];
+
+    /// The action named `name`, spelled exactly as documented (lower case): `cancel`, not
+    /// `Cancel` or `cancle`. A near miss names no action: run as a status lookup, a cancel
+    /// that was never sent would look like one that was.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
+    /// The names of [`Action::ALL`], for messages: `status, cancel, widget, offer, register`.
+    pub fn names() -> String {
+        Action::ALL.map(Action::as_str).join(", ")
+    }
+
     /// `status`, `cancel`, `widget`, `offer` or `register`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -20,32 +20,62 @@ use std::io::{self, BufReader};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Which request an AGI call makes.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum ActionArg {
-    /// Where the caller's callback stands (`callback_status`).
-    Status,
-    /// Cancel the caller's callback (`cancel_callback`).
-    Cancel,
-    /// Are callbacks offered now, and what is the wait (widget status).
-    Widget,
-    /// Offer a callback: CBSTATUS_OFFER, CBSTATUS_SLOTS and the offer with its menu to say
-    /// (with --menu: the whole interaction, key press and registration included).
-    Offer,
-    /// Register a callback (as soon as possible, --at UNIX or --slot N): CBSTATUS_REGISTER_RESULT.
-    Register,
-}
-
-impl From<ActionArg> for Action {
-    fn from(a: ActionArg) -> Action {
-        match a {
-            ActionArg::Status => Action::Status,
-            ActionArg::Cancel => Action::Cancel,
-            ActionArg::Widget => Action::Widget,
-            ActionArg::Offer => Action::Offer,
-            ActionArg::Register => Action::Register,
+/// What `--action NAME` does, for `--help` and the man page. The names are those of
+/// [`Action::ALL`], the one list FastAGI's `.../cbstatus/NAME` accepts too.
+fn action_help(action: Action) -> &'static str {
+    match action {
+        Action::Status => "Where the caller's callback stands (`callback_status`)",
+        Action::Cancel => "Cancel the caller's callback (`cancel_callback`)",
+        Action::Widget => "Are callbacks offered now, and what is the wait (widget status)",
+        Action::Offer => {
+            "Offer a callback: CBSTATUS_OFFER, CBSTATUS_SLOTS and the offer with its menu to say \
+             (with --menu: the whole interaction, key press and registration included)"
+        }
+        Action::Register => {
+            "Register a callback (as soon as possible, --at UNIX or --slot N): \
+             CBSTATUS_REGISTER_RESULT"
         }
     }
+}
+
+/// `--action`'s parser: lists [`Action::ALL`] in `--help` and the man page, yet takes any
+/// name, so that an unknown one still sets the channel variables (ERROR) instead of making
+/// argument parsing exit 2 and leave the previous call's `CBSTATUS_RESULT` in place.
+#[derive(Clone)]
+struct ActionName;
+
+impl clap::builder::TypedValueParser for ActionName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(Action::ALL.into_iter().map(|action| {
+            clap::builder::PossibleValue::new(action.as_str()).help(action_help(action))
+        })))
+    }
+}
+
+/// The request an action name asks for: its action, or (a name of no action) a status request
+/// marked invalid, so that the caller gets the fallback and the dialplan `ERROR`, never the
+/// answer of another request.
+pub fn action_named(name: &str) -> Result<Action, String> {
+    Action::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown action {:?}; the actions are {} (lower case)",
+            name.chars().take(40).collect::<String>(),
+            Action::names()
+        )
+    })
 }
 
 #[derive(clap::Args)]
@@ -54,9 +84,10 @@ pub struct Args {
     // Not `String`: a caller id that is not UTF-8 must reach the lookup (and fail there as an
     // invalid number, with the variables set), not make argument parsing exit 2.
     number: Option<std::ffi::OsString>,
-    /// What to do.
-    #[arg(long, value_enum, default_value = "status")]
-    action: ActionArg,
+    /// What to do, spelled exactly (lower case); any other name sets CBSTATUS_RESULT=ERROR
+    /// and CBSTATUS_ERROR=invalid_argument, and asks the API nothing.
+    #[arg(long, default_value = "status", value_parser = ActionName)]
+    action: String,
     /// Widget id for --action widget, offer and register (default: CBSTATUS_WIDGET_ID).
     #[arg(long)]
     widget_id: Option<String>,
@@ -125,8 +156,9 @@ pub fn run(args: Args) -> u8 {
     if let Err(e) = &client {
         eprintln!("cbstatus agi: {e}");
     }
+    let action = action_named(&args.action);
     let request = Request {
-        action: args.action.into(),
+        action: *action.as_ref().unwrap_or(&Action::Status),
         number: args.number.map(|n| n.to_string_lossy().into_owned()),
         widget_id: args.widget_id,
         play: args.play,
@@ -137,7 +169,7 @@ pub fn run(args: Args) -> u8 {
             at: args.at,
             slot: args.slot,
             menu: args.menu,
-            invalid: None,
+            invalid: action.err(),
         },
     };
     let mut conversation = Conversation::with_timer(

@@ -49,6 +49,19 @@ impl Server {
         let _ = stream.set_write_timeout(Some(bounds.command));
         let _ = stream.set_nodelay(true);
         let request = request_from(&env);
+        if let Some(why) = &request.journey.invalid {
+            // A dialplan mistake (an unknown action, a bad slot): say where, once per call.
+            let script = env.get("agi_network_script").unwrap_or("");
+            let script: String = script
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect();
+            self.log.event(
+                Level::Warn,
+                &format!("agi://.../{script}: {why}; no request sent"),
+            );
+        }
         let mut conversation = Conversation::with_timer(input, &*stream, deadline, bounds);
         if prefetch::is_prefetch(&env) {
             match prefetch::serve(&mut conversation, &set, &env, &request) {

@@ -17,6 +17,7 @@ mod prefetch;
 mod profiles;
 mod reload;
 
+use crate::agi::action_named;
 use crate::agi::journey::Journey;
 use crate::agi::protocol::AgiEnv;
 use crate::agi::session::Request;
@@ -252,22 +253,28 @@ fn drain(server: &Server) {
     }
 }
 
+/// The last segment of the plain script path, `agi://host/cbstatus`: a status lookup.
+const SCRIPT: &str = "cbstatus";
+
 /// The request from the FastAGI script path and arguments:
-/// `agi://host/cbstatus[/status|/cancel|/widget|/offer|/register|/prefetch][?number=N&widget_id=W&play=1&locale=L&profile=P]`,
+/// `agi://host/cbstatus[/ACTION|/prefetch][?number=N&widget_id=W&play=1&locale=L&profile=P]`
+/// (ACTION: a name of [`Action::ALL`], exactly; also as `?action=ACTION`),
 /// `.../offer?menu=1`, `.../register?slot=N` or `?at=UNIX`, and
 /// `AGI(agi://host/cbstatus,NUMBER)` (`agi_arg_1`).
+///
+/// A path or `action=` naming no action (`cancle`, `Cancel`) makes a request marked invalid
+/// (`journey.invalid`): the call gets `ERROR`/`invalid_argument` and the API is not asked,
+/// since running it as a status lookup would answer `FOUND` to a cancel never sent.
 pub fn request_from(env: &AgiEnv) -> Request {
     let script = env.get("agi_network_script").unwrap_or("");
     let (path, query) = script.split_once('?').unwrap_or((script, ""));
-    let action = match path.trim_matches('/').rsplit('/').next().unwrap_or("") {
-        "cancel" => Action::Cancel,
-        "widget" => Action::Widget,
-        "offer" => Action::Offer,
-        "register" => Action::Register,
-        _ => Action::Status,
+    let mut action = match path.trim_matches('/').rsplit('/').next().unwrap_or("") {
+        // `prefetch` is served before any request is made (`prefetch.rs`).
+        "" | SCRIPT | prefetch::PATH => Ok(Action::Status),
+        name => action_named(name),
     };
     let mut request = Request {
-        action,
+        action: Action::Status,
         number: env.args().first().map(|s| s.to_string()),
         widget_id: None,
         play: false,
@@ -282,10 +289,7 @@ pub fn request_from(env: &AgiEnv) -> Request {
             Some(("play", p)) => request.play = matches!(p, "1" | "yes" | "true"),
             Some(("locale", l)) if !l.is_empty() => request.locale = Some(l.to_string()),
             Some(("profile", p)) if !p.is_empty() => request.profile = Some(p.to_string()),
-            Some(("action", "cancel")) => request.action = Action::Cancel,
-            Some(("action", "widget")) => request.action = Action::Widget,
-            Some(("action", "offer")) => request.action = Action::Offer,
-            Some(("action", "register")) => request.action = Action::Register,
+            Some(("action", name)) => action = action.and(action_named(name)),
             Some(("menu", m)) => request.journey.menu = matches!(m, "1" | "yes" | "true"),
             Some(("slot", n)) => match n.parse() {
                 Ok(n) => request.journey.slot = Some(n),
@@ -299,6 +303,10 @@ pub fn request_from(env: &AgiEnv) -> Request {
             },
             _ => {}
         }
+    }
+    match action {
+        Ok(action) => request.action = action,
+        Err(unknown) => request.journey.invalid = Some(unknown),
     }
     request
 }
@@ -332,8 +340,49 @@ mod tests {
             (r.action, r.widget_id.as_deref(), r.play),
             (Action::Widget, Some("w-open"), true)
         );
+        for action in Action::ALL {
+            let path = request_from(&env(&format!(
+                "agi_network_script: cbstatus/{}",
+                action.as_str()
+            )));
+            let query = request_from(&env(&format!(
+                "agi_network_script: cbstatus?action={}",
+                action.as_str()
+            )));
+            for r in [path, query] {
+                assert_eq!((r.action, r.journey.invalid), (action, None));
+            }
+        }
+        let r = request_from(&env("agi_network_script: cbstatus/prefetch"));
+        assert_eq!((r.action, r.journey.invalid), (Action::Status, None));
         let r = request_from(&env("agi_network_script: cbstatus?locale=es&profile=sales"));
         assert_eq!(r.locale.as_deref(), Some("es"));
         assert_eq!(r.profile.as_deref(), Some("sales"));
+    }
+
+    #[test]
+    fn unknown_actions_are_invalid_requests_naming_them() {
+        for (script, name) in [
+            ("cbstatus/cancle", "cancle"),
+            ("cbstatus/Cancel", "Cancel"),
+            ("cbstatus/Register", "Register"),
+            ("cbstatus/nonsense", "nonsense"),
+            ("cbstatus?action=Cancel", "Cancel"),
+            ("cbstatus/cancel?action=CANCEL", "CANCEL"),
+            ("cbstatus/STATUS", "STATUS"),
+            ("cbstatus/cancel%20", "cancel%20"),
+            // An unknown path stays refused whatever the query names.
+            ("cbstatus/cancle?action=cancel", "cancle"),
+        ] {
+            let r = request_from(&env(&format!("agi_network_script: {script}")));
+            let why = r.journey.invalid.unwrap_or_default();
+            assert!(why.contains(&format!("{name:?}")), "{script}: {why}");
+            assert!(why.contains(&Action::names()), "{script}: {why}");
+            assert_eq!(
+                r.action,
+                Action::Status,
+                "{script}: no other request is made"
+            );
+        }
     }
 }

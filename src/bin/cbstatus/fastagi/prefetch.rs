@@ -11,11 +11,14 @@ use crate::agi::session::Request;
 use cbstatus::{Error, ErrorKind};
 use std::io::{self, BufRead, Write};
 
+/// The last segment of the script path that asks for a prefetch.
+pub const PATH: &str = "prefetch";
+
 /// The script path asks for a prefetch (`.../cbstatus/prefetch[?...]`).
 pub fn is_prefetch(env: &AgiEnv) -> bool {
     let script = env.get("agi_network_script").unwrap_or("");
     let path = script.split_once('?').map_or(script, |(p, _)| p);
-    path.trim_matches('/').rsplit('/').next() == Some("prefetch")
+    path.trim_matches('/').rsplit('/').next() == Some(PATH)
 }
 
 /// Start the prefetch the request asks for and tell the dialplan.
