@@ -5,7 +5,11 @@
 //! and fetches; the others wait (bounded) for its answer. Successful answers are kept for a
 //! few seconds (not-found answers more briefly); failures are never cached (the circuit
 //! breaker deals with those).
+//!
+//! Every answer carries the [`Stamp`] its lookup took before asking; one made stale by a
+//! register or cancel of its number (`freshness.rs`) is neither stored, served nor joined.
 
+use super::freshness::{Freshness, Stamp};
 use crate::error::{Error, ErrorKind, Result};
 use crate::stats::Stats;
 use crate::status::StatusReport;
@@ -20,8 +24,9 @@ enum Slot {
     Ready {
         report: StatusReport,
         expires: Instant,
+        stamp: Stamp,
     },
-    Pending(Arc<Pending>),
+    Pending(Arc<Pending>, Stamp),
 }
 
 /// An answer some thread is fetching, that others wait for (also used by prefetch.rs).
@@ -52,6 +57,8 @@ pub struct LookupCache {
     table: Mutex<Table>,
     /// Where hits and coalesced lookups are counted.
     stats: Arc<Stats>,
+    /// Which answers a register or cancel made stale (shared with the client's prefetches).
+    freshness: Arc<Freshness>,
 }
 
 impl LookupCache {
@@ -63,12 +70,18 @@ impl LookupCache {
             not_found_ttl,
             table: Mutex::new(Table::default()),
             stats: Arc::new(Stats::new()),
+            freshness: Arc::new(Freshness::default()),
         }
     }
 
     /// Count hits and coalesced lookups in `stats` (the client's counters).
     pub fn with_stats(self, stats: Arc<Stats>) -> LookupCache {
         LookupCache { stats, ..self }
+    }
+
+    /// Judge answers by `freshness` (the client's, shared with its prefetches).
+    pub(crate) fn with_freshness(self, freshness: Arc<Freshness>) -> LookupCache {
+        LookupCache { freshness, ..self }
     }
 
     fn table(&self) -> std::sync::MutexGuard<'_, Table> {
@@ -83,40 +96,54 @@ impl LookupCache {
         wait: Duration,
         fetch: impl FnOnce() -> Result<StatusReport>,
     ) -> Result<StatusReport> {
+        // Taken before anything is asked: see freshness.rs.
+        let stamp = self.freshness.stamp();
         let pending = {
             let mut table = self.table();
+            let current = |stamp: &Stamp| self.freshness.is_current(key, *stamp);
             match table.slots.get(key) {
-                Some(Slot::Ready { report, expires }) if *expires > Instant::now() => {
+                Some(Slot::Ready {
+                    report,
+                    expires,
+                    stamp,
+                }) if *expires > Instant::now() && current(stamp) => {
                     self.stats.record_cache_hit();
                     return Ok(report.clone());
                 }
-                Some(Slot::Pending(pending)) => {
+                Some(Slot::Pending(pending, stamp)) if current(stamp) => {
                     self.stats.record_coalesced();
-                    Some(Arc::clone(pending))
+                    Ok(Arc::clone(pending))
                 }
+                // Nothing, expired, or made stale by a register or cancel: fetch. A stale
+                // lookup still in flight answers its own callers and finds its slot taken.
                 _ => {
+                    let ours = Arc::new(Pending::default());
                     table
                         .slots
-                        .insert(key.to_string(), Slot::Pending(Arc::new(Pending::default())));
-                    None
+                        .insert(key.to_string(), Slot::Pending(Arc::clone(&ours), stamp));
+                    Err(ours)
                 }
             }
         };
         match pending {
-            Some(pending) => wait_for(&pending, wait, "an identical lookup in flight"),
-            None => self.fetch_and_publish(key, fetch),
+            Ok(pending) => wait_for(&pending, wait, "an identical lookup in flight"),
+            Err(ours) => self.fetch_and_publish(key, ours, stamp, fetch),
         }
     }
 
     fn fetch_and_publish(
         &self,
         key: &str,
+        pending: Arc<Pending>,
+        stamp: Stamp,
         fetch: impl FnOnce() -> Result<StatusReport>,
     ) -> Result<StatusReport> {
         // If `fetch` panics, the guard still releases the waiters (with an error).
         let mut guard = Publish {
             cache: self,
             key,
+            pending: Some(pending),
+            stamp,
             answer: None,
         };
         let answer = fetch();
@@ -125,24 +152,41 @@ impl LookupCache {
         answer
     }
 
-    fn publish(&self, key: &str, answer: Result<StatusReport>) {
+    /// The lookup that marked `pending` (stamped `stamp`) ended with `answer`: keep it if
+    /// it may be kept, and hand it to the lookups that joined.
+    fn publish(
+        &self,
+        key: &str,
+        pending: Arc<Pending>,
+        stamp: Stamp,
+        answer: Result<StatusReport>,
+    ) {
         let ttl = match &answer {
             Ok(report) if report.found() => self.found_ttl,
             Ok(_) => self.not_found_ttl,
             Err(_) => Duration::ZERO,
         };
-        let slot = {
+        {
             let mut table = self.table();
-            let slot = match (&answer, ttl.is_zero()) {
-                (Ok(report), false) => table.slots.insert(
-                    key.to_string(),
-                    Slot::Ready {
-                        report: report.clone(),
-                        expires: Instant::now() + ttl,
-                    },
-                ),
-                _ => table.slots.remove(key),
-            };
+            let ours = matches!(table.slots.get(key), Some(Slot::Pending(p, _)) if Arc::ptr_eq(p, &pending));
+            // Checked under the table lock: a change that starts after this makes the stored
+            // answer stale before anyone can read it.
+            match (&answer, ours) {
+                (_, false) => {}
+                (Ok(report), true) if !ttl.is_zero() && self.freshness.is_current(key, stamp) => {
+                    table.slots.insert(
+                        key.to_string(),
+                        Slot::Ready {
+                            report: report.clone(),
+                            expires: Instant::now() + ttl,
+                            stamp,
+                        },
+                    );
+                }
+                (_, true) => {
+                    table.slots.remove(key);
+                }
+            }
             table.inserts = table.inserts.wrapping_add(1);
             if table.inserts % SWEEP_EVERY == 0 {
                 let now = Instant::now();
@@ -150,15 +194,12 @@ impl LookupCache {
                     .slots
                     .retain(|_, s| !matches!(s, Slot::Ready { expires, .. } if *expires <= now));
             }
-            slot
-        };
+        }
         // Waiters hold the only other references: each cloned it under the table lock, which
         // no longer lists it. With none there is nobody to wake, and `notify_all()` would
         // still cost a futex system call per lookup (BENCHMARKS.md).
-        if let Some(Slot::Pending(pending)) = slot {
-            if Arc::strong_count(&pending) > 1 {
-                pending.publish(answer);
-            }
+        if Arc::strong_count(&pending) > 1 {
+            pending.publish(answer);
         }
     }
 
@@ -174,7 +215,7 @@ impl LookupCache {
     pub fn clear(&self) {
         self.table()
             .slots
-            .retain(|_, slot| matches!(slot, Slot::Pending(_)));
+            .retain(|_, slot| matches!(slot, Slot::Pending(..)));
     }
 
     /// Entries held (cached and pending), for tests and diagnostics.
@@ -191,6 +232,9 @@ impl LookupCache {
 struct Publish<'a> {
     cache: &'a LookupCache,
     key: &'a str,
+    /// Taken by `drop`, so that only the waiters hold it when the answer is published.
+    pending: Option<Arc<Pending>>,
+    stamp: Stamp,
     answer: Option<Result<StatusReport>>,
 }
 
@@ -202,7 +246,9 @@ impl Drop for Publish<'_> {
                 "the shared lookup was abandoned",
             ))
         });
-        self.cache.publish(self.key, answer);
+        if let Some(pending) = self.pending.take() {
+            self.cache.publish(self.key, pending, self.stamp, answer);
+        }
     }
 }
 

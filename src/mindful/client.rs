@@ -8,6 +8,7 @@ use super::background::Background;
 use super::breaker::Breaker;
 use super::cache::LookupCache;
 use super::connections::CountingConnector;
+use super::freshness::Freshness;
 use super::prefetch::Prefetches;
 use super::resolver::CachingResolver;
 use super::transport;
@@ -89,6 +90,8 @@ struct State {
     background: Arc<Background>,
     prefetches: Prefetches,
     cache: LookupCache,
+    /// Which answers a register or cancel made stale (shared by `prefetches` and `cache`).
+    freshness: Arc<Freshness>,
     breaker: Breaker,
     /// The agent's resolver: forgotten after a transport failure.
     resolver: CachingResolver,
@@ -259,8 +262,10 @@ impl Client {
             })
     }
 
-    /// Ask Mindful to cancel the callback of `number`.
+    /// Ask Mindful to cancel the callback of `number`. Whatever happens, no lookup answer
+    /// obtained before it is given for `number` afterwards (see `freshness.rs`).
     pub fn cancel(&self, number: &PhoneNumber) -> Result<CancelOutcome> {
+        let _change = self.state().freshness.change(number.as_str());
         let outcome = self.guarded(
             &format!("cancel_callback {}", masked(number.as_str())),
             || {
@@ -269,7 +274,7 @@ impl Client {
                 wire::parse_cancel(&body)
             },
         );
-        // Whatever happened, the cached status of this number may be stale now.
+        // Stale now whatever happened (and no longer served: freshness.rs); free it.
         self.state().cache.forget(number.as_str());
         outcome
     }
@@ -483,6 +488,7 @@ impl State {
         let config = &inner.config;
         // Not ureq's default resolver: it starts a thread per request (see resolver.rs).
         let resolver = CachingResolver::default();
+        let freshness = Arc::new(Freshness::default());
         let connector = transport::Connector::new(config.idle_timeout);
         let counted = || {
             connector
@@ -498,9 +504,15 @@ impl State {
             fresh_agent,
             connector,
             background: Arc::new(Background::default()),
-            prefetches: Prefetches::new(config.prefetch_ttl, config.prefetch_max),
+            prefetches: Prefetches::new(
+                config.prefetch_ttl,
+                config.prefetch_max,
+                Arc::clone(&freshness),
+            ),
             cache: LookupCache::new(config.cache_ttl, config.not_found_ttl)
-                .with_stats(Arc::clone(&inner.stats)),
+                .with_stats(Arc::clone(&inner.stats))
+                .with_freshness(Arc::clone(&freshness)),
+            freshness,
             breaker: Breaker::new(config.breaker_threshold, config.breaker_cooldown),
             resolver,
         }

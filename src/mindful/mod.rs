@@ -6,6 +6,7 @@ mod cache;
 mod chunks;
 mod client;
 mod connections;
+mod freshness;
 mod prefetch;
 mod reply;
 mod resolver;

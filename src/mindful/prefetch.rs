@@ -9,8 +9,13 @@
 //!
 //! No lock is held while waiting for an answer or during the lookup. The table lives in the
 //! client's per-process state: a forked child never sees its parent's prefetches.
+//!
+//! A prefetch is stamped when it starts (`freshness.rs`): once a register or cancel of its
+//! number begins, its answer is neither kept, handed out nor joined, and a new prefetch of
+//! that number may start.
 
 use super::cache;
+use super::freshness::{Freshness, Stamp};
 use crate::error::{Error, ErrorKind, Result};
 use crate::status::StatusReport;
 use std::collections::HashMap;
@@ -27,14 +32,16 @@ enum Entry {
     Ready {
         report: StatusReport,
         expires: Instant,
+        stamp: Stamp,
     },
 }
 
-#[derive(Default)]
 struct Pending {
     answer: cache::Pending,
     /// A lookup joined it: that lookup consumed the answer, nothing is kept.
     joined: std::sync::atomic::AtomicBool,
+    /// Taken when the prefetch started, before it asked anything.
+    stamp: Stamp,
 }
 
 /// A prefetch started by [`Prefetches::start`], to hand to [`Prefetches::finish`].
@@ -48,6 +55,8 @@ pub(crate) struct Prefetches {
     in_flight: AtomicUsize,
     /// Entries held, read without the lock so that a lookup with no prefetch costs one load.
     entries: AtomicUsize,
+    /// Which answers a register or cancel made stale (the client's, shared with its cache).
+    freshness: Arc<Freshness>,
 }
 
 /// What [`Prefetches::start`] decided.
@@ -61,14 +70,24 @@ pub(crate) enum Start {
 }
 
 impl Prefetches {
-    pub(crate) fn new(ttl: Duration, max: usize) -> Prefetches {
+    pub(crate) fn new(ttl: Duration, max: usize, freshness: Arc<Freshness>) -> Prefetches {
         Prefetches {
             ttl,
             max,
             table: Mutex::new(HashMap::new()),
             in_flight: AtomicUsize::new(0),
             entries: AtomicUsize::new(0),
+            freshness,
         }
+    }
+
+    /// Whether `entry` of `key` may still be handed out (or joined).
+    fn current(&self, key: &str, entry: &Entry) -> bool {
+        let stamp = match entry {
+            Entry::InFlight(pending) => pending.stamp,
+            Entry::Ready { stamp, .. } => *stamp,
+        };
+        self.freshness.is_current(key, stamp)
     }
 
     fn table(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
@@ -84,11 +103,14 @@ impl Prefetches {
         if self.max == 0 {
             return Start::Full;
         }
+        let stamp = self.freshness.stamp();
         let mut table = self.table();
         let now = Instant::now();
         match table.get(key) {
-            Some(Entry::InFlight(_)) => return Start::Already,
-            Some(Entry::Ready { expires, .. }) if *expires > now => return Start::Already,
+            Some(e @ Entry::InFlight(_)) if self.current(key, e) => return Start::Already,
+            Some(e @ Entry::Ready { expires, .. }) if *expires > now && self.current(key, e) => {
+                return Start::Already
+            }
             _ => {}
         }
         if self.in_flight.load(Ordering::Acquire) >= self.max {
@@ -101,7 +123,11 @@ impl Prefetches {
                 return Start::Full;
             }
         }
-        let pending = Arc::new(Pending::default());
+        let pending = Arc::new(Pending {
+            answer: cache::Pending::default(),
+            joined: Default::default(),
+            stamp,
+        });
         table.insert(key.to_string(), Entry::InFlight(Arc::clone(&pending)));
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         self.set_entries(&table);
@@ -119,12 +145,15 @@ impl Prefetches {
             if ours {
                 table.remove(key);
                 let joined = pending.joined.load(Ordering::Acquire);
-                if let (Ok(report), false) = (&answer, joined) {
+                // Checked under the table lock, like the cache (see freshness.rs).
+                let current = self.freshness.is_current(key, pending.stamp);
+                if let (Ok(report), false, true) = (&answer, joined, current) {
                     table.insert(
                         key.to_string(),
                         Entry::Ready {
                             report: report.clone(),
                             expires: Instant::now() + self.ttl,
+                            stamp: pending.stamp,
                         },
                     );
                 }
@@ -161,8 +190,20 @@ impl Prefetches {
         }
         let pending = {
             let mut table = self.table();
-            let pending = match table.remove(key)? {
-                Entry::Ready { report, expires } => {
+            let entry = table.remove(key)?;
+            if !self.current(key, &entry) {
+                // Made stale by a register or cancel: the caller asks the API itself. One
+                // still in flight stays listed until it finishes (and keeps nothing).
+                if let Entry::InFlight(_) = entry {
+                    table.insert(key.to_string(), entry);
+                }
+                self.set_entries(&table);
+                return None;
+            }
+            let pending = match entry {
+                Entry::Ready {
+                    report, expires, ..
+                } => {
                     self.set_entries(&table);
                     return (expires > Instant::now()).then_some(Ok(report));
                 }
@@ -206,7 +247,7 @@ mod tests {
 
     #[test]
     fn kept_until_consumed_once_and_bounded() {
-        let p = Prefetches::new(Duration::from_secs(30), 2);
+        let p = Prefetches::new(Duration::from_secs(30), 2, Default::default());
         assert!(p.take("a", Duration::ZERO).is_none());
         let a = run(&p, "a");
         assert!(matches!(p.start("a"), Start::Already));
@@ -226,14 +267,14 @@ mod tests {
             "failures are not kept"
         );
         assert!(matches!(
-            Prefetches::new(Duration::from_secs(1), 0).start("x"),
+            Prefetches::new(Duration::from_secs(1), 0, Default::default()).start("x"),
             Start::Full
         ));
     }
 
     #[test]
     fn expires_after_the_ttl() {
-        let p = Prefetches::new(Duration::from_millis(20), 4);
+        let p = Prefetches::new(Duration::from_millis(20), 4, Default::default());
         let t = run(&p, "a");
         p.finish("a", t, Ok(found()));
         std::thread::sleep(Duration::from_millis(40));
@@ -246,7 +287,7 @@ mod tests {
 
     #[test]
     fn lookups_join_the_prefetch_in_flight() {
-        let p = Prefetches::new(Duration::from_secs(30), 4);
+        let p = Prefetches::new(Duration::from_secs(30), 4, Default::default());
         let t = run(&p, "a");
         std::thread::scope(|s| {
             let joiners: Vec<_> = (0..3)

@@ -5,6 +5,7 @@
 
 pub mod asterisk;
 pub mod fastagi;
+pub mod gated;
 
 use cbstatus::{ffi, Client, Config};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -19,12 +19,14 @@ use std::time::Duration;
 impl Client {
     /// Register a callback for `number` with `request_callback`. `Ok` when Mindful answered
     /// (any register status); `Err` when it did not (then the request may or may not have been
-    /// registered: see [`crate::register`]).
+    /// registered: see [`crate::register`]). Whatever happens, no lookup answer obtained before
+    /// it is given for `number` afterwards (see `freshness.rs`).
     pub fn request_callback(
         &self,
         number: &PhoneNumber,
         request: &RegisterRequest,
     ) -> Result<Registration> {
+        let _change = self.state().freshness.change(number.as_str());
         let id = self.widget_id(request.widget_id.as_deref())?;
         let config = &self.inner.config;
         let mut payload = Map::new();
@@ -60,7 +62,7 @@ impl Client {
                 self.register_reply(response)
             },
         );
-        // A new callback (or none): the cached status of this number is stale either way.
+        // Stale now whatever happened (and no longer served: freshness.rs); free it.
         self.state().cache.forget(number.as_str());
         outcome.map(|(outcome, callback_id, ewt)| Registration {
             outcome,
