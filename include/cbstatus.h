@@ -12,7 +12,10 @@
  *   cb_status_str()/cb_status_name() name a code; cb_last_error_code()/cb_last_error_message()
  *   give the last error of the calling thread.
  * - Handles: cb_config (one thread at a time), cb_client (thread-safe: share one between all
- *   channel threads), cb_result (immutable, readable from any thread). Each has one *_free().
+ *   channel threads), cb_result and cb_variables (immutable, readable from any thread). Each
+ *   has one *_free().
+ * - Channel variables: cb_result_variables() gives the CBSTATUS_* list every surface sets, in
+ *   its order (CBSTATUS_RESULT last); loop over it, never re-derive a value.
  * - No function panics, aborts or unwinds into C; no global init is needed. cb_shutdown()
  *   releases the process-wide client of cb_status_lookup().
  * - fork(): a child may go on using a cb_client (and cb_status_lookup) made before the fork,
@@ -22,7 +25,8 @@
  *   get their own answers. The inherited state is left untouched (its sockets stay open in the
  *   child until it exits or execs; closing them could disturb the parent). The log callback
  *   and the calling thread's last error carry over. Fork through the C library's fork() (a raw
- *   clone system call is not supported). cb_config and cb_result handles are plain memory.
+ *   clone system call is not supported). cb_config, cb_result and
+ *   cb_variables handles are plain memory.
  */
 
 #ifndef CBSTATUS_H
@@ -280,11 +284,20 @@ typedef struct cb_config cb_config;
 typedef struct cb_result cb_result;
 
 /**
+ * The channel variables of one result (opaque): names and values in the order to set them,
+ * `CBSTATUS_RESULT` last. Immutable: any number of threads may read one at once. Strings it
+ * lends live until `cb_variables_free`.
+ */
+typedef struct cb_variables cb_variables;
+
+/**
  * A log sink: `level` is a `CB_LOG_*` value, `message` a NUL-terminated UTF-8 line valid only
  * during the call (copy it to keep it), `userdata` what was passed to `cb_set_log_callback`.
  * It may be called from any thread, several at once, and must not call back into cbstatus.
  */
 typedef void (*cb_log_fn)(int32_t level, const char *message, void *userdata);
+
+
 
 
 
@@ -710,6 +723,72 @@ uint32_t cb_result_timeslot_count(const struct cb_result *result);
  * range, the result is not an answered widget request, or NULL. Thread-safe.
  */
 int64_t cb_result_timeslot(const struct cb_result *result, uint32_t i);
+
+/**
+ * The `CBSTATUS_*` channel variables of `result`, in the order to set them: every
+ * surface (`cbstatus agi`, FastAGI, the Asterisk and FreeSWITCH modules, Python) sets
+ * exactly this list, in this order, with these values. Which names an action sets, their
+ * order (`CBSTATUS_RESULT` last, so a hang-up half-way never leaves a RESULT beside missing
+ * details), and the values (safe words only; `""` when unknown; one line each) are
+ * documented in the README's "Channel variables" section.
+ *
+ * `language` is the channel's language as the PBX has it (`en`, `es`, `es_MX`, `en-US`,
+ * `fr`, ...; NULL allowed): the renderings (`CBSTATUS_TEXT`, `_SSML`, `_PROMPTS`) speak the
+ * locale it names, exactly (`en-US`, `es-US`) or by its language (`es`, `es_MX` speak
+ * es-US). The default language without a region of a locale (`en`, `en_GB`: every channel's
+ * language unless the dialplan sets one), any language with no locale (`fr`), NULL, empty
+ * or invalid UTF-8 leave the result's configured locale; never an error.
+ * `cb_variables_locale()` tells which locale was used.
+ *
+ * Returns a new handle to release with `cb_variables_free`, or NULL when `result` is NULL
+ * (`CB_E_INVALID_ARGUMENT`, see `cb_last_error_code()`). Thread-safe; the handle is plain
+ * memory (a forked child may read and free it).
+ */
+struct cb_variables *cb_result_variables(const struct cb_result *result, const char *language);
+
+/**
+ * How many variables `variables` holds (0 for NULL). Thread-safe.
+ */
+size_t cb_variables_count(const struct cb_variables *variables);
+
+/**
+ * The name of variable `index` (from 0, in the order to set them), e.g. "CBSTATUS_TEXT".
+ * Static: valid for the life of the process. NULL when `variables` is NULL or `index` is not
+ * below `cb_variables_count()`. Thread-safe.
+ */
+const char *cb_variables_name(const struct cb_variables *variables, size_t index);
+
+/**
+ * The value of variable `index` ("" when unknown), one line of UTF-8. Lent: valid until
+ * `cb_variables_free`. NULL when `variables` is NULL or `index` is not below
+ * `cb_variables_count()`. Thread-safe.
+ */
+const char *cb_variables_value(const struct cb_variables *variables, size_t index);
+
+/**
+ * The locale the renderings speak, e.g. "es-US" (pass it to `cb_result_playlist` for the same
+ * language). Lent until `cb_variables_free`; "" for NULL. Thread-safe.
+ */
+const char *cb_variables_locale(const struct cb_variables *variables);
+
+/**
+ * Release `variables`. NULL is a no-op. The values and locale it lent become invalid.
+ */
+void cb_variables_free(struct cb_variables *variables);
+
+/**
+ * One channel variable of `result`, as `cb_result_variables(result, language)` would give it:
+ * `name` is the variable's name ("CBSTATUS_TEXT") or its field (the name without
+ * `CBSTATUS_`: "text", "wait_seconds"), in any case. A variable the result's action does not
+ * set (e.g. "widget_state" of a status lookup) reads as "". On `CB_OK` `*out` receives a new
+ * string to release with `cb_string_free`. Errors with `*out` untouched:
+ * `CB_E_INVALID_ARGUMENT` (NULL result, name or out; a name that is no channel variable),
+ * `CB_E_INVALID_UTF8` (name). Thread-safe.
+ */
+int32_t cb_result_variable(const struct cb_result *result,
+                           const char *name,
+                           const char *language,
+                           char **out);
 
 #if defined(CBSTATUS_TEST_PANIC)
 /**

@@ -51,6 +51,7 @@
 //! # }
 //! ```
 
+pub mod channel;
 pub mod config;
 pub mod error;
 pub mod log;
@@ -67,6 +68,7 @@ pub mod status;
 pub mod token;
 pub mod widget;
 
+pub use channel::{ChannelVariables, Variable};
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
 pub use lookup::{Action, Answer, LookupResult};

@@ -1,7 +1,8 @@
 //! The C ABI (`include/cbstatus.h`).
 //!
 //! One module per C concept: [`codes`] (status codes, names, version), [`config`]
-//! (`cb_config`), [`client`] (`cb_client`), [`result`] (`cb_result`), [`register`] (the callback journey), [`oneshot`]
+//! (`cb_config`), [`client`] (`cb_client`), [`result`] (`cb_result`), [`register`] (the callback journey), [`variables`]
+//! (`cb_variables`, the channel variables), [`oneshot`]
 //! (`cb_status_lookup`, `cb_string_free`, `cb_shutdown`). Every export runs its body through
 //! `boundary`'s one panic boundary, checks every pointer, and validates UTF-8.
 //!
@@ -20,6 +21,7 @@ pub mod config;
 pub mod client;
 pub mod result;
 pub mod register;
+pub mod variables;
 #[cfg(feature = "test-panic")]
 pub mod testing;
 mod boundary;
@@ -28,3 +30,4 @@ pub use self::log::*;
 pub use codes::*;
 pub use register::*;
 pub use result::*;
+pub use variables::*;

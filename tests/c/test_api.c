@@ -325,6 +325,57 @@ static void test_stats(void) {
   cb_client_free(client);
 }
 
+/* The channel variables: NULL-safe, RESULT last, the single-field form agrees, the channel
+ * language picks the locale. */
+static void test_variables(cb_client *client) {
+  cb_result *result = NULL;
+  cb_variables *vars;
+  char *value = (char *)"untouched";
+  size_t i, n;
+
+  CHECK(cb_result_variables(NULL, "en") == NULL);
+  CHECK(cb_last_error_code() == CB_E_INVALID_ARGUMENT);
+  CHECK(cb_variables_count(NULL) == 0);
+  CHECK(cb_variables_name(NULL, 0) == NULL);
+  CHECK(cb_variables_value(NULL, 0) == NULL);
+  CHECK(strcmp(cb_variables_locale(NULL), "") == 0);
+  cb_variables_free(NULL);
+  CHECK_CODE(cb_result_variable(NULL, "text", NULL, &value), CB_E_INVALID_ARGUMENT);
+  CHECK(strcmp(value, "untouched") == 0);
+
+  CHECK_CODE(cb_client_lookup(client, "+15551230001", &result), CB_OK);
+  CHECK_CODE(cb_result_variable(result, NULL, NULL, &value), CB_E_INVALID_ARGUMENT);
+  CHECK_CODE(cb_result_variable(result, "text", NULL, NULL), CB_E_INVALID_ARGUMENT);
+  CHECK_CODE(cb_result_variable(result, "nosuch", NULL, &value), CB_E_INVALID_ARGUMENT);
+  CHECK(strcmp(value, "untouched") == 0);
+  vars = cb_result_variables(result, "es_MX");
+  CHECK(vars != NULL);
+  n = cb_variables_count(vars);
+  CHECK(n == 11);
+  CHECK(strcmp(cb_variables_locale(vars), "es-US") == 0);
+  CHECK(strcmp(cb_variables_name(vars, n - 1), "CBSTATUS_RESULT") == 0);
+  CHECK(strcmp(cb_variables_value(vars, n - 1), "FOUND") == 0);
+  CHECK(cb_variables_name(vars, n) == NULL && cb_variables_value(vars, n) == NULL);
+  for (i = 0; i < n; i++) {
+    const char *name = cb_variables_name(vars, i);
+    CHECK(name != NULL && strncmp(name, "CBSTATUS_", 9) == 0);
+    CHECK_CODE(cb_result_variable(result, name + 9, "es_MX", &value), CB_OK);
+    CHECK(strcmp(value, cb_variables_value(vars, i)) == 0);
+    cb_string_free(value);
+  }
+  CHECK_CODE(cb_result_variable(result, "CBSTATUS_TEXT", "es", &value), CB_OK);
+  CHECK(contains(value, "número"));
+  cb_string_free(value);
+  CHECK_CODE(cb_result_variable(result, "widget_state", NULL, &value), CB_OK);
+  CHECK(strcmp(value, "") == 0);
+  cb_string_free(value);
+  cb_variables_free(vars);
+  vars = cb_result_variables(result, "\xff\xfe");
+  CHECK(strcmp(cb_variables_locale(vars), "en-US") == 0);
+  cb_variables_free(vars);
+  cb_result_free(result);
+}
+
 int main(void) {
   cb_client *client;
   test_versions_and_codes();
@@ -338,6 +389,9 @@ int main(void) {
     test_threads(client);
   }
   test_stats();
+  if (client != NULL) {
+    test_variables(client);
+  }
   cb_client_free(client);
   cb_shutdown();
   if (failures != 0) {

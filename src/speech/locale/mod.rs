@@ -46,6 +46,37 @@ impl Locale {
             })
     }
 
+    /// The locale a PBX channel's language asks for, or `None`: speak the configured locale.
+    /// Asterisk's `${CHANNEL(language)}`, FreeSWITCH's `cbstatus_locale` or an option of the
+    /// dialplan are passed here as they are (`en`, `es`, `es_MX`, `en-US`, `fr`, anything):
+    ///
+    /// 1. a locale's own tag (`en-US`, `es_us`, any case) picks that locale;
+    /// 2. the default locale's language without that region (`en`, `en_GB`) picks nothing:
+    ///    PBXs give every channel `en` unless told otherwise, so it does not say that the
+    ///    caller chose English, and the configured locale (a profile's, say) applies;
+    /// 3. another language, bare or with any region (`es`, `es_MX`, `es-419`), picks the
+    ///    locale of that language;
+    /// 4. anything else (`fr`, empty, garbage) picks nothing: the configured locale applies.
+    ///
+    /// Adding a locale to the registry is all it takes for channels of its language to get it.
+    pub fn for_language(language: &str) -> Option<Locale> {
+        let folded = language.trim().replace('_', "-").to_ascii_lowercase();
+        if let Some(exact) = REGISTRY
+            .iter()
+            .find(|lang| lang.tag().eq_ignore_ascii_case(&folded))
+        {
+            return Some(Locale(*exact));
+        }
+        let wanted = primary_language(&folded);
+        if wanted.is_empty() || wanted == primary_language(Locale::default().tag()) {
+            return None;
+        }
+        REGISTRY
+            .iter()
+            .find(|lang| primary_language(lang.tag()).eq_ignore_ascii_case(wanted))
+            .map(|lang| Locale(*lang))
+    }
+
     /// The BCP 47 tag, e.g. `en-US`.
     pub fn tag(&self) -> &'static str {
         self.0.tag()
@@ -110,6 +141,11 @@ impl std::str::FromStr for Locale {
     fn from_str(s: &str) -> Result<Locale, UnknownLocale> {
         Locale::parse(s)
     }
+}
+
+/// The language subtag of a tag (`es` of `es-MX`).
+fn primary_language(tag: &str) -> &str {
+    tag.split(['-', '_']).next().unwrap_or_default()
 }
 
 /// A locale name that is not available. English ([`UnknownLocale::fallback`]) is used instead;
@@ -329,6 +365,27 @@ mod tests {
         assert_eq!(Locale::ES_US.tag(), "es-US");
         assert_eq!(Locale::ES_US.sound_dir(), "es");
         assert_eq!(Locale::all().count(), 2);
+    }
+
+    #[test]
+    fn a_channel_language_picks_a_locale_or_leaves_the_configured_one() {
+        for (language, want) in [
+            ("en-US", Some(Locale::EN_US)),
+            ("EN_us", Some(Locale::EN_US)),
+            ("es-US", Some(Locale::ES_US)),
+            ("es", Some(Locale::ES_US)),
+            ("es_MX", Some(Locale::ES_US)),
+            ("es-419", Some(Locale::ES_US)),
+            (" es\n", Some(Locale::ES_US)),
+            ("en", None),
+            ("en_GB", None),
+            ("fr", None),
+            ("", None),
+            ("-", None),
+            ("\u{0}\u{7f}garbage;${x}", None),
+        ] {
+            assert_eq!(Locale::for_language(language), want, "{language:?}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::protocol::{quote, Conversation, Reply, ReplyTimer};
 use super::session::{self, Request};
 use cbstatus::speech::Format;
 use cbstatus::widget::Choice;
-use cbstatus::{Action, LookupResult};
+use cbstatus::{Action, LookupResult, Variable};
 use std::io::{self, BufRead, Write};
 use std::time::Duration;
 
@@ -46,50 +46,6 @@ pub struct Journey {
     pub invalid: Option<String>,
 }
 
-/// The variables of the journey for `result` (after the common ones).
-pub fn variables(result: &LookupResult) -> Vec<(&'static str, String)> {
-    match result.action() {
-        Action::Widget | Action::Offer => {
-            let menu = result
-                .widget()
-                .map(|w| w.menu(result.at()))
-                .unwrap_or_default();
-            let slots: Vec<String> = menu
-                .iter()
-                .filter_map(|c| match c {
-                    Choice::At(t) => Some(t.as_second().to_string()),
-                    Choice::Asap => None,
-                })
-                .collect();
-            let keys: Vec<String> = menu
-                .iter()
-                .map(|c| match c {
-                    Choice::At(t) => t.as_second().to_string(),
-                    Choice::Asap => "asap".to_string(),
-                })
-                .collect();
-            let offer = if menu.is_empty() { "no" } else { "yes" };
-            vec![
-                ("CBSTATUS_OFFER", offer.to_string()),
-                ("CBSTATUS_SLOT_COUNT", slots.len().to_string()),
-                ("CBSTATUS_SLOTS", slots.join(",")),
-                ("CBSTATUS_MENU", keys.join(",")),
-            ]
-        }
-        Action::Register => vec![
-            ("CBSTATUS_REGISTER_RESULT", result.result_code().to_string()),
-            (
-                "CBSTATUS_CALLBACK_ID",
-                result
-                    .registration()
-                    .and_then(|r| r.callback_id.clone())
-                    .unwrap_or_default(),
-            ),
-        ],
-        Action::Status | Action::Cancel => Vec::new(),
-    }
-}
-
 /// Serve one call: the journey actions that need the conversation (`--slot`, `--menu`),
 /// or `perform` then [`session::deliver`].
 pub fn serve<R: BufRead, W: Write, T: ReplyTimer>(
@@ -99,7 +55,7 @@ pub fn serve<R: BufRead, W: Write, T: ReplyTimer>(
 ) -> io::Result<()> {
     match (request.action, &request.journey) {
         (Action::Register, Journey { slot: Some(n), .. }) => {
-            let slots = get_variable(conversation, "CBSTATUS_SLOTS")?;
+            let slots = get_variable(conversation, Variable::Slots.name())?;
             let request = with_slot(request, &slots.unwrap_or_default(), *n);
             session::deliver(conversation, &perform(&request), request.play)
         }
@@ -150,8 +106,10 @@ fn menu<R: BufRead, W: Write, T: ReplyTimer>(
     if choices.is_empty() || conversation.hung_up() {
         return Ok(());
     }
-    set(conversation, "CBSTATUS_REGISTER_RESULT", "")?;
-    set(conversation, "CBSTATUS_CALLBACK_ID", "")?;
+    // The register step's variables are empty until a key is chosen (see the module doc).
+    for variable in cbstatus::channel::REGISTER {
+        set(conversation, variable.name(), "")?;
+    }
     let keys: String = (1..=choices.len()).map(|k| k.to_string()).collect();
     let prompts = offer.render(Format::Prompts);
     let mut chosen = None;

@@ -1,10 +1,12 @@
 //! One call: make the request, set the channel variables, optionally play the prompts.
 //! Shared by the classic AGI program and the FastAGI server.
 
-use super::journey::{self, Journey};
+use super::journey::Journey;
 use super::protocol::{quote, AgiEnv, Conversation, Reply, ReplyTimer};
 use cbstatus::speech::Format;
-use cbstatus::{Action, Client, Config, Error, ErrorKind, LookupResult, RegisterRequest};
+use cbstatus::{
+    Action, ChannelVariables, Client, Config, Error, ErrorKind, LookupResult, RegisterRequest,
+};
 use std::io::{self, BufRead, Write};
 
 /// What the dialplan asked for.
@@ -92,90 +94,16 @@ pub fn perform(
     }
 }
 
-/// The channel variables for a result, in the order they are set.
-pub fn variables(result: &LookupResult) -> Vec<(&'static str, String)> {
-    let primary = result.primary();
-    let text = |v: Option<String>| v.unwrap_or_default();
-    let mut vars = vec![
-        ("CBSTATUS_RESULT", result.result_code().to_string()),
-        (
-            "CBSTATUS_ERROR",
-            text(result.error().map(|e| e.kind().name().to_string())),
-        ),
-        ("CBSTATUS_TEXT", result.render(Format::Text)),
-        ("CBSTATUS_SSML", result.render(Format::Ssml)),
-        ("CBSTATUS_PROMPTS", result.render(Format::Prompts)),
-        (
-            "CBSTATUS_STATUS",
-            text(
-                primary
-                    .and_then(|c| c.status.as_ref())
-                    .map(|s| s.as_str().to_string()),
-            ),
-        ),
-        (
-            "CBSTATUS_TYPE",
-            text(
-                primary
-                    .and_then(|c| c.kind.as_ref())
-                    .map(|k| k.as_str().to_string()),
-            ),
-        ),
-        (
-            "CBSTATUS_POSITION",
-            text(primary.and_then(|c| c.position).map(|p| p.to_string())),
-        ),
-        (
-            "CBSTATUS_WAIT_SECONDS",
-            text(
-                primary
-                    .and_then(|c| c.wait)
-                    .map(|w| w.as_secs().to_string()),
-            ),
-        ),
-        (
-            "CBSTATUS_ESTIMATED_FOR",
-            text(
-                primary
-                    .and_then(|c| c.estimated_for)
-                    .map(|t| t.as_second().to_string()),
-            ),
-        ),
-        ("CBSTATUS_COUNT", result.count().to_string()),
-    ];
-    if let Some(widget) = result.widget() {
-        vars.extend([
-            (
-                "CBSTATUS_WIDGET_STATE",
-                text(widget.state.as_ref().map(|s| s.as_str().to_string())),
-            ),
-            (
-                "CBSTATUS_OFFER_ASAP",
-                u8::from(widget.offer_asap).to_string(),
-            ),
-            (
-                "CBSTATUS_OFFER_SCHEDULED",
-                u8::from(widget.offer_scheduled).to_string(),
-            ),
-            (
-                "CBSTATUS_EWT_SECONDS",
-                text(widget.ewt.map(|d| d.as_secs().to_string())),
-            ),
-        ]);
-    }
-    vars.extend(journey::variables(result));
-    vars
-}
-
-/// Set every variable (strictly one command, then its reply), then play the prompts if
-/// asked and the caller is still there. Returns when done or when Asterisk goes away.
+/// Set every variable of the library's list ([`ChannelVariables`]: its names, order and
+/// values, `CBSTATUS_RESULT` last), strictly one command, then its reply; then play the
+/// prompts if asked and the caller is still there. Returns when done or when Asterisk goes away.
 pub fn deliver<R: BufRead, W: Write, T: ReplyTimer>(
     conversation: &mut Conversation<R, W, T>,
     result: &LookupResult,
     play: bool,
 ) -> io::Result<()> {
-    for (name, value) in variables(result) {
-        let line = format!("SET VARIABLE {name} {}", quote(&value));
+    for (name, value) in ChannelVariables::of(result, None).iter() {
+        let line = format!("SET VARIABLE {name} {}", quote(value));
         match conversation.command(&line)? {
             None => return Ok(()),
             Some(Reply::Success { .. } | Reply::DeadChannel) => {}
@@ -212,8 +140,8 @@ mod tests {
             Error::new(ErrorKind::Timeout, "slow"),
             &config,
         );
-        let vars = variables(&result);
-        let get = |n: &str| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.as_str());
+        let vars = ChannelVariables::of(&result, None);
+        let get = |n: &str| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v);
         assert_eq!(get("CBSTATUS_RESULT"), Some("ERROR"));
         assert_eq!(get("CBSTATUS_ERROR"), Some("timeout"));
         assert_eq!(get("CBSTATUS_COUNT"), Some("0"));
