@@ -411,6 +411,16 @@ int32_t cb_config_new(struct cb_config **out);
 int32_t cb_config_from_env(struct cb_config **out);
 
 /**
+ * The names of every setting `cb_config_set` accepts (`api_url`, `timeout_ms`, ...), as a
+ * NULL-terminated array of strings in a stable order, e.g.
+ * `for (const char *const *k = cb_config_keys(); *k; k++) puts(*k);`.
+ * The array and its strings are static: never free or modify them; they stay valid for the
+ * life of the process, after `fork()` too. Thread-safe; never fails, never returns NULL.
+ * Each name is also read from the environment as `CBSTATUS_` + the name in upper case.
+ */
+const char *const *cb_config_keys(void);
+
+/**
  * Set one setting by name: `api_url`, `api_token`, `auth_header`, `auth_scheme`,
  * `timeout_ms`, `locale`, `timezone`, `default_country`, `eta_style`, `eta_min_minutes`,
  * `eta_max_minutes`, `read_back_number`, `widget_id`, `cache_ttl_ms`, `not_found_ttl_ms`,

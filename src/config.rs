@@ -1,30 +1,8 @@
 //! Configuration: the same keys from environment variables, a TOML file, or C setters.
 //!
-//! | key | env var | default |
-//! |---|---|---|
-//! | `api_url` | `CBSTATUS_API_URL` | required |
-//! | `api_token` | `CBSTATUS_API_TOKEN` | none |
-//! | `auth_header` | `CBSTATUS_AUTH_HEADER` | `Authorization` |
-//! | `auth_scheme` | `CBSTATUS_AUTH_SCHEME` | `Bearer` |
-//! | `timeout_ms` | `CBSTATUS_TIMEOUT_MS` | 2000 |
-//! | `locale` | `CBSTATUS_LOCALE` | `en-US` |
-//! | `timezone` | `CBSTATUS_TIMEZONE` | system zone, else UTC |
-//! | `default_country` | `CBSTATUS_DEFAULT_COUNTRY` | 1 |
-//! | `number_format` | `CBSTATUS_NUMBER_FORMAT` | `e164` (or `digits`, `national`) |
-//! | `eta_style` | `CBSTATUS_ETA_STYLE` | `exact` |
-//! | `eta_min_minutes` | `CBSTATUS_ETA_MIN_MINUTES` | none |
-//! | `eta_max_minutes` | `CBSTATUS_ETA_MAX_MINUTES` | 90 |
-//! | `read_back_number` | `CBSTATUS_READ_BACK_NUMBER` | false |
-//! | `widget_id` | `CBSTATUS_WIDGET_ID` | none |
-//! | `cache_ttl_ms` | `CBSTATUS_CACHE_TTL_MS` | 3000 (0 disables) |
-//! | `not_found_ttl_ms` | `CBSTATUS_NOT_FOUND_TTL_MS` | 1000 |
-//! | `breaker_threshold` | `CBSTATUS_BREAKER_THRESHOLD` | 5 consecutive failures (0 disables) |
-//! | `breaker_cooldown_ms` | `CBSTATUS_BREAKER_COOLDOWN_MS` | 30000 |
-//! | `ca_bundle` | `CBSTATUS_CA_BUNDLE` | none: Mozilla's roots (webpki-roots) |
-//! | `idle_timeout_ms` | `CBSTATUS_IDLE_TIMEOUT_MS` | 55000 (a server's smaller `Keep-Alive: timeout` wins) |
-//! | `prewarm` | `CBSTATUS_PREWARM` | on, except `cbstatus lookup` and the native AGI |
-//! | `prefetch_ttl_ms` | `CBSTATUS_PREFETCH_TTL_MS` | 30000 |
-//! | `prefetch_max` | `CBSTATUS_PREFETCH_MAX` | 64 prefetches in flight |
+//! The keys, their meanings and defaults are declared once, in [`KEY_TABLE`] (`config/keys.rs`);
+//! the README's table is rendered from it. Each key `name` is read from the environment
+//! variable `CBSTATUS_NAME` (upper case).
 //!
 //! `CBSTATUS_CONFIG` names a TOML file holding the same keys (lower case, no prefix) and, in
 //! `[templates.<locale>]` tables, reworded sentences. The file is read first; environment
@@ -33,17 +11,21 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{log, Level};
 use crate::number::{CountryCode, NumberFormat};
-use crate::speech::{EtaStyle, Locale, SpeechOptions, Templates};
+use crate::speech::{SpeechOptions, Templates};
 use jiff::tz::TimeZone;
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
 mod files;
+mod keys;
+mod parse;
 mod profiles;
 mod url;
 
 pub(crate) use files::read_bounded;
+
+pub use keys::{Key, KEYS, KEY_TABLE};
 
 pub use profiles::PROFILE_ENV;
 pub use url::ApiUrl;
@@ -51,57 +33,8 @@ pub use url::ApiUrl;
 /// Environment variable naming the configuration file.
 pub const CONFIG_ENV: &str = "CBSTATUS_CONFIG";
 
-/// Every key [`Config::set`] accepts.
-pub const KEYS: [&str; 24] = [
-    "api_url",
-    "api_token",
-    "auth_header",
-    "auth_scheme",
-    "timeout_ms",
-    "locale",
-    "timezone",
-    "default_country",
-    "eta_style",
-    "eta_min_minutes",
-    "eta_max_minutes",
-    "read_back_number",
-    "widget_id",
-    "cache_ttl_ms",
-    "not_found_ttl_ms",
-    "breaker_threshold",
-    "breaker_cooldown_ms",
-    "ca_bundle",
-    "number_format",
-    "idle_timeout_ms",
-    "prewarm",
-    "prefetch_ttl_ms",
-    "prefetch_max",
-    "profile",
-];
-
-/// Largest accepted `idle_timeout_ms`: no load balancer keeps an idle connection longer.
-const MAX_IDLE_TIMEOUT_MS: u64 = 3_600_000;
-
-/// Largest accepted `prefetch_max`.
-const MAX_PREFETCH: u64 = 10_000;
-
-/// Largest accepted `timeout_ms`: a caller should never wait longer than this.
-const MAX_TIMEOUT_MS: u64 = 60_000;
-
 /// Largest configuration file read.
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
-
-/// Longest `widget_id` accepted.
-const MAX_WIDGET_ID: usize = 64;
-
-/// Headers cbstatus frames its requests with, which `auth_header` may not name.
-const RESERVED_HEADERS: [&str; 5] = [
-    "Host",
-    "Content-Length",
-    "Transfer-Encoding",
-    "Connection",
-    "Content-Type",
-];
 
 /// The API access token. Its `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -282,205 +215,19 @@ impl Config {
     /// [`ErrorKind::UnknownLocale`] error, which is only a warning: the setting was applied.
     /// [`Config::from_env`] and [`Config::apply_toml`] log such warnings and go on.
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        let key = key.trim();
-        let normalized = key
-            .strip_prefix("CBSTATUS_")
-            .unwrap_or(key)
-            .to_ascii_lowercase();
+        let Some(found) = Key::find(key) else {
+            return Err(parse::invalid(format!(
+                "unknown setting {:?}; known settings are {}",
+                key.trim(),
+                KEYS.join(", ")
+            )));
+        };
         let value = value.trim();
-        if value.is_empty() && normalized != "auth_scheme" && KEYS.contains(&normalized.as_str()) {
-            self.reset(&normalized);
+        if value.is_empty() && !found.empty_is_a_value {
+            (found.reset)(self, Config::default());
             return Ok(());
         }
-        let invalid = |why: String| Err(Error::new(ErrorKind::InvalidConfig, why));
-        match normalized.as_str() {
-            "profile" => self.select_profile(value)?,
-            "api_url" => {
-                self.api_url = if value.is_empty() {
-                    None
-                } else {
-                    Some(ApiUrl::parse(value)?)
-                }
-            }
-            "api_token" => {
-                // It goes into an HTTP header value: printable ASCII only (the value itself is
-                // never echoed).
-                if !value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                    return invalid(
-                        "api_token holds a non-ASCII or control character; copy the token \
-                         exactly as the Mindful UI shows it"
-                            .to_string(),
-                    );
-                }
-                self.api_token = (!value.is_empty()).then(|| Secret::new(value));
-            }
-            "auth_header" => {
-                // An RFC 9110 token, and not a header that frames the request: a token sent
-                // as `Content-Length` or `Host` would corrupt or redirect it.
-                let valid = !value.is_empty()
-                    && value
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-                if !valid {
-                    return invalid(format!(
-                        "auth_header must be an HTTP header name, not {value:?}"
-                    ));
-                }
-                if RESERVED_HEADERS
-                    .iter()
-                    .any(|h| h.eq_ignore_ascii_case(value))
-                {
-                    return invalid(format!(
-                        "auth_header cannot be {value}: cbstatus sets that header itself \
-                         (use e.g. Authorization or X-Api-Key)"
-                    ));
-                }
-                self.auth_header = value.to_string();
-            }
-            "auth_scheme" => {
-                if value
-                    .chars()
-                    .any(|c| !c.is_ascii() || c.is_control() || c == ' ')
-                {
-                    return invalid(format!(
-                        "auth_scheme must be one word such as Bearer, not {value:?}"
-                    ));
-                }
-                self.auth_scheme = value.to_string();
-            }
-            "timeout_ms" => {
-                let ms = parse_number(&normalized, value)?;
-                if !(1..=MAX_TIMEOUT_MS).contains(&ms) {
-                    return invalid(format!(
-                        "timeout_ms must be between 1 and {MAX_TIMEOUT_MS}, not {ms}"
-                    ));
-                }
-                self.timeout = Duration::from_millis(ms);
-            }
-            "locale" => match Locale::parse(value) {
-                Ok(locale) => self.speech.locale = locale,
-                Err(unknown) => {
-                    // Callers still hear something: English, with the problem reported.
-                    self.speech.locale = unknown.fallback();
-                    return Err(unknown.to_error());
-                }
-            },
-            "timezone" => {
-                self.timezone = if value.is_empty() {
-                    files::system_zone()
-                } else {
-                    TimeZone::get(value).map_err(|e| {
-                        Error::new(
-                            ErrorKind::InvalidConfig,
-                            format!("timezone {value:?} is not an IANA time zone such as America/New_York ({e})"),
-                        )
-                    })?
-                };
-            }
-            "default_country" => self.default_country = CountryCode::parse(value)?,
-            "number_format" => self.number_format = NumberFormat::parse(value)?,
-            "eta_style" => {
-                self.speech.eta.style = value.parse::<EtaStyle>().map_err(|_| {
-                    Error::new(
-                        ErrorKind::InvalidConfig,
-                        format!("eta_style must be exact or range, not {value:?}"),
-                    )
-                })?;
-            }
-            "eta_min_minutes" => {
-                self.speech.eta.min_minutes = parse_optional_minutes(&normalized, value)?
-            }
-            "eta_max_minutes" => {
-                self.speech.eta.max_minutes = parse_optional_minutes(&normalized, value)?
-            }
-            "read_back_number" => self.speech.read_back_number = parse_bool(&normalized, value)?,
-            "widget_id" => {
-                // It becomes a URL path segment: `.` or `..` would change the path.
-                let valid = value.len() <= MAX_WIDGET_ID
-                    && value
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
-                if !valid {
-                    return invalid(format!(
-                        "widget_id may hold only letters, digits, - and _ (at most \
-                         {MAX_WIDGET_ID}), not {value:?}"
-                    ));
-                }
-                self.widget_id = (!value.is_empty()).then(|| value.to_string());
-            }
-            "cache_ttl_ms" => self.cache_ttl = parse_millis(&normalized, value, 3_600_000)?,
-            "not_found_ttl_ms" => self.not_found_ttl = parse_millis(&normalized, value, 3_600_000)?,
-            "breaker_threshold" => {
-                let n = parse_number(&normalized, value)?;
-                self.breaker_threshold =
-                    u32::try_from(n)
-                        .ok()
-                        .filter(|n| *n <= 1000)
-                        .ok_or_else(|| {
-                            Error::new(
-                                ErrorKind::InvalidConfig,
-                                "breaker_threshold must be at most 1000",
-                            )
-                        })?;
-            }
-            "breaker_cooldown_ms" => {
-                self.breaker_cooldown = parse_millis(&normalized, value, 3_600_000)?
-            }
-            "ca_bundle" => {
-                self.ca_bundle = (!value.is_empty()).then(|| std::path::PathBuf::from(value))
-            }
-            "idle_timeout_ms" => {
-                self.idle_timeout = parse_millis(&normalized, value, MAX_IDLE_TIMEOUT_MS)?
-            }
-            "prewarm" => self.prewarm = Some(parse_bool(&normalized, value)?),
-            "prefetch_ttl_ms" => self.prefetch_ttl = parse_millis(&normalized, value, 3_600_000)?,
-            "prefetch_max" => {
-                let n = parse_number(&normalized, value)?;
-                if n > MAX_PREFETCH {
-                    return invalid(format!("prefetch_max must be at most {MAX_PREFETCH}"));
-                }
-                self.prefetch_max = n as usize;
-            }
-            _ => {
-                return invalid(format!(
-                    "unknown setting {key:?}; known settings are {}",
-                    KEYS.join(", ")
-                ))
-            }
-        }
-        Ok(())
-    }
-
-    /// Restore one key (of [`KEYS`]) to its default.
-    fn reset(&mut self, key: &str) {
-        let d = Config::default();
-        match key {
-            "profile" => self.profile = d.profile,
-            "api_url" => self.api_url = d.api_url,
-            "api_token" => self.api_token = d.api_token,
-            "auth_header" => self.auth_header = d.auth_header,
-            "auth_scheme" => self.auth_scheme = d.auth_scheme,
-            "timeout_ms" => self.timeout = d.timeout,
-            "locale" => self.speech.locale = d.speech.locale,
-            "timezone" => self.timezone = d.timezone,
-            "default_country" => self.default_country = d.default_country,
-            "number_format" => self.number_format = d.number_format,
-            "eta_style" => self.speech.eta.style = d.speech.eta.style,
-            "eta_min_minutes" => self.speech.eta.min_minutes = d.speech.eta.min_minutes,
-            "eta_max_minutes" => self.speech.eta.max_minutes = d.speech.eta.max_minutes,
-            "read_back_number" => self.speech.read_back_number = d.speech.read_back_number,
-            "widget_id" => self.widget_id = d.widget_id,
-            "cache_ttl_ms" => self.cache_ttl = d.cache_ttl,
-            "not_found_ttl_ms" => self.not_found_ttl = d.not_found_ttl,
-            "breaker_threshold" => self.breaker_threshold = d.breaker_threshold,
-            "breaker_cooldown_ms" => self.breaker_cooldown = d.breaker_cooldown,
-            "ca_bundle" => self.ca_bundle = d.ca_bundle,
-            "idle_timeout_ms" => self.idle_timeout = d.idle_timeout,
-            "prewarm" => self.prewarm = d.prewarm,
-            "prefetch_ttl_ms" => self.prefetch_ttl = d.prefetch_ttl,
-            "prefetch_max" => self.prefetch_max = d.prefetch_max,
-            _ => {}
-        }
+        (found.set)(self, value)
     }
 
     /// The API URL, or a [`ErrorKind::NotConfigured`] error saying how to set it.
@@ -520,54 +267,6 @@ pub fn tolerate(result: Result<()>) -> Result<()> {
             Ok(())
         }
         other => other,
-    }
-}
-
-fn parse_number(key: &str, value: &str) -> Result<u64> {
-    value.parse::<u64>().map_err(|_| {
-        Error::new(
-            ErrorKind::InvalidConfig,
-            format!("{key} must be a whole number, not {value:?}"),
-        )
-    })
-}
-
-fn parse_millis(key: &str, value: &str, max: u64) -> Result<Duration> {
-    let ms = parse_number(key, value)?;
-    if ms > max {
-        return Err(Error::new(
-            ErrorKind::InvalidConfig,
-            format!("{key} must be at most {max}"),
-        ));
-    }
-    Ok(Duration::from_millis(ms))
-}
-
-fn parse_optional_minutes(key: &str, value: &str) -> Result<Option<u32>> {
-    if value.is_empty() || value.eq_ignore_ascii_case("none") {
-        return Ok(None);
-    }
-    let n = parse_number(key, value)?;
-    u32::try_from(n)
-        .ok()
-        .filter(|n| *n <= 24 * 60)
-        .map(Some)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidConfig,
-                format!("{key} must be at most 1440 minutes"),
-            )
-        })
-}
-
-fn parse_bool(key: &str, value: &str) -> Result<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" | "" => Ok(false),
-        _ => Err(Error::new(
-            ErrorKind::InvalidConfig,
-            format!("{key} must be true or false, not {value:?}"),
-        )),
     }
 }
 

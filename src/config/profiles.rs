@@ -21,7 +21,8 @@
 //! An unknown profile is an error that names it: never a silent fallback to the top level
 //! (another organization).
 
-use super::{read_config_file, Config, KEYS};
+use super::parse::invalid;
+use super::{read_config_file, Config, KEY_TABLE};
 use crate::error::{Error, ErrorKind, Result};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -65,10 +66,10 @@ impl Config {
         if let Some(profile) = profile.map(str::to_string).or(from_env).or(named) {
             config.set("profile", &profile)?;
         }
-        for key in KEYS.iter().filter(|k| **k != "profile") {
-            let var = format!("CBSTATUS_{}", key.to_ascii_uppercase());
-            if let Some(value) = env_value(&var)? {
-                super::tolerate(config.set(key, &value))?;
+        // `profile` was applied above, before the variables that override it.
+        for key in KEY_TABLE.iter().filter(|k| k.name != "profile") {
+            if let Some(value) = env_value(&key.env_var())? {
+                super::tolerate(config.set(key.name, &value))?;
             }
         }
         Ok(config)
@@ -143,10 +144,6 @@ impl Config {
         self.profile = Some(name.to_string());
         Ok(())
     }
-}
-
-fn invalid(why: String) -> Error {
-    Error::new(ErrorKind::InvalidConfig, why)
 }
 
 /// Profile names appear in URLs (`?profile=`), metric labels and logs: keep them plain.

@@ -1,7 +1,7 @@
 //! `cb_config`: settings for a client, built from defaults, the environment, a file and setters.
 
-use super::boundary::{boundary_code, str_arg, write_out};
-use crate::config::Config;
+use super::boundary::{boundary, boundary_code, str_arg, write_out};
+use crate::config::{Config, KEY_TABLE};
 use crate::error::{Error, ErrorKind};
 use std::ffi::c_char;
 use std::path::Path;
@@ -54,6 +54,33 @@ pub unsafe extern "C" fn cb_config_from_env(out: *mut *mut cb_config) -> i32 {
         unsafe { write_out(out, Box::into_raw(handle)) }
     })
 }
+
+/// The names of every setting `cb_config_set` accepts (`api_url`, `timeout_ms`, ...), as a
+/// NULL-terminated array of strings in a stable order, e.g.
+/// `for (const char *const *k = cb_config_keys(); *k; k++) puts(*k);`.
+/// The array and its strings are static: never free or modify them; they stay valid for the
+/// life of the process, after `fork()` too. Thread-safe; never fails, never returns NULL.
+/// Each name is also read from the environment as `CBSTATUS_` + the name in upper case.
+#[no_mangle]
+pub extern "C" fn cb_config_keys() -> *const *const c_char {
+    boundary(KEY_NAMES.0.as_ptr(), || KEY_NAMES.0.as_ptr())
+}
+
+/// The names of [`KEY_TABLE`] and a NULL after them, built at compile time.
+struct KeyNames([*const c_char; KEY_TABLE.len() + 1]);
+
+// SAFETY: the pointers point to static, immutable strings; nothing ever writes through them.
+unsafe impl Sync for KeyNames {}
+
+static KEY_NAMES: KeyNames = KeyNames({
+    let mut names = [std::ptr::null(); KEY_TABLE.len() + 1];
+    let mut i = 0;
+    while i < KEY_TABLE.len() {
+        names[i] = KEY_TABLE[i].c_name.as_ptr();
+        i += 1;
+    }
+    names
+});
 
 /// Set one setting by name: `api_url`, `api_token`, `auth_header`, `auth_scheme`,
 /// `timeout_ms`, `locale`, `timezone`, `default_country`, `eta_style`, `eta_min_minutes`,
@@ -111,4 +138,26 @@ pub unsafe extern "C" fn cb_config_free(config: *mut cb_config) {
             drop(unsafe { Box::from_raw(config) });
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    #[test]
+    fn cb_config_keys_lists_every_key_then_null() {
+        let list = cb_config_keys();
+        let mut names = Vec::new();
+        // SAFETY: a static NULL-terminated array of static C strings.
+        unsafe {
+            let mut at = list;
+            while !(*at).is_null() {
+                names.push(CStr::from_ptr(*at).to_str().unwrap());
+                at = at.add(1);
+            }
+        }
+        assert_eq!(names, crate::config::KEYS);
+        assert_eq!(cb_config_keys(), list, "the same static array every time");
+    }
 }

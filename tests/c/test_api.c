@@ -30,6 +30,27 @@ static void test_versions_and_codes(void) {
   CHECK(strcmp(cb_status_str(9999), "unknown status code") == 0);
 }
 
+/* cb_config_keys(): a static NULL-terminated list, every name accepted by cb_config_set. */
+static void test_config_keys(void) {
+  const char *const *keys = cb_config_keys();
+  const char *const *k;
+  cb_config *config = NULL;
+  size_t count = 0;
+  int has_timeout = 0;
+  CHECK(keys != NULL);
+  CHECK(cb_config_keys() == keys);
+  CHECK_CODE(cb_config_new(&config), CB_OK);
+  for (k = keys; keys != NULL && *k != NULL; k++) {
+    count++;
+    has_timeout |= strcmp(*k, "timeout_ms") == 0;
+    CHECK_CODE(cb_config_set(config, *k, ""), CB_OK); /* "" restores the default */
+  }
+  CHECK(count >= 24);
+  CHECK(has_timeout);
+  CHECK_CODE(cb_config_set(config, "no_such_key", ""), CB_E_INVALID_CONFIG);
+  cb_config_free(config);
+}
+
 static void test_null_safety(void) {
   cb_config *config = NULL;
   cb_client *client = NULL;
@@ -379,6 +400,7 @@ static void test_variables(cb_client *client) {
 int main(void) {
   cb_client *client;
   test_versions_and_codes();
+  test_config_keys();
   test_null_safety();
   test_last_error_buffer();
   test_oneshot();

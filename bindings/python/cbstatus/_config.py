@@ -4,40 +4,45 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 
 from ._fork import renew_in_child
 from ._lib import Library, PathLike, cb_config_p, encode_arg, encode_path, get_library
 
 __all__ = ["Config", "SETTINGS"]
 
-#: Setting names ``cb_config_set`` accepts (the ``CBSTATUS_*`` spelling works too).
-SETTINGS = (
-    "api_url",
-    "api_token",
-    "auth_header",
-    "auth_scheme",
-    "timeout_ms",
-    "locale",
-    "timezone",
-    "default_country",
-    "eta_style",
-    "eta_min_minutes",
-    "eta_max_minutes",
-    "read_back_number",
-    "widget_id",
-    "cache_ttl_ms",
-    "not_found_ttl_ms",
-    "breaker_threshold",
-    "breaker_cooldown_ms",
-    "ca_bundle",
-    "number_format",
-    "idle_timeout_ms",
-    "prewarm",
-    "prefetch_ttl_ms",
-    "prefetch_max",
-    "profile",
-)
+class _Settings(Sequence[str]):
+    """The setting names ``cb_config_set`` accepts, as the default library lists them
+    (``cb_config_keys``): read on first use, so importing the package never needs the library.
+    A tuple-like sequence; ``Library.config_keys()`` gives another library's list."""
+
+    def _keys(self) -> Tuple[str, ...]:
+        return get_library().config_keys()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._keys()[index]
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._keys()
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self) == (tuple(other) if isinstance(other, (tuple, list, _Settings)) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._keys())
+
+
+#: Setting names ``cb_config_set`` accepts (the ``CBSTATUS_*`` spelling works too), read from
+#: the library when first used.
+SETTINGS: Sequence[str] = _Settings()
 
 
 def _setting_text(key: str, value: Any) -> str:

@@ -79,6 +79,7 @@ PROTOTYPES: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "cb_set_log_callback": (c_int32, (cb_log_fn, c_int32, c_void_p)),
     "cb_config_new": (c_int32, (POINTER(cb_config_p),)),
     "cb_config_from_env": (c_int32, (POINTER(cb_config_p),)),
+    "cb_config_keys": (POINTER(c_char_p), ()),  # static NULL-terminated list
     "cb_config_set": (c_int32, (cb_config_p, c_char_p, c_char_p)),
     "cb_config_load_file": (c_int32, (cb_config_p, c_char_p)),
     "cb_config_free": (None, (cb_config_p,)),
@@ -182,6 +183,7 @@ class Library:
     def __init__(self, path: str, cdll: Optional[ctypes.CDLL] = None) -> None:
         self.path: str = path
         self.cdll: ctypes.CDLL = cdll if cdll is not None else ctypes.CDLL(path)
+        self._config_keys: Optional[Tuple[str, ...]] = None
         missing: List[str] = []
         self.available: FrozenSet[str] = frozenset()
         available = set()
@@ -219,6 +221,19 @@ class Library:
         if name.startswith("cb_"):
             raise AttributeError(f"libcbstatus at {self.__dict__.get('path')} does not export {name}")
         raise AttributeError(name)
+
+    def config_keys(self) -> Tuple[str, ...]:
+        """Every setting name ``cb_config_set`` accepts, in the library's order (``cb_config_keys``)."""
+        keys = self._config_keys
+        if keys is None:
+            names = self.cb_config_keys()
+            found = []
+            i = 0
+            while names[i] is not None:  # the list ends with NULL
+                found.append(names[i].decode("ascii"))
+                i += 1
+            keys = self._config_keys = tuple(found)
+        return keys
 
     def has(self, name: str) -> bool:
         """True when the loaded library exports ``name`` (for optional functions)."""

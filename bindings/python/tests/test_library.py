@@ -60,6 +60,8 @@ def expected_ctype(ctype: str, is_return: bool):
     from cbstatus import _lib
 
     c = ctypes
+    if is_return and ctype.replace(" ", "") == "constchar*const*":
+        return (c.POINTER(c.c_char_p),)  # a static NULL-terminated list of static strings
     t = ctype.replace("const ", "").replace("struct ", "").replace(" *", "*").strip()
     simple = {"int32_t": c.c_int32, "uint32_t": c.c_uint32, "int64_t": c.c_int64, "size_t": c.c_size_t,
               "bool": c.c_bool, "void": None, "void*": c.c_void_p, "cb_log_fn": _lib.cb_log_fn,
@@ -288,6 +290,27 @@ def test_import_never_needs_the_library():
     env = subprocess_env(CBSTATUS_LIBRARY="/nonexistent/libcbstatus.so")
     out = _run_python("import cbstatus; print(cbstatus.CbError.__name__, cbstatus.__version__)", env)
     assert out.returncode == 0 and out.stdout.split() == ["CbError", "0.1.0"], out.stderr
+
+
+def test_settings_are_read_from_the_library(cbstatus):
+    lib = cbstatus.get_library()
+    keys = lib.config_keys()
+    assert tuple(cbstatus.SETTINGS) == keys and cbstatus.SETTINGS == keys
+    assert len(cbstatus.SETTINGS) == len(keys) >= 24
+    assert cbstatus.SETTINGS[0] == "api_url" and "timeout_ms" in cbstatus.SETTINGS
+    assert "no_such_key" not in cbstatus.SETTINGS
+    assert repr(cbstatus.SETTINGS) == repr(keys)
+    # The package holds no list of its own: the names come from cb_config_keys().
+    source = (PACKAGE_DIR / "_config.py").read_text()
+    assert '"breaker_cooldown_ms"' not in source and "'breaker_cooldown_ms'" not in source
+
+
+def test_settings_need_the_library_only_when_read():
+    env = subprocess_env(CBSTATUS_LIBRARY="/nonexistent/libcbstatus.so")
+    code = ("import cbstatus\n"
+            "try:\n    list(cbstatus.SETTINGS)\nexcept cbstatus.LibraryNotFound:\n    print('not found')")
+    out = _run_python(code, env)
+    assert out.returncode == 0 and out.stdout.split() == ["not", "found"], out.stderr
 
 
 def test_settings_match_the_header_and_the_library(cbstatus):
