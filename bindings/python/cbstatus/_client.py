@@ -11,7 +11,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 
 from ._config import Config
 from ._errors import ErrorCode
-from ._fork import renew_in_child
+from ._handle import Handle
 from ._lib import (
     Library,
     PathLike,
@@ -46,7 +46,7 @@ def _log_failure(what: str, subject: str, code: int, name: str, message: str) ->
     log.log(level, "cbstatus: %s %s failed: %s (%d): %s", what, subject, name, code, message)
 
 
-class Client:
+class Client(Handle, kind="Client", free="cb_client_free"):
     """A connection to one Mindful organization (wraps ``cb_client``); thread-safe.
 
     ``Client()`` is configured from ``$CBSTATUS_CONFIG`` and the ``CBSTATUS_*`` environment
@@ -58,6 +58,10 @@ class Client:
     keep using a client made before the fork, even while other threads were inside lookups;
     its first lookup opens its own connections with an empty cache and a closed breaker, and
     never reads a reply meant for the parent.
+
+    :meth:`close` (or the end of a ``with`` block) waits for calls still running on other
+    threads, then releases the client; results it produced stay valid, later calls raise
+    ValueError.
 
     Raises:
         NotConfigured: no API URL. ConfigError: an invalid setting.
@@ -71,10 +75,9 @@ class Client:
         **settings: Any,
     ) -> None:
         """Create a client from ``config`` or from the environment plus ``settings``."""
-        self._handle: Optional[Any] = None
-        self._cond = threading.Condition(threading.Lock())
+        self._begin()
+        self._cond = threading.Condition(self._lock)
         self._inflight = 0
-        renew_in_child(self)
         if config is not None:
             if settings:
                 raise TypeError("pass either a Config or keyword settings, not both")
@@ -85,7 +88,7 @@ class Client:
             cfg, owned = config, False
         else:
             cfg, owned = Config.from_env(library=library, **settings), True
-        self.library: Library = cfg.library
+        self.library = cfg.library
         try:
             out = cb_client_p()
             code = self.library.cb_client_new(cfg._ptr(), ctypes.byref(out))
@@ -99,10 +102,9 @@ class Client:
 
     def _enter(self) -> Any:
         with self._cond:
-            if self._handle is None:
-                raise ValueError("Client is closed")
+            handle = self._ptr()
             self._inflight += 1
-            return self._handle
+            return handle
 
     def _leave(self) -> None:
         with self._cond:
@@ -112,13 +114,17 @@ class Client:
 
     def _after_fork_in_child(self) -> None:
         # The calls other threads had in flight do not exist in a forked child.
-        self._cond = threading.Condition(threading.Lock())
+        super()._after_fork_in_child()
+        self._cond = threading.Condition(self._lock)
         self._inflight = 0
 
-    @property
-    def closed(self) -> bool:
-        """True once :meth:`close` has been called."""
-        return self._handle is None
+    def _take(self) -> Optional[Any]:
+        # Detached at once (no new call starts), released once the calls in flight end.
+        with self._cond:
+            handle, self._handle = self._handle, None
+            if handle is not None:
+                self._cond.wait_for(lambda: self._inflight == 0)
+        return handle
 
     def _call(
         self, what: str, fn_name: str, subject: str, arg: Optional[bytes], raise_on_error: bool, *extra: Any
@@ -316,34 +322,6 @@ class Client:
             raise exc
         stats: Dict[str, Any] = json.loads(lib.take_string(out.value))
         return stats
-
-    def close(self) -> None:
-        """Release the client (idempotent). Waits for lookups still running on other threads;
-        results it produced stay valid. Later calls raise ValueError."""
-        with self._cond:
-            handle, self._handle = self._handle, None
-            if handle is None:
-                return
-            self._cond.wait_for(lambda: self._inflight == 0)
-        self.library.cb_client_free(handle)
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:  # safety net; prefer close() / with
-        try:
-            handle = getattr(self, "_handle", None)
-            if handle is not None:
-                self._handle = None
-                self.library.cb_client_free(handle)
-        except Exception:
-            pass
-
-    def __repr__(self) -> str:
-        return f"<cbstatus.Client{' (closed)' if self.closed else ''}>"
 
 
 # -- the one-shot API ------------------------------------------------------------------------

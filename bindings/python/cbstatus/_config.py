@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import ctypes
-import threading
 from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 
-from ._fork import renew_in_child
+from ._handle import Handle
 from ._lib import Library, PathLike, cb_config_p, encode_arg, encode_path, get_library
 
 __all__ = ["Config", "SETTINGS"]
@@ -58,7 +57,7 @@ def _setting_text(key: str, value: Any) -> str:
     raise TypeError(f"setting {key!r} must be str, int, bool or None, not {type(value).__name__}")
 
 
-class Config:
+class Config(Handle, kind="Config", free="cb_config_free"):
     """Settings for a client, wrapping a ``cb_config`` handle.
 
     ``Config()`` starts from the built-in defaults (no API URL); :meth:`from_env` starts from
@@ -66,8 +65,9 @@ class Config:
     applied with :meth:`set`, e.g. ``Config(api_url="https://...", timeout_ms=1500)``.
 
     A Config belongs to one thread at a time. :class:`~cbstatus.Client` copies it, so it may be
-    closed (or reused for another client) afterwards. Invalid settings raise
-    :class:`~cbstatus.ConfigError` (``NotConfigured`` for an empty ``api_url``).
+    closed (or reused for another client) afterwards: :meth:`close` (or the end of a ``with``
+    block) releases the handle and does not affect clients made from it. Invalid settings
+    raise :class:`~cbstatus.ConfigError` (``NotConfigured`` for an empty ``api_url``).
     """
 
     def __init__(self, *, library: Union[None, PathLike, Library] = None, **settings: Any) -> None:
@@ -88,28 +88,12 @@ class Config:
         return self
 
     def _init(self, library: Union[None, PathLike, Library], constructor: str) -> None:
-        self._handle: Optional[Any] = None
-        self._lock = threading.Lock()
-        renew_in_child(self)
-        self.library: Library = get_library(library)
+        self._begin()
+        self.library = get_library(library)
         out = cb_config_p()
         code = getattr(self.library, constructor)(ctypes.byref(out))
         self.library.check(code)
         self._handle = out
-
-    def _after_fork_in_child(self) -> None:
-        # A thread that held the lock at the fork does not exist in the child.
-        self._lock = threading.Lock()
-
-    @property
-    def closed(self) -> bool:
-        """True once :meth:`close` has released the handle."""
-        return self._handle is None
-
-    def _ptr(self) -> Any:
-        if self._handle is None:
-            raise ValueError("Config is closed")
-        return self._handle
 
     def set(self, key: str, value: Any) -> "Config":
         """Set one setting (``api_url``, ``timeout_ms``, ``locale``, ... see :data:`SETTINGS`).
@@ -149,28 +133,3 @@ class Config:
             code = self.library.cb_config_load_file(self._ptr(), p)
             self.library.check(code)
         return self
-
-    def close(self) -> None:
-        """Release the handle (idempotent). Clients made from this config are not affected."""
-        with self._lock:
-            handle, self._handle = self._handle, None
-        if handle is not None:
-            self.library.cb_config_free(handle)
-
-    def __enter__(self) -> "Config":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:  # safety net; prefer close() / with
-        try:
-            handle = getattr(self, "_handle", None)
-            if handle is not None:
-                self._handle = None
-                self.library.cb_config_free(handle)
-        except Exception:
-            pass
-
-    def __repr__(self) -> str:
-        return f"<cbstatus.Config{' (closed)' if self.closed else ''}>"

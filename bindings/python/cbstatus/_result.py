@@ -6,13 +6,12 @@ import ctypes
 import enum
 import json
 import logging
-import threading
 import time
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._errors import CbError, ErrorCode
-from ._fork import renew_in_child
+from ._handle import Handle
 from ._lib import Library, encode_arg, record_last_error
 
 __all__ = ["Result", "Format", "Action", "CancelOutcome", "RegisterOutcome"]
@@ -87,7 +86,7 @@ def _opt_int(value: int) -> Optional[int]:
     return None if value < 0 else int(value)
 
 
-class Result:
+class Result(Handle, kind="Result", free="cb_result_free"):
     """The outcome of one lookup; owns its ``cb_result`` handle.
 
     Fields are read once, when the result is made, so they stay readable after :meth:`close`;
@@ -108,7 +107,8 @@ class Result:
         error: the failure as a :class:`~cbstatus.CbError` (not raised), or None.
 
     Results are immutable and may be read from any thread. Use ``with`` or :meth:`close` to
-    release the handle promptly; garbage collection releases it otherwise.
+    release the handle promptly (fields and cached renderings stay readable); garbage
+    collection releases it otherwise.
     """
 
     found: bool
@@ -125,10 +125,9 @@ class Result:
         """Take ownership of ``handle`` (a non-NULL ``cb_result *``). Internal: use Client.lookup()."""
         if not handle:
             raise ValueError("NULL cb_result")
-        self._lib = library
-        self._handle: Optional[Any] = handle
-        self._lock = threading.Lock()
-        renew_in_child(self)
+        self._begin()
+        self.library = library
+        self._handle = handle
         self._cache: Dict[int, str] = {}
         lib = library
         code = int(lib.cb_result_error(handle))
@@ -242,11 +241,6 @@ class Result:
         return self.error is None
 
     @property
-    def closed(self) -> bool:
-        """True once :meth:`close` has released the handle."""
-        return self._handle is None
-
-    @property
     def outcome(self) -> str:
         """``"found"``, ``"not_found"`` or ``"error"`` (the AGI ``CBSTATUS_RESULT`` in lower case);
         for a registration its ``register_outcome`` ("requested", "duplicate", ...)."""
@@ -274,12 +268,10 @@ class Result:
         loc = encode_arg(locale, "locale", allow_none=True)
         if loc is None and code_fmt in self._cache:
             return self._cache[code_fmt]
-        lib = self._lib
+        lib = self.library
         out = ctypes.c_void_p()
         with self._lock:
-            if self._handle is None:
-                raise ValueError("Result is closed")
-            code = int(lib.cb_result_render(self._handle, code_fmt, loc, ctypes.byref(out)))
+            code = int(lib.cb_result_render(self._ptr(), code_fmt, loc, ctypes.byref(out)))
         exc = lib.error(code) if code != 0 else None  # read the message before any other call
         text = lib.take_string(out.value) if out.value else None
         record_last_error(code, exc.message if exc else "")
@@ -306,12 +298,10 @@ class Result:
         """
         loc = encode_arg(locale, "locale", allow_none=True)
         directory = encode_arg(sound_dir, "sound_dir")
-        lib = self._lib
+        lib = self.library
         out = ctypes.c_void_p()
         with self._lock:
-            if self._handle is None:
-                raise ValueError("Result is closed")
-            code = int(lib.cb_result_playlist(self._handle, loc, directory, ctypes.byref(out)))
+            code = int(lib.cb_result_playlist(self._ptr(), loc, directory, ctypes.byref(out)))
         exc = lib.error(code) if code != 0 else None
         text = lib.take_string(out.value) if out.value else None
         record_last_error(code, exc.message if exc else "")
@@ -346,35 +336,7 @@ class Result:
         data: Dict[str, Any] = json.loads(self.render(Format.JSON, locale))
         return data
 
-    # -- lifetime ------------------------------------------------------------------------
-
-    def _after_fork_in_child(self) -> None:
-        # A thread that held the lock at the fork does not exist in the child.
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        """Release the ``cb_result`` handle (idempotent). Fields and cached renderings stay readable."""
-        with self._lock:
-            handle, self._handle = self._handle, None
-        if handle is not None:
-            self._lib.cb_result_free(handle)
-
-    def __enter__(self) -> "Result":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:  # safety net; prefer close() / with
-        try:
-            handle = getattr(self, "_handle", None)
-            if handle is not None:
-                self._handle = None
-                self._lib.cb_result_free(handle)
-        except Exception:
-            pass
-
-    def __repr__(self) -> str:
+    def _describe(self) -> str:
         parts = [self.outcome]
         if self.number:
             parts.append(f"number={self.number!r}")
@@ -386,4 +348,4 @@ class Result:
             parts.append(f"wait_seconds={self.wait_seconds}")
         if self.error is not None:
             parts.append(f"error={self.error.name!r}")
-        return f"<cbstatus.Result {' '.join(parts)}>"
+        return " " + " ".join(parts)

@@ -374,6 +374,32 @@ def test_result_lifetime(client):
     assert "Result" in repr(client.lookup("+15551230099"))
 
 
+def test_every_handle_shares_one_lifecycle(cbstatus, simulator):
+    from cbstatus._handle import Handle
+
+    # close / with / __del__ / repr are written once, in Handle; no wrapper has its own.
+    for cls in (cbstatus.Config, cbstatus.Client, cbstatus.Result):
+        assert issubclass(cls, Handle)
+        for name in ("close", "closed", "__enter__", "__exit__", "__del__", "__repr__"):
+            assert name not in vars(cls), f"{cls.__name__}.{name} repeats Handle's"
+    cfg = cbstatus.Config(api_url=simulator.url)
+    assert repr(cfg) == "<cbstatus.Config>"
+    with cbstatus.Client(cfg) as client:
+        assert repr(client) == "<cbstatus.Client>"
+        with client.lookup("+15551230001") as result:
+            assert repr(result).startswith("<cbstatus.Result found number='+15551230001'")
+        assert result.closed
+    assert client.closed and repr(client) == "<cbstatus.Client (closed)>"
+    for handle, kind in ((cfg, "Config"), (client, "Client"), (result, "Result")):
+        handle.close()
+        handle.close()  # idempotent
+        assert handle.closed
+        with pytest.raises(ValueError, match=f"^{kind} is closed$"):
+            handle._ptr()
+    assert repr(cfg) == "<cbstatus.Config (closed)>"
+    assert repr(result).startswith("<cbstatus.Result found"), "a result's fields outlive its handle"
+
+
 def test_cancel(cbstatus, custom_sim):
     with cbstatus.Client(api_url=custom_sim.url, api_token=TOKEN) as c:
         r = c.cancel("+15552220001")
