@@ -10,15 +10,16 @@
 //!
 //! # Example
 //!
-//! Look a caller up and get what to say. Here the API is the project's Mindful
-//! [`simulator`] on a loopback port, whose demo data has a caller 4th in line; against a real
-//! organization, set `api_url` to the endpoint URL from the Mindful UI (and `api_token`), or
-//! use [`Config::from_env`].
+//! Look a caller up and get what to say. Here the API is the project's Mindful simulator (the
+//! `cbstatus-sim` crate, which the tests and examples use and the library does not contain) on
+//! a loopback port, whose demo data has a caller 4th in line; against a real organization, set
+//! `api_url` to the endpoint URL from the Mindful UI (and `api_token`), or use
+//! [`Config::from_env`].
 //!
 //! ```
-//! use cbstatus::simulator::{Scenarios, Simulator};
 //! use cbstatus::speech::Format;
 //! use cbstatus::{Client, Config};
+//! use cbstatus_sim::{Scenarios, Simulator};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let simulator = Simulator::start("127.0.0.1:0", Scenarios::demo())?;
@@ -61,7 +62,6 @@ mod process;
 pub mod mindful;
 pub mod number;
 pub mod register;
-pub mod simulator;
 pub mod speech;
 pub mod stats;
 pub mod status;

@@ -4,7 +4,7 @@
 
 mod support;
 
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};

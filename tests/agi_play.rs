@@ -4,7 +4,7 @@
 
 mod support;
 
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::time::{Duration, Instant};
 use support::asterisk::{normal, run_agi as agi, Answer};
 

@@ -7,7 +7,7 @@ mod common;
 mod support;
 
 use cbstatus::ffi;
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::ffi::{c_char, CStr, CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;

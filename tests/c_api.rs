@@ -3,7 +3,7 @@
 
 mod common;
 
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::path::Path;
 use std::process::Command;
 

@@ -11,8 +11,8 @@
 mod common;
 mod support;
 
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::{ChannelVariables, Client, Config, LookupResult};
+use cbstatus_sim::{Scenarios, Simulator};
 use serde_json::json;
 use std::io::BufReader;
 use std::net::TcpStream;

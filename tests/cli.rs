@@ -2,7 +2,7 @@
 
 mod support;
 
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use support::run;

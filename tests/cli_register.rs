@@ -3,7 +3,7 @@
 
 mod support;
 
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::process::Command;
 use support::run;
 

@@ -268,7 +268,7 @@ fn endless_body_without_length() {
 
 #[test]
 fn simulator_huge_fault_is_body_too_large() {
-    use cbstatus::simulator::{Scenarios, Simulator};
+    use cbstatus_sim::{Scenarios, Simulator};
     let scenarios =
         Scenarios::from_toml_str("[settings]\nfault = { kind = \"huge\", bytes = 3145728 }\n")
             .unwrap();
@@ -405,7 +405,7 @@ fn unresolvable_name_and_unroutable_address() {
 
 #[test]
 fn simulator_faults_hang_no_accept_slow_body() {
-    use cbstatus::simulator::{Scenarios, Simulator};
+    use cbstatus_sim::{Scenarios, Simulator};
     for fault in [
         "\"hang\"",
         "{ kind = \"no_accept\", ms = 3000 }",
@@ -582,12 +582,12 @@ fn slow_dns_shim() -> &'static Path {
 
 #[test]
 fn slow_dns_is_inside_the_deadline() {
-    use cbstatus::simulator::{Scenarios, Simulator};
+    use cbstatus_sim::{Scenarios, Simulator};
     let sim = Simulator::start("127.0.0.1:0", Scenarios::demo()).unwrap();
     let url = format!(
         "http://localhost:{}/api/organization/{}",
         sim.addr().port(),
-        cbstatus::simulator::DEFAULT_ORGANIZATION
+        cbstatus_sim::DEFAULT_ORGANIZATION
     );
     let run = |delay_ms: &str| {
         let mut cmd = cli(&[

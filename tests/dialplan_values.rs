@@ -7,7 +7,7 @@
 mod support;
 
 use cbstatus::ffi;
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use serde_json::json;
 use std::ffi::{CStr, CString};
 use std::path::Path;

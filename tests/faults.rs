@@ -5,9 +5,9 @@
 
 mod support;
 
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::speech::Format;
 use cbstatus::ErrorKind;
+use cbstatus_sim::{Scenarios, Simulator};
 use serde_json::json;
 use std::io::{BufReader, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,7 +1,7 @@
 //! End-to-end lookups through the real HTTP client against the project's simulator.
 
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::{Action, CallbackStatus, CallbackType, Client, Config, ErrorKind};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::time::Duration;
 
 fn client_for(sim: &Simulator, extra: &[(&str, &str)]) -> Client {

@@ -3,6 +3,7 @@
 //! Always run:
 //! - the shared object exports only `cb_*` symbols, all of them declared in the header, and
 //!   carries the SONAME `libcbstatus.so.0` and `-z nodelete`;
+//! - neither the shared object nor the archive contains the simulator (crates/cbstatus-sim);
 //! - versions agree: Cargo.toml, the header's `CB_VERSION_*`, `cb_version()` at run time,
 //!   `packaging/cbstatus.pc`, the CHANGELOG;
 //! - `packaging/cbstatus.pc` works: examples/lookup.c builds with `pkg-config --cflags --libs`
@@ -20,9 +21,10 @@
 
 mod common;
 
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use common::elf::{
-    assert_exports_only_the_c_api, assert_soname_and_nodelete, declared_functions, needed_libraries,
+    assert_exports_only_the_c_api, assert_no_simulator, assert_soname_and_nodelete,
+    declared_functions, needed_libraries,
 };
 use common::process::{run, stdout};
 use std::path::{Path, PathBuf};
@@ -57,6 +59,15 @@ fn shared_object_exports_only_the_c_api() {
 #[test]
 fn shared_object_is_versioned_and_nodelete() {
     assert_soname_and_nodelete(&common::lib_dir().join("libcbstatus.so"));
+}
+
+/// The simulator is a dependency of the CLI only: the library never names it, so neither the
+/// shared object nor the archive PBX modules link contains it (its code, API or semver).
+#[test]
+fn libraries_do_not_contain_the_simulator() {
+    for file in ["libcbstatus.so", "libcbstatus.a"] {
+        assert_no_simulator(&common::lib_dir().join(file));
+    }
 }
 
 /// `#define NAME value` from the header.
@@ -442,6 +453,8 @@ fn cinstall_layout() {
     assert!(lib.join("libcbstatus.a").is_file());
     assert_soname_and_nodelete(&real);
     assert_exports_only_the_c_api(&real);
+    assert_no_simulator(&real);
+    assert_no_simulator(&lib.join("libcbstatus.a"));
 
     // The checked-in header, as is.
     assert_eq!(

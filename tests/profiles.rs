@@ -4,7 +4,7 @@
 
 mod support;
 
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::path::PathBuf;
 use std::time::Duration;
 use support::{agi_env_block, cli, fake_asterisk, run_bounded};

@@ -219,6 +219,9 @@ fn sdist_carries_the_crate_and_builds_the_same_wheel() {
         "crate/build.rs",
         "crate/src/lib.rs",
         "crate/include/cbstatus.h",
+        // The workspace's simulator crate: the CLI depends on it, so cargo needs it to build.
+        "crate/crates/cbstatus-sim/Cargo.toml",
+        "crate/crates/cbstatus-sim/src/lib.rs",
     ] {
         assert!(
             listing.lines().any(|l| l == format!("{base}{file}")),
@@ -239,6 +242,7 @@ fn sdist_carries_the_crate_and_builds_the_same_wheel() {
         "Cargo.lock",
         "src/lib.rs",
         "include/cbstatus.h",
+        "crates/cbstatus-sim/Cargo.toml",
     ] {
         assert_eq!(
             std::fs::read(unpacked.join(&base).join("crate").join(file)).unwrap(),

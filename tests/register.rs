@@ -3,9 +3,9 @@
 
 mod support;
 
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::speech::Format;
 use cbstatus::{Action, Client, Config, ErrorKind, RegisterOutcome, RegisterRequest};
+use cbstatus_sim::{Scenarios, Simulator};
 use jiff::Timestamp;
 use std::time::Duration;
 use support::RawServer;

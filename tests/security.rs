@@ -6,9 +6,9 @@
 mod support;
 
 use cbstatus::log::{set_logger, Level};
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::speech::Format;
 use cbstatus::{Config, ErrorKind};
+use cbstatus_sim::{Scenarios, Simulator};
 use serde_json::json;
 use std::ffi::{c_char, c_void, CStr};
 use std::io::BufReader;

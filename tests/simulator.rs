@@ -1,6 +1,6 @@
 //! The simulator's public API, used from outside the crate the way the other tests use it.
 
-use cbstatus::simulator::{Options, Scenarios, Simulator};
+use cbstatus_sim::{Options, Scenarios, Simulator};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

@@ -3,9 +3,9 @@
 //! breaker, and over the C API (NULL-safe, caller-owned string).
 
 use cbstatus::ffi;
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::stats::{RejectReason, RequestResult};
 use cbstatus::{Action, Client, Config, ErrorKind};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::ffi::{CStr, CString};
 
 fn demo() -> Simulator {

@@ -7,8 +7,8 @@ mod common;
 mod support;
 
 use cbstatus::ffi;
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::{Client, ErrorKind};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::path::Path;

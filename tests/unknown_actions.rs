@@ -7,8 +7,8 @@
 
 mod support;
 
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::Action;
+use cbstatus_sim::{Scenarios, Simulator};
 use std::ffi::OsStr;
 use std::io::BufReader;
 use std::net::TcpStream;

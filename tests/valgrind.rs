@@ -5,7 +5,7 @@
 
 mod common;
 
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;

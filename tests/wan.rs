@@ -8,7 +8,7 @@ mod support;
 #[allow(dead_code)]
 mod tls;
 
-use cbstatus::simulator::{Options, Scenarios, Simulator};
+use cbstatus_sim::{Options, Scenarios, Simulator};
 use std::time::Duration;
 use support::client;
 
@@ -368,7 +368,7 @@ fn a_prewarmed_tls_connection_survives_the_session_tickets_and_serves_the_first_
     let url = format!(
         "https://127.0.0.1:{}/api/organization/{}",
         terminator.addr().port(),
-        cbstatus::simulator::DEFAULT_ORGANIZATION
+        cbstatus_sim::DEFAULT_ORGANIZATION
     );
     let ca = terminator.ca().to_str().unwrap().to_string();
     let c = client(&url, &[("ca_bundle", &ca), ("cache_ttl_ms", "0")]);

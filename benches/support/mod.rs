@@ -1,6 +1,6 @@
 //! What the criterion benches share: real reply bodies from the project's simulator.
 
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
@@ -9,7 +9,7 @@ pub fn reply_bodies(numbers: &[&str]) -> Vec<Vec<u8>> {
     let sim = Simulator::start("127.0.0.1:0", Scenarios::demo()).expect("simulator");
     let path = format!(
         "/api/organization/{}/callback_status",
-        cbstatus::simulator::DEFAULT_ORGANIZATION
+        cbstatus_sim::DEFAULT_ORGANIZATION
     );
     numbers
         .iter()

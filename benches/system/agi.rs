@@ -7,7 +7,7 @@ use crate::report::Report;
 use crate::stats::{ratio, Sample, Series};
 use crate::util::{self, NUMBER};
 use crate::Plan;
-use cbstatus::simulator::Simulator;
+use cbstatus_sim::Simulator;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

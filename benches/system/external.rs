@@ -5,7 +5,7 @@ use crate::report::{x, Report};
 use crate::stats::{ratio, Sample, Series};
 use crate::util::{self, timed_threads, NUMBER};
 use crate::Plan;
-use cbstatus::simulator::Simulator;
+use cbstatus_sim::Simulator;
 use std::time::Duration;
 
 pub fn section(report: &mut Report, plan: &Plan, sim: &Simulator) {

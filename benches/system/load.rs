@@ -7,7 +7,7 @@ use crate::report::{us, x, Report};
 use crate::stats::{median, Sample};
 use crate::util::{self, threads_now};
 use crate::Plan;
-use cbstatus::simulator::{Scenarios, Simulator};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};

@@ -104,7 +104,7 @@ fn main() {
     let mut report = Report::default();
     header(&mut report, &plan);
 
-    let sim = cbstatus::simulator::Simulator::start("127.0.0.1:0", util::scenarios())
+    let sim = cbstatus_sim::Simulator::start("127.0.0.1:0", util::scenarios())
         .expect("start the simulator");
     let url = sim.organization_url();
     eprintln!(
@@ -119,7 +119,7 @@ fn main() {
             .is_none_or(|o| o.split(',').any(|s| s.trim() == n))
     };
     // The exact bytes the client sends for one lookup (for the raw floor and raw bursts).
-    let request = inproc::capture_request(sim.addr(), cbstatus::simulator::DEFAULT_ORGANIZATION);
+    let request = inproc::capture_request(sim.addr(), cbstatus_sim::DEFAULT_ORGANIZATION);
     if run("1") {
         section_inproc(&mut report, &plan, &sim, &request);
     }
@@ -203,12 +203,7 @@ fn header(report: &mut Report, plan: &Plan) {
     ];
 }
 
-fn section_inproc(
-    report: &mut Report,
-    plan: &Plan,
-    sim: &cbstatus::simulator::Simulator,
-    request: &[u8],
-) {
+fn section_inproc(report: &mut Report, plan: &Plan, sim: &cbstatus_sim::Simulator, request: &[u8]) {
     eprintln!("[1,2] in-process lookups and the raw floor");
     let url = sim.organization_url();
     let request_len = request.len();

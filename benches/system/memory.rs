@@ -7,7 +7,7 @@
 use crate::report::{mib, Report};
 use crate::util::{self, rss_kib};
 use crate::Plan;
-use cbstatus::simulator::Simulator;
+use cbstatus_sim::Simulator;
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};
 use std::time::Instant;

@@ -26,13 +26,13 @@ pub const THREAD_NUMBERS: usize = 64;
 
 /// The simulator's demo scenarios plus copies of [`NUMBER`]'s callback under the numbers of
 /// [`number_for`], so each thread can look up its own number and get the same typical reply.
-pub fn scenarios() -> cbstatus::simulator::Scenarios {
-    cbstatus::simulator::Scenarios::from_toml_str(&scenarios_toml()).expect("bench scenarios")
+pub fn scenarios() -> cbstatus_sim::Scenarios {
+    cbstatus_sim::Scenarios::from_toml_str(&scenarios_toml()).expect("bench scenarios")
 }
 
 /// The TOML text of [`scenarios`] (for `cbstatus simulate --scenarios`).
 pub fn scenarios_toml() -> String {
-    let mut toml = include_str!("../../src/simulator/demo.toml").to_string();
+    let mut toml = include_str!("../../crates/cbstatus-sim/src/demo.toml").to_string();
     for t in 1..THREAD_NUMBERS {
         let n = number_for(t);
         toml.push_str(&format!(

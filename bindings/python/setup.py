@@ -21,8 +21,11 @@ from setuptools_rust import Binding, RustExtension
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: Where an sdist carries the crate (see sdist_with_crate).
 SDIST_CRATE = "crate"
-#: What of the repository the crate's build needs (Cargo.toml names the README and benches).
-CRATE_FILES = ("Cargo.toml", "Cargo.lock", "build.rs", "README.md", "src", "include", "benches")
+#: What of the repository the crate's build needs (Cargo.toml names the README and benches, and
+#: the workspace's other member, the simulator crate in crates/, a dependency of the CLI).
+CRATE_FILES = (
+    "Cargo.toml", "Cargo.lock", "build.rs", "README.md", "src", "include", "benches", "crates"
+)
 LIBRARY_FILE = "libcbstatus.so"
 
 

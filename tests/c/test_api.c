@@ -1,6 +1,6 @@
 /* C harness for the cbstatus C API, run by tests/c_api.rs against the project's simulator.
  * CBSTATUS_API_URL points at the simulator; the demo scenario numbers are documented in
- * src/simulator. Exits 0 when every check passes, 1 otherwise (printing each failure). */
+ * crates/cbstatus-sim. Exits 0 when every check passes, 1 otherwise (printing each failure). */
 /* clock_gettime, nanosleep (the prefetch timing) under -std=c99. */
 #define _POSIX_C_SOURCE 200809L
 #include "cbstatus.h"

@@ -96,3 +96,28 @@ pub fn needed_libraries(elf: &Path) -> Vec<String> {
         .filter_map(|l| Some(l.split('[').nth(1)?.trim_end_matches(']').to_owned()))
         .collect()
 }
+
+/// The simulator (crates/cbstatus-sim) is a test double for the CLI and the tests: the C
+/// library, shared or static, must not carry any of it. Checks the symbol tables (`readelf -s`
+/// reads every member of an archive, LTO or not) for the crate's symbols, and the bytes for the
+/// name of its accept thread, a string only the simulator has.
+pub fn assert_no_simulator(lib: &Path) {
+    let symbols = stdout(Command::new("readelf").args(["-s", "-W"]).arg(lib));
+    let simulator: Vec<&str> = symbols
+        .lines()
+        .filter(|line| line.contains("cbstatus_sim") || line.contains("simulator"))
+        .take(10)
+        .collect();
+    assert!(
+        simulator.is_empty(),
+        "{} contains simulator symbols: {simulator:#?}",
+        lib.display()
+    );
+    let bytes = std::fs::read(lib).unwrap();
+    let marker = b"cbstatus-sim-accept";
+    assert!(
+        !bytes.windows(marker.len()).any(|w| w == marker),
+        "{} contains the simulator's code (its accept thread's name)",
+        lib.display()
+    );
+}

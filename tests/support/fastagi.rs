@@ -2,7 +2,7 @@
 //! optional descriptor limit), stderr collected, its memory, descriptors and CPU read from
 //! /proc, stopped by SIGTERM within a bound or killed when dropped.
 
-use cbstatus::simulator::Simulator;
+use cbstatus_sim::Simulator;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};

@@ -556,11 +556,11 @@ pub fn asterisk_commands(stdout: &[u8]) -> Vec<String> {
 
 /// A second organization for profile tests: the simulator with only `+15551230001`, 9th in
 /// line (the demo has it 4th), so an answer shows which organization gave it.
-pub fn organization_b() -> cbstatus::simulator::Simulator {
-    let scenarios = cbstatus::simulator::Scenarios::from_toml_str(
+pub fn organization_b() -> cbstatus_sim::Simulator {
+    let scenarios = cbstatus_sim::Scenarios::from_toml_str(
         "[[number]]\nnumber = \"+15551230001\"\n[[number.callback]]\ntype = \"ASAP\"\n\
          status = \"waitlisted\"\nforecast_waitlist_position = \"9\"\n",
     )
     .expect("scenarios");
-    cbstatus::simulator::Simulator::start("127.0.0.1:0", scenarios).expect("simulator")
+    cbstatus_sim::Simulator::start("127.0.0.1:0", scenarios).expect("simulator")
 }

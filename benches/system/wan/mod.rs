@@ -13,8 +13,8 @@ mod link;
 mod tls;
 
 use crate::util;
-use cbstatus::simulator::{Options, Simulator, DEFAULT_ORGANIZATION};
 use cbstatus::Client;
+use cbstatus_sim::{Options, Simulator, DEFAULT_ORGANIZATION};
 use link::{Link, LinkConfig};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

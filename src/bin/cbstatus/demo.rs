@@ -1,9 +1,9 @@
 //! `cbstatus demo`: start the simulator on a loopback port and show what callers hear.
 
 use crate::{EXIT_OK, EXIT_USAGE};
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::speech::Format;
 use cbstatus::{Client, Config, LookupResult, RegisterRequest};
+use cbstatus_sim::{Scenarios, Simulator};
 
 #[derive(clap::Args)]
 pub struct Args {

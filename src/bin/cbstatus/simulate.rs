@@ -1,7 +1,7 @@
 //! `cbstatus simulate`: run the Mindful simulator until interrupted.
 
 use crate::{EXIT_OK, EXIT_USAGE};
-use cbstatus::simulator::{Options, Scenarios, Simulator};
+use cbstatus_sim::{Options, Scenarios, Simulator};
 use std::io::Write;
 use std::path::PathBuf;
 

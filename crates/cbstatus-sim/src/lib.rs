@@ -1,11 +1,20 @@
+//! # cbstatus-sim
+//!
 //! The Mindful simulator: a small HTTP/1.1 server (std only, one thread per connection) that
 //! implements the Mindful Scheduler API from a scenarios file, with fault injection.
 //!
 //! Integrators run it with `cbstatus simulate --listen ADDR [--scenarios FILE]` to develop call
-//! flows without a Mindful account; the project's tests use it as their server.
+//! flows without a Mindful account; the project's tests, benches and doctests use it as their
+//! server. It is a crate of its own, and depends on nothing of cbstatus, so that the library
+//! (`libcbstatus.so`, `libcbstatus.a`, the `cbstatus` rlib) does not carry a test double in its
+//! code, its API or its semver: only the CLI depends on it.
+//!
+//! The public API: [`Simulator`] (start, address, recorded requests, shutdown), [`Scenarios`]
+//! (what it answers, from TOML/JSON or the built-in demo), [`Options`] (wire behaviour) and
+//! [`RecordedRequest`].
 //!
 //! ```no_run
-//! use cbstatus::simulator::{Scenarios, Simulator};
+//! use cbstatus_sim::{Scenarios, Simulator};
 //!
 //! let sim = Simulator::start("127.0.0.1:0", Scenarios::demo()).unwrap();
 //! println!("point cbstatus at {}", sim.organization_url());

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 const ORG: &str = "562a519b54f83b56";
 const STATUS: &str = "/api/organization/562a519b54f83b56/callback_status";
 const CANCEL: &str = "/api/organization/562a519b54f83b56/cancel_callback";
-const EXAMPLE: &str = include_str!("../../examples/scenarios.toml");
+const EXAMPLE: &str = include_str!("../../../examples/scenarios.toml");
 
 // ---------------------------------------------------------------------------------------------
 // A minimal client
