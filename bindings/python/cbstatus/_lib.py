@@ -29,6 +29,7 @@ __all__ = [
     "cb_config",
     "cb_client",
     "cb_result",
+    "cb_variables",
     "cb_log_fn",
     "PROTOTYPES",
     "OPTIONAL_FUNCTIONS",
@@ -57,12 +58,17 @@ class cb_result(ctypes.Structure):
     """Opaque ``cb_result`` (immutable, readable from any thread)."""
 
 
+class cb_variables(ctypes.Structure):
+    """Opaque ``cb_variables`` (a result's channel variables; immutable)."""
+
+
 #: ``typedef void (*cb_log_fn)(int32_t level, const char *message, void *userdata);``
 cb_log_fn = ctypes.CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
 
 cb_config_p = POINTER(cb_config)
 cb_client_p = POINTER(cb_client)
 cb_result_p = POINTER(cb_result)
+cb_variables_p = POINTER(cb_variables)
 
 #: name -> (restype, argtypes). Keep in header order; a test compares this table with the
 #: header, so a function added to cbstatus.h without a prototype here fails the suite.
@@ -120,6 +126,14 @@ PROTOTYPES: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "cb_result_timeslot": (c_int64, (cb_result_p, c_uint32)),
     # FreeSWITCH file_string:// playlist (owned out).
     "cb_result_playlist": (c_int32, (cb_result_p, c_char_p, c_char_p, POINTER(c_void_p))),
+    # The CBSTATUS_* channel variables: the library's list, in its order.
+    "cb_result_variables": (cb_variables_p, (cb_result_p, c_char_p)),
+    "cb_variables_count": (c_size_t, (cb_variables_p,)),
+    "cb_variables_name": (c_char_p, (cb_variables_p, c_size_t)),  # static
+    "cb_variables_value": (c_char_p, (cb_variables_p, c_size_t)),  # lent
+    "cb_variables_locale": (c_char_p, (cb_variables_p,)),  # lent
+    "cb_variables_free": (None, (cb_variables_p,)),
+    "cb_result_variable": (c_int32, (cb_result_p, c_char_p, c_char_p, POINTER(c_void_p))),  # owned out
     # Only in builds with the `test-panic` feature.
     "cb_test_panic": (c_int32, ()),
 }
