@@ -1,44 +1,37 @@
-//! Fault injection: the `fault = { kind = ... }` tables of a scenarios file.
+//! What a fault is: the `fault = { kind = ... }` tables of a scenarios file, parsed into
+//! [`Fault`] values, and which of them applies to a request ([`Fault::resolve`], for `flaky`).
 //!
-//! | kind          | parameters                                             | effect |
-//! |---------------|--------------------------------------------------------|--------|
-//! | `delay`       | `ms`                                                   | wait, then answer normally |
-//! | `hang`        |                                                        | read the request, never answer; the socket stays open until the client closes it or the simulator shuts down |
-//! | `no_accept`   | `ms` (optional; default: until shutdown)               | close this connection unanswered and stop accepting new connections for `ms` (they wait in the kernel backlog: connect succeeds, nothing answers) |
-//! | `slow_body`   | `interval_ms` (default 100), `bytes` (default 1)       | send the headers with the real `Content-Length`, then drip the body `bytes` bytes every `interval_ms` |
-//! | `status`      | `code`, `body`, `content_type`, `retry_after` (all but `code` optional) | answer with that HTTP status |
-//! | `malformed`   |                                                        | 200 with the real body truncated (invalid JSON) |
-//! | `empty`       |                                                        | 200 with an empty body |
-//! | `invalid_utf8`|                                                        | 200 with a body that is not UTF-8 |
-//! | `huge`        | `bytes` (default 16 MiB)                               | 200 with a valid-looking JSON body of that size, streamed |
-//! | `reset`       |                                                        | read the request, then close the socket with a TCP RST (SO_LINGER 0 where available) |
-//! | `html`        |                                                        | 200 with a `text/html` page |
-//! | `flaky`       | `fail_first` (N), `fault` (alias `then`; default status 503) | the first N requests get the inner fault, later ones succeed |
-//!
-//! A fault may also be written as a bare string (`fault = "hang"`) when it takes no parameters.
+//! Data only: this module knows nothing of sockets or answers. Applying a fault to a
+//! connection is the server's job (`server/inject.rs`), so a new kind is one entry in
+//! [`KINDS`], one variant and its parsing here, and its effect there. The kinds, their
+//! parameters and effects are documented once, in the crate documentation's *Faults* table
+//! (checked against [`KINDS`] by the unit tests).
 
-use super::http;
-use super::server::{Action, Conn, Reply};
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-/// Every fault kind a scenarios file may name.
-pub(crate) const KINDS: &[&str] = &[
-    "delay",
-    "hang",
-    "no_accept",
-    "slow_body",
-    "status",
-    "malformed",
-    "empty",
-    "invalid_utf8",
-    "huge",
-    "reset",
-    "html",
-    "flaky",
+/// Every fault kind a scenarios file may name, with the parameters it takes (besides `kind`):
+/// parsing checks kinds and keys against this list, and its errors name them from it.
+pub(crate) const KINDS: &[(&str, &[&str])] = &[
+    ("delay", &["ms"]),
+    ("hang", &[]),
+    ("no_accept", &["ms"]),
+    ("slow_body", &["interval_ms", "bytes"]),
+    ("status", &["code", "body", "content_type", "retry_after"]),
+    ("malformed", &[]),
+    ("empty", &[]),
+    ("invalid_utf8", &[]),
+    ("huge", &["bytes"]),
+    ("reset", &[]),
+    ("html", &[]),
+    ("flaky", &["fail_first", "fault", "then"]),
 ];
+
+/// The kind names, for error messages: `delay, hang, ...`.
+fn kind_names() -> String {
+    let names: Vec<&str> = KINDS.iter().map(|(kind, _)| *kind).collect();
+    names.join(", ")
+}
 
 /// Default size of a `huge` body.
 const DEFAULT_HUGE_BYTES: u64 = 16 * 1024 * 1024;
@@ -86,7 +79,7 @@ impl Fault {
             Value::Object(o) => match o.get("kind") {
                 Some(Value::String(k)) => (k.as_str(), o),
                 Some(other) => return Err(format!("`kind` must be a string, got {other}")),
-                None => return Err(format!("missing `kind` (one of: {})", KINDS.join(", "))),
+                None => return Err(format!("missing `kind` (one of: {})", kind_names())),
             },
             other => {
                 return Err(format!(
@@ -94,20 +87,11 @@ impl Fault {
                 ))
             }
         };
-        let allowed: &[&str] = match kind {
-            "delay" => &["ms"],
-            "no_accept" => &["ms"],
-            "slow_body" => &["interval_ms", "bytes"],
-            "status" => &["code", "body", "content_type", "retry_after"],
-            "huge" => &["bytes"],
-            "flaky" => &["fail_first", "fault", "then"],
-            "hang" | "malformed" | "empty" | "invalid_utf8" | "reset" | "html" => &[],
-            other => {
-                return Err(format!(
-                    "unknown fault kind \"{other}\" (expected one of: {})",
-                    KINDS.join(", ")
-                ))
-            }
+        let Some(&(kind, allowed)) = KINDS.iter().find(|(name, _)| *name == kind) else {
+            return Err(format!(
+                "unknown fault kind \"{kind}\" (expected one of: {})",
+                kind_names()
+            ));
         };
         for key in obj.keys() {
             if key != "kind" && !allowed.contains(&key.as_str()) {
@@ -193,7 +177,7 @@ impl Fault {
                     then: Box::new(inner),
                 }
             }
-            _ => unreachable!("kind validated above"),
+            _ => unreachable!("every kind of KINDS is parsed above"),
         })
     }
 
@@ -240,103 +224,5 @@ fn opt_str(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, String
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(format!("`{key}` must be a string, got {other}")),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Applying faults to a request
-// ---------------------------------------------------------------------------------------------
-
-/// The `html` fault's page (what a proxy or captive portal might send).
-const HTML_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>503 Service Temporarily Unavailable</title></head>\n<body><h1>Service Temporarily Unavailable</h1><p>The server is temporarily unable to service your request.</p></body></html>\n";
-/// The `invalid_utf8` fault's body.
-const INVALID_UTF8: &[u8] =
-    b"{\"data\":[{\"status\":\"waitlisted\xff\xfe\",\"type\":\"ASAP\xc3\x28\"}]}";
-
-impl Conn<'_> {
-    /// Faults that act before the normal answer is computed. `delay` sleeps and returns `None`;
-    /// answer-transforming faults return `None` and are applied by [`Conn::post_fault`].
-    pub(super) fn pre_fault(&mut self, f: &Fault) -> Option<Action> {
-        match f {
-            Fault::Delay { ms } => {
-                if !self.shared.stop.sleep(Duration::from_millis(*ms)) {
-                    return Some(Action::Close);
-                }
-                None
-            }
-            Fault::Hang => Some(Action::Hang),
-            Fault::Reset => Some(Action::Reset),
-            Fault::NoAccept { ms } => Some(Action::NoAccept(*ms)),
-            Fault::Status {
-                code,
-                body,
-                content_type,
-                retry_after,
-            } => {
-                self.body.clear();
-                let mut reply = Reply::json(*code);
-                match body {
-                    Some(b) => {
-                        self.body.extend_from_slice(b.as_bytes());
-                        if content_type.is_none() && b.trim_start().starts_with('<') {
-                            reply.content_type = Cow::Borrowed("text/html; charset=utf-8");
-                        }
-                    }
-                    None => http::error_body(
-                        &mut self.body,
-                        http::reason(*code),
-                        "fault injected by the cbstatus simulator",
-                    ),
-                }
-                if let Some(ct) = content_type {
-                    reply.content_type = Cow::Owned(ct.clone());
-                }
-                reply.retry_after.clone_from(retry_after);
-                Some(Action::Reply(reply))
-            }
-            _ => None,
-        }
-    }
-
-    /// Faults that transform the answer.
-    pub(super) fn post_fault(&mut self, f: &Fault, reply: &mut Reply) {
-        match f {
-            Fault::Malformed => {
-                reply.status = 200;
-                reply.content_type = Cow::Borrowed("application/json");
-                if self.body.len() < 4 {
-                    self.body.clear();
-                    self.body.extend_from_slice(b"{\"data\":[{\"status\":\"wai");
-                } else {
-                    let keep = (self.body.len() / 2).max(1);
-                    self.body.truncate(keep);
-                }
-            }
-            Fault::Empty => {
-                reply.status = 200;
-                self.body.clear();
-            }
-            Fault::InvalidUtf8 => {
-                reply.status = 200;
-                reply.content_type = Cow::Borrowed("application/json");
-                self.body.clear();
-                self.body.extend_from_slice(INVALID_UTF8);
-            }
-            Fault::Huge { bytes } => {
-                reply.status = 200;
-                reply.content_type = Cow::Borrowed("application/json");
-                reply.huge = Some(*bytes);
-            }
-            Fault::Html => {
-                reply.status = 200;
-                reply.content_type = Cow::Borrowed("text/html; charset=utf-8");
-                self.body.clear();
-                self.body.extend_from_slice(HTML_PAGE.as_bytes());
-            }
-            Fault::SlowBody { interval_ms, bytes } => {
-                reply.drip = Some((Duration::from_millis(*interval_ms), (*bytes).max(1)));
-            }
-            _ => {}
-        }
     }
 }

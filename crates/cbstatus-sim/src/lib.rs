@@ -10,8 +10,8 @@
 //! code, its API or its semver: only the CLI depends on it.
 //!
 //! The public API: [`Simulator`] (start, address, recorded requests, shutdown), [`Scenarios`]
-//! (what it answers, from TOML/JSON or the built-in demo), [`Options`] (wire behaviour) and
-//! [`RecordedRequest`].
+//! (what it answers, from TOML/JSON or the built-in demo, under [`DEFAULT_ORGANIZATION`] unless
+//! the file names another), [`Options`] (wire behaviour) and [`RecordedRequest`].
 //!
 //! ```no_run
 //! use cbstatus_sim::{Scenarios, Simulator};
@@ -116,6 +116,8 @@
 //! are kept alive by default (HTTP/1.1) unless the client sends `Connection: close`; idle
 //! connections are closed after 30 s ([`Options::idle_timeout`]). Every answer has `Content-Type`, `Content-Length` and
 //! `Connection`. The last 10 000 requests are kept for [`Simulator::requests`].
+
+#![warn(missing_docs)]
 
 mod faults;
 mod http;

@@ -207,12 +207,38 @@ fn example_file_loads() {
     assert!(s.numbers().len() >= 20);
     assert!(s.find_widget("w-scheduled").is_some());
     // Every fault kind appears in the example.
-    for kind in faults::KINDS {
+    for (kind, _) in faults::KINDS {
         assert!(
             EXAMPLE.contains(&format!("kind = \"{kind}\""))
                 || EXAMPLE.contains(&format!("fault = \"{kind}\"")),
             "example lacks fault kind {kind}"
         );
+    }
+}
+
+/// The crate documentation's *Faults* table is where the kinds are documented: one row per
+/// kind of `faults::KINDS`, naming each of its parameters, and no row for a kind that is not.
+#[test]
+fn the_fault_table_documents_every_kind_and_parameter() {
+    let doc = include_str!("lib.rs");
+    let table: Vec<&str> = doc
+        .lines()
+        .skip_while(|line| *line != "//! # Faults")
+        .skip_while(|line| !line.starts_with("//! | `"))
+        .take_while(|line| line.starts_with("//! | `"))
+        .collect();
+    assert_eq!(table.len(), faults::KINDS.len(), "{table:#?}");
+    for (kind, parameters) in faults::KINDS {
+        let row = table
+            .iter()
+            .find(|row| row.starts_with(&format!("//! | `{kind}` |")))
+            .unwrap_or_else(|| panic!("no row for fault kind {kind}: {table:#?}"));
+        for parameter in *parameters {
+            assert!(
+                row.contains(&format!("`{parameter}`")),
+                "{kind}: {parameter} in {row}"
+            );
+        }
     }
 }
 

@@ -1,6 +1,9 @@
 //! The accept loop and connection handling (reading requests, writing answers).
 //!
-//! Routing is in `routes.rs`, fault injection in `faults.rs`.
+//! Routing is in `routes.rs`; applying a fault to a connection is in `inject.rs`, beside this
+//! file, and what a fault is in `faults.rs`.
+
+mod inject;
 
 use super::http::{self, Head, Parsed, ResponseHead};
 use super::registry::Registry;
