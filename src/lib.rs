@@ -52,6 +52,8 @@
 //! # }
 //! ```
 
+pub mod action;
+pub mod cancel;
 pub mod channel;
 pub mod config;
 pub mod error;
@@ -68,10 +70,12 @@ pub mod status;
 pub mod token;
 pub mod widget;
 
+pub use action::Action;
+pub use cancel::CancelOutcome;
 pub use channel::{ChannelVariables, Variable};
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
-pub use lookup::{Action, Answer, LookupResult};
+pub use lookup::{Answer, LookupResult};
 pub use mindful::Client;
 pub use number::PhoneNumber;
 pub use register::{RegisterOutcome, RegisterRequest, Registration};

@@ -2,65 +2,18 @@
 //! about, what the API said (or why it failed), and everything needed to render it in any
 //! format and locale.
 
+use crate::action::Action;
+use crate::cancel::CancelOutcome;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
-use crate::mindful::{last_upstream_status, reset_upstream_status, CancelOutcome, Client};
 use crate::number::PhoneNumber;
 use crate::register::Registration;
 use crate::speech::{self, Format, Locale, Outcome, SpeechOptions};
+use crate::stats::RequestResult;
 use crate::status::{Callback, StatusReport};
 use crate::widget::{Choice, WidgetStatus};
 
-/// Which API request a result answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    /// `callback_status`: where the caller's callback stands.
-    Status,
-    /// `cancel_callback`: cancel the caller's callback.
-    Cancel,
-    /// Widget status: are callbacks offered, and what is the wait.
-    Widget,
-    /// Widget status spoken as an offer: the ASAP offer and the menu of choices.
-    Offer,
-    /// `request_callback`: register a callback.
-    Register,
-}
-
-impl Action {
-    /// Every action, in the order the documentation lists them. The names a dialplan may use
-    /// (`cbstatus agi --action NAME`, FastAGI `.../cbstatus/NAME` and `?action=NAME`) are
-    /// exactly theirs ([`Action::as_str`]), so every shell accepts the same set.
-    pub const ALL: [Action; 5] = [
-        Action::Status,
-        Action::Cancel,
-        Action::Widget,
-        Action::Offer,
-        Action::Register,
-    ];
-
-    /// The action named `name`, spelled exactly as documented (lower case): `cancel`, not
-    /// `Cancel` or `cancle`. A near miss names no action: run as a status lookup, a cancel
-    /// that was never sent would look like one that was.
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == name)
-    }
-
-    /// The names of [`Action::ALL`], for messages: `status, cancel, widget, offer, register`.
-    pub fn names() -> String {
-        Action::ALL.map(Action::as_str).join(", ")
-    }
-
-    /// `status`, `cancel`, `widget`, `offer` or `register`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Status => "status",
-            Action::Cancel => "cancel",
-            Action::Widget => "widget",
-            Action::Offer => "offer",
-            Action::Register => "register",
-        }
-    }
-}
+mod requests;
 
 /// What the API answered, per action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +62,12 @@ impl LookupResult {
             speech: config.speech.clone(),
             upstream_status: None,
         }
+    }
+
+    /// This result, answered by a reply with HTTP status `status` (`None`: no reply).
+    pub(crate) fn with_upstream_status(mut self, status: Option<u16>) -> LookupResult {
+        self.upstream_status = status;
+        self
     }
 
     /// The HTTP status of the API reply this result came from: `None` when no request was
@@ -290,68 +249,6 @@ impl LookupResult {
     }
 }
 
-impl Client {
-    /// Look `number` up and keep everything needed to speak the answer. Never fails: a failed
-    /// lookup gives a result whose [`LookupResult::error`] says why.
-    pub fn status(&self, number: &str) -> LookupResult {
-        self.counted(|| {
-            self.for_number(Action::Status, number, |n| {
-                self.lookup_number(n).map(Answer::Status)
-            })
-        })
-    }
-
-    /// Ask Mindful to cancel the callback of `number`. Never fails: see [`Client::status`].
-    pub fn cancel_callback(&self, number: &str) -> LookupResult {
-        self.counted(|| {
-            self.for_number(Action::Cancel, number, |n| {
-                self.cancel(n).map(Answer::Cancel)
-            })
-        })
-    }
-
-    /// Check whether callbacks are offered (widget `widget_id`, else the configured one).
-    /// Never fails: see [`Client::status`].
-    pub fn widget(&self, widget_id: Option<&str>) -> LookupResult {
-        self.counted(|| {
-            let outcome = self.widget_status(widget_id).map(Answer::Widget);
-            LookupResult::new(
-                Action::Widget,
-                None,
-                outcome,
-                Timestamp::now(),
-                self.config(),
-            )
-        })
-    }
-
-    /// Run one request: counted in flight, then by result and duration in the client's
-    /// stats, with the upstream status it got.
-    pub(crate) fn counted(&self, request: impl FnOnce() -> LookupResult) -> LookupResult {
-        let in_flight = self.stats_handle().start_request();
-        reset_upstream_status();
-        let mut result = request();
-        result.upstream_status = last_upstream_status();
-        in_flight.finish(&result);
-        result
-    }
-
-    pub(crate) fn for_number(
-        &self,
-        action: Action,
-        number: &str,
-        request: impl FnOnce(&PhoneNumber) -> Result<Answer, Error>,
-    ) -> LookupResult {
-        let config = self.config();
-        let number = match self.normalize(number) {
-            Ok(number) => number,
-            Err(error) => return LookupResult::failed(action, error, config),
-        };
-        let outcome = request(&number);
-        LookupResult::new(action, Some(number), outcome, Timestamp::now(), config)
-    }
-}
-
 impl LookupResult {
     /// A JSON object with every field, the error (if any) and all three renderings, in this
     /// result's locale or `locale`. Returns the [`ErrorKind::UnknownLocale`] warning alongside
@@ -445,6 +342,16 @@ impl LookupResult {
         }
     }
 
+    /// How the request ended, as the client's counters ([`crate::stats`]) label it.
+    pub fn request_result(&self) -> RequestResult {
+        match self.answer() {
+            None => RequestResult::Error,
+            Some(Answer::Status(report)) if !report.found() => RequestResult::NotFound,
+            Some(Answer::Cancel(CancelOutcome::NotFound)) => RequestResult::NotFound,
+            Some(_) => RequestResult::Found,
+        }
+    }
+
     /// [`LookupResult::result_code`] in lower case, for JSON.
     fn result_name(&self) -> String {
         self.result_code().to_ascii_lowercase()
@@ -467,4 +374,44 @@ fn callback_json(c: &Callback, tz: &TimeZone) -> serde_json::Value {
         "call_target_id": c.call_target_id,
         "source": c.source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(action: Action, outcome: Result<Answer, Error>) -> LookupResult {
+        LookupResult::new(action, None, outcome, Timestamp::now(), &Config::new())
+    }
+
+    #[test]
+    fn request_results_label_the_counters() {
+        let found = Answer::Status(StatusReport {
+            callbacks: vec![Callback::default()],
+        });
+        let none = Answer::Status(StatusReport::default());
+        let slow = Error::new(ErrorKind::Timeout, "slow");
+        for (action, outcome, label) in [
+            (Action::Status, Ok(found), RequestResult::Found),
+            (Action::Status, Ok(none), RequestResult::NotFound),
+            (Action::Status, Err(slow.clone()), RequestResult::Error),
+            (
+                Action::Cancel,
+                Ok(Answer::Cancel(CancelOutcome::NotFound)),
+                RequestResult::NotFound,
+            ),
+            (
+                Action::Cancel,
+                Ok(Answer::Cancel(CancelOutcome::Failed)),
+                RequestResult::Found,
+            ),
+            (Action::Register, Err(slow), RequestResult::Error),
+        ] {
+            assert_eq!(
+                result(action, outcome.clone()).request_result(),
+                label,
+                "{action:?} {outcome:?}"
+            );
+        }
+    }
 }

@@ -6,10 +6,12 @@
 //! (timeout, reset, a 5xx, an unreadable reply), the result is an error, not an outcome, and it
 //! is spoken as "we could not confirm your callback": only [`RegisterOutcome::Requested`] is
 //! ever spoken as success. A later status lookup tells the truth.
+//!
+//! A leaf of the domain like [`crate::status`] and [`crate::widget`]: the request itself is
+//! sent by [`crate::mindful`] and answered as a [`crate::LookupResult`] by
+//! `Client::register`.
 
 use crate::error::{Error, ErrorKind};
-use crate::lookup::{Action, Answer, LookupResult};
-use crate::mindful::Client;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -144,6 +146,15 @@ pub fn safe_callback_id(id: &str) -> Option<String> {
     ok.then(|| id.to_string())
 }
 
+/// An appointment given as Unix seconds, the way every surface takes one (`cbstatus register
+/// --at`, `cb_client_register`, the AGI's `at`): a time after 1970 that can be represented,
+/// else `None`. Each surface says what is wrong in its own words, naming its own argument.
+pub fn appointment_from_unix(seconds: i64) -> Option<Timestamp> {
+    Timestamp::from_second(seconds)
+        .ok()
+        .filter(|at| *at > Timestamp::UNIX_EPOCH)
+}
+
 /// Whether a registration that failed with `error` may have reached Mindful. Only failures
 /// before anything was sent (bad input, no configuration, an open circuit breaker) are
 /// certain; any other failure may have registered the callback.
@@ -157,35 +168,6 @@ pub fn maybe_sent(error: &Error) -> bool {
             | ErrorKind::InvalidUtf8
             | ErrorKind::CircuitOpen
     )
-}
-
-impl Client {
-    /// Register a callback for `number` (any caller-id shape). Never fails: a failed request
-    /// gives a result whose [`LookupResult::error`] says why, spoken as "we could not confirm
-    /// your callback" when it may have reached Mindful. Sent once, never retried.
-    pub fn register(&self, number: &str, request: RegisterRequest) -> LookupResult {
-        self.counted(|| {
-            self.for_number(Action::Register, number, |n| {
-                self.request_callback(n, &request).map(Answer::Register)
-            })
-        })
-    }
-
-    /// Check the widget (`widget_id`, else the configured one) and speak it as an offer: the
-    /// ASAP offer with the current wait, and a menu of the choices (ASAP and the open time
-    /// slots, at most 9). Never fails: see [`Client::status`].
-    pub fn offer(&self, widget_id: Option<&str>) -> LookupResult {
-        self.counted(|| {
-            let outcome = self.widget_status(widget_id).map(Answer::Widget);
-            LookupResult::new(
-                Action::Offer,
-                None,
-                outcome,
-                Timestamp::now(),
-                self.config(),
-            )
-        })
-    }
 }
 
 #[cfg(test)]
@@ -215,6 +197,18 @@ mod tests {
         }
         let codes: Vec<i32> = RegisterOutcome::ALL.iter().map(|o| o.code()).collect();
         assert_eq!(codes, [1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn appointments_are_unix_times_after_1970() {
+        assert_eq!(
+            appointment_from_unix(1_800_000_000).map(|t| t.as_second()),
+            Some(1_800_000_000)
+        );
+        assert_eq!(appointment_from_unix(1).map(|t| t.as_second()), Some(1));
+        for bad in [0, -5, i64::MIN, i64::MAX] {
+            assert_eq!(appointment_from_unix(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -8,9 +8,8 @@
 //! gauge aside), from zero when the client was made. After `fork()` a child process has a copy
 //! of the counters as they were at the fork and counts on its own from there.
 
+use crate::action::Action;
 use crate::error::{Error, ErrorKind};
-use crate::lookup::{Action, Answer, LookupResult};
-use crate::mindful::CancelOutcome;
 use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -22,13 +21,7 @@ pub const DURATION_BUCKETS: [f64; 12] = [
 ];
 
 /// Every action, in label order.
-pub const ACTIONS: [Action; 5] = [
-    Action::Status,
-    Action::Cancel,
-    Action::Widget,
-    Action::Offer,
-    Action::Register,
-];
+pub const ACTIONS: [Action; 5] = Action::ALL;
 
 /// How a request ended, as the `result` label says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,16 +49,6 @@ impl RequestResult {
             RequestResult::Found => "found",
             RequestResult::NotFound => "not_found",
             RequestResult::Error => "error",
-        }
-    }
-
-    /// The result label of a finished request.
-    pub fn of(result: &LookupResult) -> RequestResult {
-        match result.answer() {
-            None => RequestResult::Error,
-            Some(Answer::Status(report)) if !report.found() => RequestResult::NotFound,
-            Some(Answer::Cancel(CancelOutcome::NotFound)) => RequestResult::NotFound,
-            Some(_) => RequestResult::Found,
         }
     }
 }
@@ -234,12 +217,20 @@ impl Stats {
         }
     }
 
-    /// A request finished with `result`.
-    pub fn record_request(&self, result: &LookupResult, elapsed: Duration) {
-        let action = index_of(&ACTIONS, &result.action());
-        let outcome = index_of(&RequestResult::ALL, &RequestResult::of(result));
+    /// A request of `action` ended with `result` (and `error` when it failed) after
+    /// `elapsed` (a `LookupResult` says all three: `action()`, `request_result()`,
+    /// `error()`).
+    pub fn record_request(
+        &self,
+        action: Action,
+        result: RequestResult,
+        error: Option<&Error>,
+        elapsed: Duration,
+    ) {
+        let action = index_of(&ACTIONS, &action);
+        let outcome = index_of(&RequestResult::ALL, &result);
         bump(&self.requests[action][outcome]);
-        if let Some(error) = result.error() {
+        if let Some(error) = error {
             self.record_error(error);
         }
         self.request_duration.observe(elapsed);
@@ -343,9 +334,10 @@ pub struct InFlight<'a> {
 }
 
 impl InFlight<'_> {
-    /// The request finished with `result`: count it and its duration.
-    pub fn finish(self, result: &LookupResult) {
-        self.stats.record_request(result, self.started.elapsed());
+    /// The request finished (see [`Stats::record_request`]): count it and its duration.
+    pub fn finish(self, action: Action, result: RequestResult, error: Option<&Error>) {
+        self.stats
+            .record_request(action, result, error, self.started.elapsed());
     }
 }
 
@@ -494,35 +486,28 @@ pub fn upstream_code_label(code: Option<u16>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use crate::status::{Callback, StatusReport};
-    use jiff::Timestamp;
-
-    fn result(outcome: Result<Answer, Error>) -> LookupResult {
-        LookupResult::new(
-            Action::Status,
-            None,
-            outcome,
-            Timestamp::now(),
-            &Config::new(),
-        )
-    }
 
     #[test]
     fn counts_results_errors_and_durations() {
         let stats = Stats::new();
-        let found = result(Ok(Answer::Status(StatusReport {
-            callbacks: vec![Callback::default()],
-        })));
-        let none = result(Ok(Answer::Status(StatusReport::default())));
-        let failed = result(Err(Error::new(ErrorKind::Timeout, "slow")));
+        let slow = Error::new(ErrorKind::Timeout, "slow");
         {
             let call = stats.start_request();
             assert_eq!(stats.snapshot(false).in_flight, 1);
-            call.finish(&found);
+            call.finish(Action::Status, RequestResult::Found, None);
         }
-        stats.record_request(&none, Duration::from_millis(3));
-        stats.record_request(&failed, Duration::from_secs(9));
+        stats.record_request(
+            Action::Status,
+            RequestResult::NotFound,
+            None,
+            Duration::from_millis(3),
+        );
+        stats.record_request(
+            Action::Status,
+            RequestResult::Error,
+            Some(&slow),
+            Duration::from_secs(9),
+        );
         stats.record_upstream(Some(200), Duration::from_micros(500));
         stats.record_upstream(None, Duration::from_millis(30));
         stats.record_rejected(RejectReason::Busy);

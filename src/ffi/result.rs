@@ -1,8 +1,8 @@
 //! `cb_result`: the outcome of one lookup, its fields, and its renderings.
 
 use super::boundary::{boundary, boundary_code, c_string, opt_str_arg, str_arg, write_out};
+use crate::cancel::CancelOutcome;
 use crate::error::{Error, ErrorKind};
-use crate::mindful::CancelOutcome;
 use crate::speech::Format;
 use crate::{Action, LookupResult};
 use std::ffi::{c_char, CString};

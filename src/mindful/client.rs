@@ -12,7 +12,8 @@ use super::freshness::Freshness;
 use super::prefetch::Prefetches;
 use super::resolver::CachingResolver;
 use super::transport;
-use super::wire::{self, CancelOutcome};
+use super::wire;
+use crate::cancel::CancelOutcome;
 use crate::config::{ApiUrl, Config, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{log, masked, Level};
@@ -22,7 +23,6 @@ use crate::stats::{PrefetchOutcome, RejectReason, Stats, StatsSnapshot};
 use crate::status::StatusReport;
 use crate::widget::WidgetStatus;
 use jiff::Timestamp;
-use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ureq::http::StatusCode;
@@ -97,24 +97,40 @@ struct State {
     resolver: CachingResolver,
 }
 
-thread_local! {
-    /// The HTTP status of the reply being read on this thread: a request runs on its caller's
-    /// thread from start to end, so [`Client::guarded`] finds here what `read_reply` saw.
-    static UPSTREAM_STATUS: Cell<Option<u16>> = const { Cell::new(None) };
-    /// The HTTP status of the last upstream request of a request on this thread, for
-    /// [`crate::LookupResult::upstream_status`] (`None`: answered without one).
-    static LAST_UPSTREAM_STATUS: Cell<Option<u16>> = const { Cell::new(None) };
+/// What one API request came to, with the HTTP status of the reply it got: `None` when no
+/// request went out (answered from the cache, a prefetch or the circuit breaker) or no reply
+/// came (timeout, connection or TLS failure). Returned beside the outcome, up to the result
+/// ([`crate::LookupResult::upstream_status`]), so it can only ever belong to its own request.
+#[derive(Debug)]
+pub(crate) struct Replied<T> {
+    pub(crate) outcome: Result<T>,
+    pub(crate) http_status: Option<u16>,
 }
 
-/// Forget the last upstream status of this thread (a request starts).
-pub(crate) fn reset_upstream_status() {
-    LAST_UPSTREAM_STATUS.with(|s| s.set(None));
-}
+impl<T> Replied<T> {
+    /// An outcome reached without an HTTP reply.
+    pub(crate) fn without_reply(outcome: Result<T>) -> Replied<T> {
+        Replied {
+            outcome,
+            http_status: None,
+        }
+    }
 
-/// The HTTP status of the last upstream request made on this thread since
-/// [`reset_upstream_status`].
-pub(crate) fn last_upstream_status() -> Option<u16> {
-    LAST_UPSTREAM_STATUS.with(Cell::get)
+    /// The answer turned into something else; the reply's status stays.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Replied<U> {
+        Replied {
+            outcome: self.outcome.map(f),
+            http_status: self.http_status,
+        }
+    }
+
+    /// The answer read further (a body parsed), which may fail; the reply's status stays.
+    pub(crate) fn and_then<U>(self, f: impl FnOnce(T) -> Result<U>) -> Replied<U> {
+        Replied {
+            outcome: self.outcome.and_then(f),
+            http_status: self.http_status,
+        }
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -233,50 +249,71 @@ impl Client {
     /// identical lookup in flight, or from the API (unless the circuit breaker is open).
     /// A prefetched answer ([`Client::prefetch`]) comes first.
     pub fn lookup_number(&self, number: &PhoneNumber) -> Result<StatusReport> {
+        self.lookup_replied(number).outcome
+    }
+
+    /// [`Client::lookup_number`] with the HTTP status of the request it made, if it made one.
+    pub(crate) fn lookup_replied(&self, number: &PhoneNumber) -> Replied<StatusReport> {
         if let Some(answer) = self
             .state()
             .prefetches
             .take(number.as_str(), self.inner.timeout)
         {
             self.inner.stats.record_prefetch(PrefetchOutcome::Used);
-            return answer;
+            return Replied::without_reply(answer);
         }
         self.lookup_cached(number)
     }
 
-    /// [`Client::lookup_number`] without the prefetched answers (what a prefetch runs).
-    fn lookup_cached(&self, number: &PhoneNumber) -> Result<StatusReport> {
-        self.state()
+    /// [`Client::lookup_replied`] without the prefetched answers (what a prefetch runs). Only
+    /// the lookup that asks the API itself gets a status: one answered from the cache or by
+    /// an identical lookup in flight made no request.
+    fn lookup_cached(&self, number: &PhoneNumber) -> Replied<StatusReport> {
+        let mut http_status = None;
+        let outcome = self
+            .state()
             .cache
             .get_or_fetch(number.as_str(), self.inner.timeout, || {
-                self.guarded(
+                let replied = self.guarded(
                     &format!("callback_status {}", masked(number.as_str())),
                     || {
                         let started = Instant::now();
                         let url = self.inner.url.callback_status();
-                        let body = self.post(&url, number, Idempotent::Yes)?;
-                        let report = wire::parse_callback_status(&body, Timestamp::now());
-                        self.in_time(started, report)
+                        self.post(&url, number, Idempotent::Yes).and_then(|body| {
+                            let report = wire::parse_callback_status(&body, Timestamp::now());
+                            self.in_time(started, report)
+                        })
                     },
-                )
-            })
+                );
+                http_status = replied.http_status;
+                replied.outcome
+            });
+        Replied {
+            outcome,
+            http_status,
+        }
     }
 
     /// Ask Mindful to cancel the callback of `number`. Whatever happens, no lookup answer
     /// obtained before it is given for `number` afterwards (see `freshness.rs`).
     pub fn cancel(&self, number: &PhoneNumber) -> Result<CancelOutcome> {
+        self.cancel_replied(number).outcome
+    }
+
+    /// [`Client::cancel`] with the HTTP status of its reply.
+    pub(crate) fn cancel_replied(&self, number: &PhoneNumber) -> Replied<CancelOutcome> {
         let _change = self.state().freshness.change(number.as_str());
-        let outcome = self.guarded(
+        let replied = self.guarded(
             &format!("cancel_callback {}", masked(number.as_str())),
             || {
                 // Never retried: the first attempt may have canceled it already.
-                let body = self.post(&self.inner.url.cancel_callback(), number, Idempotent::No)?;
-                wire::parse_cancel(&body)
+                self.post(&self.inner.url.cancel_callback(), number, Idempotent::No)
+                    .and_then(|body| wire::parse_cancel(&body))
             },
         );
         // Stale now whatever happened (and no longer served: freshness.rs); free it.
         self.state().cache.forget(number.as_str());
-        outcome
+        replied
     }
 
     /// Forget cached answers (e.g. after the contact centre changed something).
@@ -284,42 +321,49 @@ impl Client {
         self.state().cache.clear();
     }
 
-    /// Run one API request through the circuit breaker, and log how it went.
-    fn guarded<T>(&self, what: &str, request: impl FnOnce() -> Result<T>) -> Result<T> {
+    /// Run one API request through the circuit breaker, count its reply, and log how it went.
+    fn guarded<T>(&self, what: &str, request: impl FnOnce() -> Replied<T>) -> Replied<T> {
         let permit = match self.state().breaker.admit() {
             Ok(permit) => permit,
             Err(error) => {
                 self.inner.stats.record_rejected(RejectReason::CircuitOpen);
                 log!(Level::Warn, "{what}: {error}");
-                return Err(error);
+                return Replied::without_reply(Err(error));
             }
         };
         let started = std::time::Instant::now();
-        UPSTREAM_STATUS.with(|s| s.set(None));
-        let outcome = request();
-        let status = UPSTREAM_STATUS.with(Cell::take);
-        LAST_UPSTREAM_STATUS.with(|s| s.set(status));
-        self.inner.stats.record_upstream(status, started.elapsed());
+        let replied = request();
+        self.inner
+            .stats
+            .record_upstream(replied.http_status, started.elapsed());
         self.state()
             .breaker
-            .record(permit, outcome.as_ref().map(|_| ()));
+            .record(permit, replied.outcome.as_ref().map(|_| ()));
         let ms = started.elapsed().as_millis();
-        match &outcome {
+        match &replied.outcome {
             Ok(_) => log!(Level::Info, "{what}: answered in {ms} ms"),
             Err(error) => log!(Level::Error, "{what}: failed after {ms} ms: {error}"),
         }
-        outcome
+        replied
     }
 
     /// Ask the widget endpoint whether callbacks are offered and what the wait is.
     /// `widget_id` overrides the configured `widget_id`.
     pub fn widget_status(&self, widget_id: Option<&str>) -> Result<WidgetStatus> {
-        let id = self.widget_id(widget_id)?;
+        self.widget_replied(widget_id).outcome
+    }
+
+    /// [`Client::widget_status`] with the HTTP status of its reply.
+    pub(crate) fn widget_replied(&self, widget_id: Option<&str>) -> Replied<WidgetStatus> {
+        let id = match self.widget_id(widget_id) {
+            Ok(id) => id,
+            Err(error) => return Replied::without_reply(Err(error)),
+        };
         let zone = self.inner.config.timezone.iana_name().unwrap_or("UTC");
         let url = self.inner.url.widget(&id);
         self.guarded(&format!("widget {id}"), || {
             let started = Instant::now();
-            let response = self.send(Idempotent::Yes, |agent, timeout| {
+            let sent = self.send(Idempotent::Yes, |agent, timeout| {
                 let mut request = agent
                     .get(&url)
                     .query("time_zone", zone)
@@ -332,9 +376,9 @@ impl Client {
                     Some(t) => request.config().timeout_global(Some(t)).build().call(),
                     None => request.call(),
                 }
-            })?;
-            let widget = wire::parse_widget(&self.read_reply(response)?);
-            self.in_time(started, widget)
+            });
+            self.exchange(sent, |response| self.read_reply(response))
+                .and_then(|body| self.in_time(started, wire::parse_widget(&body)))
         })
     }
 
@@ -376,12 +420,30 @@ impl Client {
     }
 
     /// POST `{"contact_number": number}` to `url` and return the body of a 2xx reply.
-    fn post(&self, url: &str, number: &PhoneNumber, idempotent: Idempotent) -> Result<Vec<u8>> {
+    fn post(&self, url: &str, number: &PhoneNumber, idempotent: Idempotent) -> Replied<Vec<u8>> {
         let config = &self.inner.config;
         let contact = number.formatted(config.number_format, &config.default_country);
         let payload = serde_json::json!({ "contact_number": contact }).to_string();
-        let response = self.send_json(url, &payload, idempotent)?;
-        self.read_reply(response)
+        let sent = self.send_json(url, &payload, idempotent);
+        self.exchange(sent, |response| self.read_reply(response))
+    }
+
+    /// The reply to a request `sent` (or why none came), read by `read`, with its HTTP status.
+    fn exchange<T>(
+        &self,
+        sent: Result<ureq::http::Response<ureq::Body>>,
+        read: impl FnOnce(ureq::http::Response<ureq::Body>) -> Result<T>,
+    ) -> Replied<T> {
+        match sent {
+            Ok(response) => {
+                let http_status = Some(response.status().as_u16());
+                Replied {
+                    outcome: read(response),
+                    http_status,
+                }
+            }
+            Err(error) => Replied::without_reply(Err(error)),
+        }
     }
 
     /// POST the JSON `payload` to `url` (with the token) and return the reply head. Sent once
@@ -415,7 +477,6 @@ impl Client {
     /// Check the status and read the body (capped at [`MAX_BODY_BYTES`]).
     fn read_reply(&self, mut response: ureq::http::Response<ureq::Body>) -> Result<Vec<u8>> {
         let status = response.status();
-        UPSTREAM_STATUS.with(|s| s.set(Some(status.as_u16())));
         if !status.is_success() {
             // Only 429 and 503 define Retry-After as "come back later"; on any other status it
             // is ignored (the breaker caps it by its cool-down in any case).

@@ -15,9 +15,11 @@ mod wire;
 
 pub use breaker::Breaker;
 pub use cache::LookupCache;
-pub(crate) use client::{last_upstream_status, reset_upstream_status};
+pub(crate) use client::Replied;
 pub use client::{Client, MAX_BODY_BYTES, USER_AGENT};
 // The URL is validated with the configuration (config/url.rs); re-exported where it was.
 pub use crate::config::ApiUrl;
 pub use reply::MAX_ENTRIES;
-pub use wire::{parse_callback_status, parse_cancel, parse_widget, CancelOutcome};
+pub use wire::{parse_callback_status, parse_cancel, parse_widget};
+// The cancel outcome is the domain's (cancel.rs); re-exported where it was.
+pub use crate::cancel::CancelOutcome;

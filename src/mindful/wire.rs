@@ -8,6 +8,7 @@
 //! [`super::reply::MAX_ENTRIES`] entries).
 
 pub(crate) use super::reply::data_entries;
+use crate::cancel::CancelOutcome;
 use crate::error::{Error, ErrorKind, Result};
 use crate::status::{Callback, CallbackStatus, CallbackType, StatusReport};
 use crate::widget::{WidgetState, WidgetStatus};
@@ -27,31 +28,6 @@ pub fn parse_callback_status(body: &[u8], now: Timestamp) -> Result<StatusReport
     Ok(StatusReport::new(callbacks, now))
 }
 
-/// The result of a `cancel_callback` request.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CancelOutcome {
-    /// The callback was canceled.
-    Canceled,
-    /// No callback exists for the number.
-    NotFound,
-    /// Several callbacks exist; Mindful cancels only when there is exactly one.
-    TooMany,
-    /// Mindful could not cancel it (`FAILED`) or answered a status we do not know.
-    Failed,
-}
-
-impl CancelOutcome {
-    /// The canonical name: `canceled`, `not_found`, `too_many`, `failed`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            CancelOutcome::Canceled => "canceled",
-            CancelOutcome::NotFound => "not_found",
-            CancelOutcome::TooMany => "too_many",
-            CancelOutcome::Failed => "failed",
-        }
-    }
-}
-
 /// Parse a `cancel_callback` reply body.
 pub fn parse_cancel(body: &[u8]) -> Result<CancelOutcome> {
     let entries = data_entries(body)?;
@@ -59,17 +35,7 @@ pub fn parse_cancel(body: &[u8]) -> Result<CancelOutcome> {
         return Ok(CancelOutcome::NotFound);
     };
     let status = text_field(first, "status").unwrap_or_default();
-    let folded: String = status
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    Ok(match folded.as_str() {
-        "canceled" | "cancelled" => CancelOutcome::Canceled,
-        "interactionnotfound" | "notfound" => CancelOutcome::NotFound,
-        "toomanyinteractions" => CancelOutcome::TooMany,
-        _ => CancelOutcome::Failed,
-    })
+    Ok(CancelOutcome::from_status(&status))
 }
 
 /// Parse a widget status reply (`GET /api/widget/{id}`).

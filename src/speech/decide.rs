@@ -28,7 +28,7 @@
 
 use super::message::{Day, Digits, Message, Offered, Sentence, When};
 use super::{Outcome, SpeechOptions};
-use crate::mindful::CancelOutcome;
+use crate::cancel::CancelOutcome;
 use crate::number::PhoneNumber;
 use crate::register::{RegisterOutcome, Registration};
 use crate::status::{Callback, CallbackStatus, CallbackType};
@@ -678,7 +678,7 @@ mod tests {
 
     #[test]
     fn cancel_and_widget_messages() {
-        use crate::mindful::CancelOutcome;
+        use crate::cancel::CancelOutcome;
         use crate::widget::{WidgetState, WidgetStatus};
         let now = Timestamp::from_second(1_700_000_000).unwrap();
         let opts = SpeechOptions::default();

@@ -118,7 +118,7 @@ pub enum Outcome<'a> {
     /// The lookup failed: the fallback sentence.
     Failed,
     /// A cancel request was answered.
-    Cancel(&'a crate::mindful::CancelOutcome),
+    Cancel(&'a crate::cancel::CancelOutcome),
     /// A cancel request failed.
     CancelFailed,
     /// A widget (availability) request was answered.

@@ -65,7 +65,7 @@ impl Client {
         let client = self.clone();
         let key = number.as_str().to_owned();
         let started = state.background.spawn("cbstatus-prefetch", move || {
-            let answer = client.lookup_cached(&number);
+            let answer = client.lookup_cached(&number).outcome;
             if answer.is_err() {
                 client.inner.stats.record_prefetch(PrefetchOutcome::Failed);
             }

@@ -8,7 +8,7 @@
 
 use super::super::wire::{data_entries, integer_field, text_field};
 use super::send::Idempotent;
-use super::{status_error, Client, MAX_BODY_BYTES, UPSTREAM_STATUS};
+use super::{status_error, Client, Replied, MAX_BODY_BYTES};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::masked;
 use crate::number::PhoneNumber;
@@ -26,8 +26,20 @@ impl Client {
         number: &PhoneNumber,
         request: &RegisterRequest,
     ) -> Result<Registration> {
+        self.register_replied(number, request).outcome
+    }
+
+    /// [`Client::request_callback`] with the HTTP status of its reply.
+    pub(crate) fn register_replied(
+        &self,
+        number: &PhoneNumber,
+        request: &RegisterRequest,
+    ) -> Replied<Registration> {
         let _change = self.state().freshness.change(number.as_str());
-        let id = self.widget_id(request.widget_id.as_deref())?;
+        let id = match self.widget_id(request.widget_id.as_deref()) {
+            Ok(id) => id,
+            Err(error) => return Replied::without_reply(Err(error)),
+        };
         let config = &self.inner.config;
         let mut payload = Map::new();
         payload.insert(
@@ -54,17 +66,17 @@ impl Client {
         }
         let body = Value::Object(payload).to_string();
         let url = format!("{}/request_callback", self.inner.url.widget(&id));
-        let outcome = self.guarded(
+        let replied = self.guarded(
             &format!("request_callback {id} {}", masked(number.as_str())),
             || {
                 // Idempotent::No: never sent twice, not even after a lost keep-alive race.
-                let response = self.send_json(&url, &body, Idempotent::No)?;
-                self.register_reply(response)
+                let sent = self.send_json(&url, &body, Idempotent::No);
+                self.exchange(sent, |response| self.register_reply(response))
             },
         );
         // Stale now whatever happened (and no longer served: freshness.rs); free it.
         self.state().cache.forget(number.as_str());
-        outcome.map(|(outcome, callback_id, ewt)| Registration {
+        replied.map(|(outcome, callback_id, ewt)| Registration {
             outcome,
             callback_id,
             ewt,
@@ -79,7 +91,6 @@ impl Client {
     ) -> Result<(RegisterOutcome, Option<String>, Option<Duration>)> {
         let status = response.status();
         let code = status.as_u16();
-        UPSTREAM_STATUS.with(|s| s.set(Some(code)));
         if !(status.is_success() || code == 400) {
             return Err(status_error(status));
         }

@@ -125,7 +125,12 @@ impl Server {
             None => session::perform(profile.client.as_ref(), &profile.config, env, request),
         };
         if !by_client {
-            profile.stats.record_request(&result, started.elapsed());
+            profile.stats.record_request(
+                result.action(),
+                result.request_result(),
+                result.error(),
+                started.elapsed(),
+            );
         }
         if let Some(name) = &request.locale {
             match Locale::parse(name) {
