@@ -247,6 +247,38 @@ fn c(sim: &Simulator, case: &Case) -> List {
     lines(&out.stdout)
 }
 
+/// The Python package over the real library: `cbstatus.channel_variables()`.
+fn python(sim: &Simulator, case: &Case) -> List {
+    let script = r#"
+import sys, cbstatus
+action, target = sys.argv[1], sys.argv[2]
+language = sys.argv[3] if len(sys.argv) > 3 else None
+with cbstatus.Client() as client:
+    result = {"cancel": client.cancel, "widget": client.widget_status,
+              "offer": client.offer}.get(action, client.lookup)(target)
+    for name, value in cbstatus.channel_variables(result, language).items():
+        sys.stdout.write(f"{name}\t{value}\n")
+"#;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(settings(sim))
+        .env("PYTHONPATH", root.join("bindings/python"))
+        .env("PYTHONIOENCODING", "utf-8")
+        .env("CBSTATUS_LIBRARY", common::lib_dir().join("libcbstatus.so"))
+        .args(["-c", script, case.action, &case.target])
+        .args(case.language)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    lines(&out.stdout)
+}
+
 #[test]
 fn every_surface_sets_the_librarys_list_in_its_order() {
     let sim = Simulator::start("127.0.0.1:0", scenarios()).unwrap();
@@ -279,6 +311,7 @@ fn every_surface_sets_the_librarys_list_in_its_order() {
         assert_eq!(agi(&sim, &case), want, "{label}: cbstatus agi");
         assert_eq!(fastagi(&server, &case), want, "{label}: FastAGI");
         assert_eq!(c(&sim, &case), want, "{label}: C (cb_result_variables)");
+        assert_eq!(python(&sim, &case), want, "{label}: Python");
     }
 }
 

@@ -198,16 +198,12 @@ def pick_number(argv: Sequence[str], env: Dict[str, str]) -> Tuple[str, str]:
 
 
 def pick_locale(argv: Sequence[str]) -> Optional[str]:
-    """The locale to render in: argv[2] when given (a locale such as ``es-US``, or an Asterisk
-    language such as ``es`` from ``${CHANNEL(language)}``), else None: the configured locale
-    (``CBSTATUS_LOCALE``, default en-US), as the native ``cbstatus agi`` does."""
+    """The language to render in: argv[2] when given (a locale such as ``es-US``, or an
+    Asterisk language such as ``es`` from ``${CHANNEL(language)}``), as it is: the library
+    picks the locale (``es``, ``es_MX`` speak es-US; ``en``, an unknown language or nothing
+    keep the configured ``CBSTATUS_LOCALE``, default en-US)."""
     value = argv[2].strip() if len(argv) > 2 else ""
-    if not value:
-        return None
-    language = value.replace("_", "-")
-    if "-" in language:
-        return language
-    return {"en": "en-US", "es": "es-US"}.get(language.lower(), language)
+    return value or None
 
 
 # -- the lookup ------------------------------------------------------------------------------

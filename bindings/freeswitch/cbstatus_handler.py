@@ -155,7 +155,7 @@ def journey_values(session: Any, options: Dict[str, str], number: str, locale: O
         values = cbstatus.error_variables(cbstatus.FALLBACK_TEXT, "internal")
         if action == "register":
             values.update(CBSTATUS_REGISTER_RESULT="ERROR", CBSTATUS_CALLBACK_ID="")
-        return values
+        return result_last(values)
     widget = options.get("widget") or None
     if action == "offer":
         result = client.offer(widget)
@@ -168,18 +168,20 @@ def journey_values(session: Any, options: Dict[str, str], number: str, locale: O
                 "Sorry, we could not register your callback right now.", "invalid_argument"
             )
             values.update(CBSTATUS_REGISTER_RESULT="ERROR", CBSTATUS_CALLBACK_ID="")
-            return values
+            return result_last(values)
         result = client.register(number, at=at, widget_id=widget)
     else:
         raise ValueError(f"unknown action={action!r} (offer, register, cancel)")
     with result:
-        values = cbstatus.channel_variables(result, locale)
-        journey = cbstatus.journey_variables(result)
-    # CBSTATUS_RESULT stays last.
-    final = values.pop("CBSTATUS_RESULT")
-    values.update(journey)
-    values["CBSTATUS_RESULT"] = final
-    return values
+        # The library's list: the journey variables included, CBSTATUS_RESULT last.
+        return cbstatus.channel_variables(result, locale)
+
+
+def result_last(values: Dict[str, str]) -> Dict[str, str]:
+    """``values`` with ``CBSTATUS_RESULT`` moved to the end (it is always set last)."""
+    out = {k: v for k, v in values.items() if k != "CBSTATUS_RESULT"}
+    out["CBSTATUS_RESULT"] = values["CBSTATUS_RESULT"]
+    return out
 
 
 def parse_args(args: Any) -> Tuple[Optional[str], Optional[str], bool]:
@@ -222,20 +224,15 @@ def sound_dir(session: Any) -> str:
     return f"{sounds.rstrip('/')}/cbstatus" if sounds else ""
 
 
-#: The variables the handler sets, in order: the Asterisk ones plus ``CBSTATUS_PLAYLIST``,
-#: ``CBSTATUS_RESULT`` still last.
-FREESWITCH_VARIABLES = tuple(v for v in cbstatus.CHANNEL_VARIABLES if v != "CBSTATUS_RESULT") + (
-    "CBSTATUS_PLAYLIST",
-    "CBSTATUS_RESULT",
-)
+#: The variables the handler sets for a status lookup, in order: ``CBSTATUS_PLAYLIST`` first
+#: (FreeSWITCH's own, as mod_cbstatus sets it), then the library's list, ``CBSTATUS_RESULT``
+#: last.
+FREESWITCH_VARIABLES = ("CBSTATUS_PLAYLIST",) + cbstatus.CHANNEL_VARIABLES
 
 
 def with_playlist(values: Dict[str, str], playlist: str) -> Dict[str, str]:
-    """``values`` with ``CBSTATUS_PLAYLIST`` inserted before ``CBSTATUS_RESULT`` (set last)."""
-    out = {k: v for k, v in values.items() if k != "CBSTATUS_RESULT"}
-    out["CBSTATUS_PLAYLIST"] = playlist
-    out["CBSTATUS_RESULT"] = values["CBSTATUS_RESULT"]
-    return out
+    """``CBSTATUS_PLAYLIST`` first, then ``values`` in their order (``CBSTATUS_RESULT`` last)."""
+    return {"CBSTATUS_PLAYLIST": playlist, **values}
 
 
 def lookup_values(number: str, locale: Optional[str], sounds: str = "") -> Dict[str, str]:
@@ -253,7 +250,8 @@ def lookup_values(number: str, locale: Optional[str], sounds: str = "") -> Dict[
         playlist = ""
         if sounds:
             try:
-                playlist = result.playlist(sounds, locale)
+                # In the locale the library picks for the variables' renderings.
+                playlist = result.playlist(sounds, result.variables_locale(locale))
             except (cbstatus.CbError, ValueError) as e:  # a bad sound folder: say so, go on
                 _console("warning", f"no playlist: {e}")
         return with_playlist(cbstatus.channel_variables(result, locale), playlist)

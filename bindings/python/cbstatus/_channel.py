@@ -1,6 +1,12 @@
-"""PBX channel variables: the ``CBSTATUS_*`` values the Asterisk AGI programs and the
-FreeSWITCH handler set from a :class:`~cbstatus.Result`, with the same names and meanings as
-the native ``cbstatus agi``."""
+"""PBX channel variables: the ``CBSTATUS_*`` values the Asterisk AGI script and the FreeSWITCH
+handler set from a :class:`~cbstatus.Result`.
+
+The library makes the list (``cb_result_variables()``, the same one ``cbstatus agi``, FastAGI
+and the Asterisk and FreeSWITCH modules set): the names of the result's action, in the order
+to set them, ``CBSTATUS_RESULT`` last, with values in which nothing from the API is raw. This
+module only hands it over; it derives no value, and picks no locale (the channel's language
+goes to the library as it is).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,13 @@ import logging
 import re
 from typing import Dict, Optional
 
-from ._result import Action, Result
+from ._result import Result
 
-#: The variables, in the order the scripts set them: ``CBSTATUS_RESULT`` last, so a script
-#: stopped by a hang-up never leaves a RESULT next to missing details.
+#: The variables every action sets, in the library's order: ``CBSTATUS_RESULT`` last, so a
+#: script stopped by a hang-up never leaves a RESULT next to missing details. (A test checks
+#: this copy against the library's list.)
 CHANNEL_VARIABLES = (
+    "CBSTATUS_ERROR",
     "CBSTATUS_TEXT",
     "CBSTATUS_SSML",
     "CBSTATUS_PROMPTS",
@@ -22,7 +30,6 @@ CHANNEL_VARIABLES = (
     "CBSTATUS_WAIT_SECONDS",
     "CBSTATUS_ESTIMATED_FOR",
     "CBSTATUS_COUNT",
-    "CBSTATUS_ERROR",
     "CBSTATUS_RESULT",
 )
 
@@ -36,7 +43,8 @@ log = logging.getLogger("cbstatus")
 
 
 def safe_prompts(prompts: str) -> str:
-    """``prompts`` if every name is safe for ``Playback()`` (``^[A-Za-z0-9/_-]+$``), else ""."""
+    """``prompts`` if every name is safe for ``Playback()`` (``^[A-Za-z0-9/_-]+$``), else "".
+    (The library's list already applies this rule to ``CBSTATUS_PROMPTS``.)"""
     names = prompts.split("&") if prompts else []
     if all(_PROMPT.fullmatch(n) for n in names):
         return prompts
@@ -44,37 +52,25 @@ def safe_prompts(prompts: str) -> str:
     return ""
 
 
-def channel_variables(result: Result, locale: Optional[str] = None) -> Dict[str, str]:
-    """Every channel variable's value for ``result``, rendered in ``locale`` (None: the
-    client's), in :data:`CHANNEL_VARIABLES` order; "" where a value is unknown."""
-    values = {
-        "CBSTATUS_TEXT": result.render("text", locale),
-        "CBSTATUS_SSML": result.render("ssml", locale),
-        "CBSTATUS_PROMPTS": safe_prompts(result.render("prompts", locale)),
-        "CBSTATUS_STATUS": result.status or "",
-        "CBSTATUS_TYPE": result.type or "",
-        "CBSTATUS_POSITION": "" if result.position is None else str(result.position),
-        "CBSTATUS_WAIT_SECONDS": "" if result.wait_seconds is None else str(result.wait_seconds),
-        "CBSTATUS_ESTIMATED_FOR": ""
-        if result.estimated_for is None
-        else str(int(result.estimated_for.timestamp())),
-        "CBSTATUS_COUNT": str(result.count),
-        "CBSTATUS_ERROR": result.error.name if result.error else "",
-        "CBSTATUS_RESULT": result.outcome.upper(),
-    }
-    return {name: values[name] for name in CHANNEL_VARIABLES}
+def channel_variables(result: Result, language: Optional[str] = None) -> Dict[str, str]:
+    """Every channel variable of ``result``, as the library makes it: the names of its action
+    in the order to set them (``CBSTATUS_RESULT`` last), rendered in the locale ``language``
+    (the channel's language or a locale, as the PBX has it; None: the client's) picks.
+    Set them by looping over the dict, in its order."""
+    return result.variables(language)
 
 
 def error_variables(text: str, error: str) -> Dict[str, str]:
-    """The variables of a call that could not even look up: ``ERROR``, ``text`` to say and the
-    error name, everything else empty."""
+    """The variables of a call that could not even look up (no result exists): ``ERROR``,
+    ``text`` to say and the error name, everything else empty, in :data:`CHANNEL_VARIABLES`
+    order (``CBSTATUS_RESULT`` last)."""
     values = {name: "" for name in CHANNEL_VARIABLES}
     values.update(CBSTATUS_RESULT="ERROR", CBSTATUS_TEXT=text, CBSTATUS_COUNT="0", CBSTATUS_ERROR=error)
     return values
 
 
-#: The callback-journey variables (after :data:`CHANNEL_VARIABLES`), as the native
-#: ``cbstatus agi --action offer / register`` sets them.
+#: The callback-journey variables, in the library's order: a widget or offer result sets the
+#: first four (after the widget's own), a register result the last two.
 JOURNEY_VARIABLES = (
     "CBSTATUS_OFFER",
     "CBSTATUS_SLOT_COUNT",
@@ -86,24 +82,10 @@ JOURNEY_VARIABLES = (
 
 
 def journey_variables(result: Result, now: Optional[float] = None) -> Dict[str, str]:
-    """The journey variables of a widget/offer or register result ({} for others):
-    ``CBSTATUS_OFFER`` (yes/no), ``CBSTATUS_SLOTS`` (the menu's time slots, comma-separated Unix
-    seconds), ``CBSTATUS_SLOT_COUNT``, ``CBSTATUS_MENU`` (what each key chooses: ``asap`` or
-    Unix seconds), or ``CBSTATUS_REGISTER_RESULT`` (REQUESTED, DUPLICATE, REFUSED,
-    INVALID_CONTACT, INVALID_TIME, FAILED, ERROR) and ``CBSTATUS_CALLBACK_ID``. Only this fixed
-    vocabulary (and ids of safe characters) reaches the dialplan."""
-    if result.action is Action.WIDGET:
-        menu = result.menu(now)
-        slots = [str(t) for t in menu if t is not None]
-        return {
-            "CBSTATUS_OFFER": "yes" if menu else "no",
-            "CBSTATUS_SLOT_COUNT": str(len(slots)),
-            "CBSTATUS_SLOTS": ",".join(slots),
-            "CBSTATUS_MENU": ",".join("asap" if c is None else str(c) for c in menu),
-        }
-    if result.action is Action.REGISTER:
-        return {
-            "CBSTATUS_REGISTER_RESULT": (result.register_outcome or "error").upper(),
-            "CBSTATUS_CALLBACK_ID": result.callback_id or "",
-        }
-    return {}
+    """The journey variables of a widget/offer or register result ({} for others), as in
+    :func:`channel_variables`: ``CBSTATUS_OFFER`` (yes/no), ``CBSTATUS_SLOT_COUNT``,
+    ``CBSTATUS_SLOTS`` (comma-separated Unix seconds), ``CBSTATUS_MENU`` (``asap`` or Unix
+    seconds per key), or ``CBSTATUS_REGISTER_RESULT`` and ``CBSTATUS_CALLBACK_ID``. The menu
+    is the one of the lookup's time (``now`` is accepted for compatibility and not used)."""
+    del now
+    return {k: v for k, v in result.variables().items() if k in JOURNEY_VARIABLES}

@@ -311,6 +311,49 @@ class Result(Handle, kind="Result", free="cb_result_free"):
             log.warning("cbstatus: %s; playing English", exc.message)
         return text or ""
 
+    def variables(self, language: Optional[str] = None) -> Dict[str, str]:
+        """The ``CBSTATUS_*`` channel variables of this result, as the library makes them
+        (``cb_result_variables()``): the names of this action, in the order to set them
+        (``CBSTATUS_RESULT`` last), with their values ("" when unknown).
+
+        ``language`` is the channel's language as the PBX has it (``en``, ``es``, ``es_MX``,
+        ``en-US``, ``fr``, anything; None: none). The library picks the locale: a locale's
+        tag or another language with a locale (``es``, ``es_MX``: es-US) picks it; ``en``,
+        a language without a locale, garbage or None keep the client's locale. Never raises
+        for the language.
+
+        Raises:
+            ValueError: closed result.
+            MemoryError: the library returned nothing.
+        """
+        return dict(self._variables(language)[1])
+
+    def variables_locale(self, language: Optional[str] = None) -> str:
+        """The locale :meth:`variables` speaks for ``language`` (e.g. "es-US")."""
+        return self._variables(language)[0]
+
+    def _variables(self, language: Optional[str]) -> Tuple[str, List[Tuple[str, str]]]:
+        # Any text goes to the library as it is; only a NUL (which C cannot carry) ends it.
+        raw = None if language is None else str(language).encode("utf-8", "replace").split(b"\0")[0]
+        lib = self.library
+        with self._lock:
+            handle = lib.cb_result_variables(self._ptr(), raw)
+            if not handle:
+                raise MemoryError("cb_result_variables returned NULL")
+            try:
+                locale = (lib.cb_variables_locale(handle) or b"").decode("utf-8", "replace")
+                pairs = [
+                    (
+                        (lib.cb_variables_name(handle, i) or b"").decode("ascii"),
+                        (lib.cb_variables_value(handle, i) or b"").decode("utf-8", "replace"),
+                    )
+                    for i in range(int(lib.cb_variables_count(handle)))
+                ]
+            finally:
+                lib.cb_variables_free(handle)
+        record_last_error(0)
+        return locale, pairs
+
     @property
     def text(self) -> str:
         """Plain text to speak (the fallback sentence after a failure)."""

@@ -15,10 +15,11 @@ import cbstatus
 from conftest import AGI_SCRIPT, BIN, DEMO, LONG_STATUS, TOKEN, subprocess_env
 from fake_asterisk import FakeAsterisk, parse_args
 
+# The library's order (cb_result_variables()): CBSTATUS_RESULT last.
 VARIABLES = [
-    "CBSTATUS_RESULT", "CBSTATUS_TEXT", "CBSTATUS_SSML", "CBSTATUS_PROMPTS", "CBSTATUS_STATUS",
+    "CBSTATUS_ERROR", "CBSTATUS_TEXT", "CBSTATUS_SSML", "CBSTATUS_PROMPTS", "CBSTATUS_STATUS",
     "CBSTATUS_TYPE", "CBSTATUS_POSITION", "CBSTATUS_WAIT_SECONDS", "CBSTATUS_ESTIMATED_FOR",
-    "CBSTATUS_COUNT", "CBSTATUS_ERROR",
+    "CBSTATUS_COUNT", "CBSTATUS_RESULT",
 ]
 FALLBACK = "Sorry, we can't check your callback right now."
 DEADLINE = 5.0  # seconds for a whole call (python start-up + lookup + 11 commands)
@@ -45,6 +46,8 @@ def assert_complete(summary):
     assert not summary.violations, summary.to_json()
     assert set(summary.variables) == set(VARIABLES), summary.to_json()
     assert summary.commands[-1].startswith("SET VARIABLE CBSTATUS_RESULT ")  # set last
+    # Exactly the library's list, in its order.
+    assert [c.split()[2] for c in summary.commands if c.startswith("SET VARIABLE ")] == VARIABLES
     return summary.variables
 
 
@@ -275,14 +278,16 @@ def test_520_usage_replies(single):
     s = run(FakeAsterisk(callerid="+15551230001", usage_error_on=[2, 11], usage_single_line=single))
     assert not s.violations, s.to_json()
     assert len(s.commands) == 11  # carried on after each 520
-    assert "CBSTATUS_SSML" not in s.variables and "CBSTATUS_RESULT" not in s.variables
+    # The 2nd and 11th commands (VARIABLES order) were refused; the others were set.
+    assert VARIABLES[1] not in s.variables and VARIABLES[10] not in s.variables
+    assert set(s.variables) == set(VARIABLES) - {VARIABLES[1], VARIABLES[10]}
     assert "usage error" in s.stderr
 
 
 def test_510_and_100_replies():
     s = run(FakeAsterisk(callerid="+15551230001", unknown_on=[1], trying_on=[3, 4]))
     assert not s.violations, s.to_json()
-    assert len(s.commands) == 11 and "CBSTATUS_TEXT" not in s.variables
+    assert len(s.commands) == 11 and VARIABLES[0] not in s.variables  # the 1st: 510
     assert s.variables["CBSTATUS_RESULT"] == "FOUND"
 
 
