@@ -23,15 +23,16 @@ mod locale;
 mod manifest;
 mod message;
 mod render;
+mod situation;
 mod templates;
+mod vocabulary;
 
 pub use eta::{EtaPolicy, EtaStyle};
 pub use freeswitch::{check_sound_dir, freeswitch_playlist, playlist_prompts};
 pub use locale::{Locale, UnknownLocale};
 pub use manifest::{is_valid_prompt_name, manifest_text, project_prompts, PROMPT_DIR};
-pub use message::{
-    Day, Digits, Eta, Message, Offered, Placeholder, RangeUnit, Sentence, Situation, Span, When,
-};
+pub use message::{Day, Digits, Eta, Message, Offered, RangeUnit, Sentence, Span, When};
+pub use situation::{Placeholder, Situation};
 pub use templates::{Part, Template, Templates};
 
 use crate::error::{Error, ErrorKind};

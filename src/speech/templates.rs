@@ -20,7 +20,7 @@
 //! always keeps the built-in wording: there are no recordings for an operator's own words.
 
 use super::locale::Locale;
-use super::message::{Placeholder, Situation};
+use super::situation::{Placeholder, Situation};
 use crate::error::{Error, ErrorKind};
 use std::collections::BTreeMap;
 

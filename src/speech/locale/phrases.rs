@@ -6,7 +6,9 @@
 //! The project prompt manifest is derived from the same words ([`project_prompts`]).
 
 use super::{Gender, Language, Piece};
-use crate::speech::message::{Day, Digits, Eta, Offered, Placeholder, RangeUnit, Sentence, Span};
+use crate::speech::message::{Day, Digits, Eta, Offered, RangeUnit, Sentence, Span};
+use crate::speech::situation::Placeholder;
+use crate::speech::vocabulary::listed_enum;
 use jiff::civil::{Date, Time};
 
 /// Words and the prompt files that say exactly them (`cbstatus/...` for project prompts).
@@ -70,193 +72,131 @@ pub(crate) enum DateStyle {
     DayOfMonth(Words),
 }
 
-/// Every fixed phrase a locale words. The builder decides where each one goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phrase {
-    /// "about" (a wait).
-    About,
-    /// "between" (a range).
-    Between,
-    /// "more than".
-    MoreThan,
-    /// "less than".
-    LessThan,
-    /// "less than a minute".
-    UnderAMinute,
-    /// "and" (in ranges and spans).
-    And,
-    /// "minute".
-    Minute,
-    /// "minutes".
-    Minutes,
-    /// "hour".
-    Hour,
-    /// "hours".
-    Hours,
-    /// "today".
-    Today,
-    /// "tomorrow".
-    Tomorrow,
-    /// "at" before a clock time.
-    At,
-    /// "at" before one o'clock (es "a la").
-    AtOne,
-    /// "You have" (a count).
-    YouHave,
-    /// "callback requests".
-    CallbackRequests,
-    /// "Here is the soonest one".
-    HereIsTheSoonest,
-    /// "You are number".
-    YouAreNumber,
-    /// "in line for your callback".
-    InLineForYourCallback,
-    /// "You are next in line for your callback".
-    YouAreNextInLine,
-    /// "We expect to call you in".
-    WeExpectToCallYouIn,
-    /// "Your callback is scheduled for" (today, tomorrow).
-    ScheduledFor,
-    /// "Your callback is scheduled on" (a weekday, a date).
-    ScheduledOn,
-    /// "We are placing your callback now".
-    CallingNow,
-    /// "Your callback has been completed".
-    Completed,
-    /// "Your callback request was canceled".
-    Canceled,
-    /// "Your last callback request is no longer active".
-    Ended,
-    /// "We have your callback request".
-    WeHaveYourRequest,
-    /// "We will call you as soon as we can".
-    WeWillCallAsap,
-    /// "We could not find a callback request for your number".
-    NotFound,
-    /// "We could not find a callback request for the number ending in".
-    NotFoundForNumber,
-    /// "We will call you at the number ending in".
-    ReadBack,
-    /// "Sorry, we can't check your callback right now".
-    LookupFailed,
-    /// "Your callback request has been canceled".
-    CancelDone,
-    /// "We could not find a callback request to cancel".
-    CancelNotFound,
-    /// "You have more than one callback request, so we could not cancel it here".
-    CancelTooMany,
-    /// "Sorry, we could not cancel your callback right now".
-    CancelFailed,
-    /// "We can call you back".
-    CallbacksAvailable,
-    /// "We are unable to offer callbacks at this time".
-    CallbacksUnavailable,
-    /// "The current wait is".
-    CurrentWaitIs,
-    /// "Sorry, we can't check whether callbacks are available right now".
-    AvailabilityFailed,
-    /// "We can call you back in" (a wait follows).
-    OfferCallBackIn,
-    /// "We can call you back" (no wait known).
-    OfferCallBack,
-    /// "so you don't have to wait on hold".
-    NoNeedToHold,
-    /// "For" (a menu line).
-    For,
-    /// "press" (a menu line).
-    Press,
-    /// "a callback as soon as possible" (a menu choice).
-    ACallbackAsap,
-    /// "Thank you".
-    ThankYou,
-    /// "We will call you back".
-    WeWillCallYouBack,
-    /// "at the number ending in".
-    AtTheNumberEndingIn,
-    /// "in" (before a wait).
-    In,
-    /// "as soon as we can" (ends a confirmation without a wait).
-    AsSoonAsWeCan,
-    /// "We already have your callback request".
-    RegisterDuplicate,
-    /// "Sorry, we are not taking callback requests right now".
-    RegisterRefused,
-    /// "Sorry, we cannot call you back at this number".
-    RegisterInvalidContact,
-    /// "Sorry, that time is no longer available".
-    RegisterInvalidTime,
-    /// "Sorry, we could not register your callback right now".
-    RegisterFailed,
-    /// "Sorry, we could not confirm your callback".
-    RegisterUnconfirmed,
+listed_enum! {
+    /// Every fixed phrase a locale words, in manifest order. The builder decides where each one
+    /// goes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Phrase {
+        /// "about" (a wait).
+        About,
+        /// "between" (a range).
+        Between,
+        /// "more than".
+        MoreThan,
+        /// "less than".
+        LessThan,
+        /// "less than a minute".
+        UnderAMinute,
+        /// "and" (in ranges and spans).
+        And,
+        /// "minute".
+        Minute,
+        /// "minutes".
+        Minutes,
+        /// "hour".
+        Hour,
+        /// "hours".
+        Hours,
+        /// "today".
+        Today,
+        /// "tomorrow".
+        Tomorrow,
+        /// "at" before a clock time.
+        At,
+        /// "at" before one o'clock (es "a la").
+        AtOne,
+        /// "You have" (a count).
+        YouHave,
+        /// "callback requests".
+        CallbackRequests,
+        /// "Here is the soonest one".
+        HereIsTheSoonest,
+        /// "You are number".
+        YouAreNumber,
+        /// "in line for your callback".
+        InLineForYourCallback,
+        /// "You are next in line for your callback".
+        YouAreNextInLine,
+        /// "We expect to call you in".
+        WeExpectToCallYouIn,
+        /// "Your callback is scheduled for" (today, tomorrow).
+        ScheduledFor,
+        /// "Your callback is scheduled on" (a weekday, a date).
+        ScheduledOn,
+        /// "We are placing your callback now".
+        CallingNow,
+        /// "Your callback has been completed".
+        Completed,
+        /// "Your callback request was canceled".
+        Canceled,
+        /// "Your last callback request is no longer active".
+        Ended,
+        /// "We have your callback request".
+        WeHaveYourRequest,
+        /// "We will call you as soon as we can".
+        WeWillCallAsap,
+        /// "We could not find a callback request for your number".
+        NotFound,
+        /// "We could not find a callback request for the number ending in".
+        NotFoundForNumber,
+        /// "We will call you at the number ending in".
+        ReadBack,
+        /// "Sorry, we can't check your callback right now".
+        LookupFailed,
+        /// "Your callback request has been canceled".
+        CancelDone,
+        /// "We could not find a callback request to cancel".
+        CancelNotFound,
+        /// "You have more than one callback request, so we could not cancel it here".
+        CancelTooMany,
+        /// "Sorry, we could not cancel your callback right now".
+        CancelFailed,
+        /// "We can call you back".
+        CallbacksAvailable,
+        /// "We are unable to offer callbacks at this time".
+        CallbacksUnavailable,
+        /// "The current wait is".
+        CurrentWaitIs,
+        /// "Sorry, we can't check whether callbacks are available right now".
+        AvailabilityFailed,
+        /// "We can call you back in" (a wait follows).
+        OfferCallBackIn,
+        /// "We can call you back" (no wait known).
+        OfferCallBack,
+        /// "so you don't have to wait on hold".
+        NoNeedToHold,
+        /// "For" (a menu line).
+        For,
+        /// "press" (a menu line).
+        Press,
+        /// "a callback as soon as possible" (a menu choice).
+        ACallbackAsap,
+        /// "Thank you".
+        ThankYou,
+        /// "We will call you back".
+        WeWillCallYouBack,
+        /// "at the number ending in".
+        AtTheNumberEndingIn,
+        /// "in" (before a wait).
+        In,
+        /// "as soon as we can" (ends a confirmation without a wait).
+        AsSoonAsWeCan,
+        /// "We already have your callback request".
+        RegisterDuplicate,
+        /// "Sorry, we are not taking callback requests right now".
+        RegisterRefused,
+        /// "Sorry, we cannot call you back at this number".
+        RegisterInvalidContact,
+        /// "Sorry, that time is no longer available".
+        RegisterInvalidTime,
+        /// "Sorry, we could not register your callback right now".
+        RegisterFailed,
+        /// "Sorry, we could not confirm your callback".
+        RegisterUnconfirmed,
+    }
 }
 
 impl Phrase {
-    /// Every phrase, in manifest order.
-    pub(crate) const ALL: [Phrase; 58] = {
-        use Phrase::*;
-        [
-            About,
-            Between,
-            MoreThan,
-            LessThan,
-            UnderAMinute,
-            And,
-            Minute,
-            Minutes,
-            Hour,
-            Hours,
-            Today,
-            Tomorrow,
-            At,
-            AtOne,
-            YouHave,
-            CallbackRequests,
-            HereIsTheSoonest,
-            YouAreNumber,
-            InLineForYourCallback,
-            YouAreNextInLine,
-            WeExpectToCallYouIn,
-            ScheduledFor,
-            ScheduledOn,
-            CallingNow,
-            Completed,
-            Canceled,
-            Ended,
-            WeHaveYourRequest,
-            WeWillCallAsap,
-            NotFound,
-            NotFoundForNumber,
-            ReadBack,
-            LookupFailed,
-            CancelDone,
-            CancelNotFound,
-            CancelTooMany,
-            CancelFailed,
-            CallbacksAvailable,
-            CallbacksUnavailable,
-            CurrentWaitIs,
-            AvailabilityFailed,
-            OfferCallBackIn,
-            OfferCallBack,
-            NoNeedToHold,
-            For,
-            Press,
-            ACallbackAsap,
-            ThankYou,
-            WeWillCallYouBack,
-            AtTheNumberEndingIn,
-            In,
-            AsSoonAsWeCan,
-            RegisterDuplicate,
-            RegisterRefused,
-            RegisterInvalidContact,
-            RegisterInvalidTime,
-            RegisterFailed,
-            RegisterUnconfirmed,
-        ]
-    };
-
     /// The phrase ends its sentence (its recording's transcript ends with a period).
     pub(crate) fn ends_sentence(self) -> bool {
         use Phrase::*;
