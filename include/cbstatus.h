@@ -431,7 +431,9 @@ const char *const *cb_config_keys(void);
  * settings made so far; an unknown name is `CB_E_INVALID_CONFIG` with a message naming it
  * (nothing applied), never a fallback to another organization.
  * `value` is text, e.g. "1500"; "" restores the setting's default (for `auth_scheme` it
- * means the bare token). Both strings are copied.
+ * means the bare token). Both strings are copied. Settings are checked against each other
+ * (`eta_min_minutes` below `eta_max_minutes`) by `cb_config_load_file` and `cb_client_new`,
+ * not here, so they may be set in any order.
  * Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG` (unknown
  * key or bad value: the message says which). On error the setting keeps its previous value,
  * except for an unknown `locale`: English is applied and `CB_E_UNKNOWN_LOCALE` returned as a
@@ -442,8 +444,9 @@ int32_t cb_config_set(struct cb_config *config, const char *key, const char *val
 /**
  * Apply a TOML file with the same settings (and `[templates.<locale>]` tables).
  * Errors: `CB_E_INVALID_ARGUMENT`, `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG` (unreadable
- * file, bad TOML, unknown key: the message says which). Settings applied before an error in
- * the file stay applied.
+ * file, bad TOML, unknown key, or settings that now contradict each other such as
+ * `eta_min_minutes` at or above `eta_max_minutes`: the message says which, once prefixed
+ * with the path). Settings applied before an error in the file stay applied.
  */
 int32_t cb_config_load_file(struct cb_config *config, const char *path);
 
@@ -455,7 +458,9 @@ void cb_config_free(struct cb_config *config);
 /**
  * Create a client from settings (copied: `config` may be freed afterwards). On `CB_OK`,
  * `*out` receives a handle to release with `cb_client_free`; on error `*out` is untouched.
- * Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_NOT_CONFIGURED` (no api_url).
+ * Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_NOT_CONFIGURED` (no api_url),
+ * `CB_E_INVALID_CONFIG` (settings that contradict each other, each valid when set:
+ * `eta_min_minutes` at or above `eta_max_minutes`; the message names both).
  */
 int32_t cb_client_new(const struct cb_config *config, struct cb_client **out);
 

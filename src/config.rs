@@ -17,6 +17,7 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
+mod coherence;
 mod files;
 mod keys;
 mod parse;
@@ -168,10 +169,10 @@ impl Config {
             )
         })?;
         let named = self.apply_file_table(&table)?;
-        match named.or_else(|| self.profile.clone()) {
-            Some(profile) => self.set("profile", &profile),
-            None => Ok(()),
+        if let Some(profile) = named.or_else(|| self.profile.clone()) {
+            self.set("profile", &profile)?;
         }
+        self.check_coherence()
     }
 
     /// Apply the keys and templates of one table (the top level of a file, or a profile).
@@ -184,8 +185,7 @@ impl Config {
                         "templates must be a table of [templates.<locale>] tables",
                     ));
                 };
-                self.speech.templates = Templates::from_toml_table(templates)
-                    .map_err(|e| Error::new(ErrorKind::InvalidConfig, e.to_string()))?;
+                self.speech.templates = Templates::from_toml_table(templates)?;
                 continue;
             }
             let text = match value {

@@ -3,7 +3,10 @@
 //! PBXes hand us caller ids in many shapes: `+15551234567`, `15551234567`, `5551234567`,
 //! `(555) 123-4567`, `tel:+44 20 7946 0958`, or the literal `unknown`. [`PhoneNumber::parse`]
 //! turns the usable ones into E.164 (`+` and 8 to 15 digits) and rejects the rest with an
-//! [`ErrorKind::InvalidNumber`] error that says why.
+//! [`ErrorKind::InvalidNumber`] error that says why. Between the digits only the separators of
+//! one list are skipped, and the error for any other character names exactly that list. A `/`
+//! may follow an area code (`0171/1234567`), never a complete number: `+1 555 123 0001 / 02`
+//! is two numbers, whose digits run together would make a third.
 
 use crate::error::{Error, ErrorKind, Result};
 use std::fmt;
@@ -14,6 +17,32 @@ const MAX_INPUT_LEN: usize = 64;
 const MAX_E164_DIGITS: usize = 15;
 /// Shortest full international number we accept (country code + subscriber number).
 const MIN_E164_DIGITS: usize = 8;
+
+/// Characters written between the digits of one number (`(555) 123-4567`, `555.123.4567`,
+/// `0171/1234567`), skipped when reading it. The only other characters accepted are digits and
+/// a leading `+`; the error for any other names exactly these (see [`separators_allowed`]).
+const SEPARATORS: [char; 7] = [' ', '\t', '-', '.', '(', ')', '/'];
+
+/// The separator that may also stand between two numbers (`+1 555 123 0001 / 02`): accepted
+/// only inside one number, after an area code, never after a number already complete.
+const NUMBER_JOINER: char = '/';
+
+/// "digits, a leading '+' and the separators space, tab, - . ( ) /": [`SEPARATORS`] as the
+/// error message lists them.
+fn separators_allowed() -> String {
+    let names: Vec<String> = SEPARATORS
+        .iter()
+        .map(|c| match c {
+            ' ' => "space".to_string(),
+            '\t' => "tab".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    format!(
+        "only digits, a leading '+' and the separators {} are allowed",
+        names.join(" ")
+    )
+}
 
 /// Caller-id values PBXes use when there is no number to show.
 const NO_NUMBER_WORDS: [&str; 9] = [
@@ -160,18 +189,28 @@ impl PhoneNumber {
             match c {
                 '0'..='9' => digits.push(c),
                 '+' if i == 0 => international = true,
-                ' ' | '-' | '.' | '(' | ')' | '/' | '\t' => {}
-                c if c.is_control() => {
+                c if c.is_control() && !SEPARATORS.contains(&c) => {
                     return invalid(format!(
                         "caller number contains a control character (U+{:04X})",
                         c as u32
                     ))
                 }
+                c if SEPARATORS.contains(&c) => {}
                 c => {
                     return invalid(format!(
-                        "caller number contains {c:?}; only digits, a leading '+', spaces and - . ( ) are allowed"
+                        "caller number contains {c:?}; {}",
+                        separators_allowed()
                     ))
                 }
+            }
+        }
+        if let Some((before, _)) = body.split_once(NUMBER_JOINER) {
+            // `0171/1234567` is one number (area code / subscriber); `5551230001/02` and
+            // `+1 555 123 0001 / 02` are two, and their digits run together would be a third.
+            if PhoneNumber::parse(before, country).is_ok() {
+                return invalid(format!(
+                    "caller number holds two numbers joined by '{NUMBER_JOINER}'; pass one"
+                ));
             }
         }
         if digits.is_empty() {
@@ -350,6 +389,72 @@ mod tests {
             us(&"5".repeat(10_000)).unwrap_err().kind(),
             ErrorKind::InvalidNumber
         );
+    }
+
+    #[test]
+    fn the_characters_accepted_are_those_the_error_lists() {
+        let listed = |err: Error| -> Vec<char> {
+            let detail = err.detail().to_string();
+            let list = detail
+                .split_once("the separators ")
+                .and_then(|(_, rest)| rest.strip_suffix(" are allowed"))
+                .unwrap_or_else(|| panic!("no list in {detail:?}"));
+            list.split(' ')
+                .map(|name| match name {
+                    "space" => ' ',
+                    "tab" => '\t',
+                    c => c.chars().next().unwrap(),
+                })
+                .collect()
+        };
+        // Every character but digits and '+', between the digits of a valid number.
+        let mut accepted = Vec::new();
+        let mut message = None;
+        for c in (0u8..=0x7f)
+            .map(char::from)
+            .chain(['\u{a0}', 'é', '\u{2013}'])
+        {
+            // '@' ends the user part of a SIP URI (`sip:+15551234567@pbx`): what follows is
+            // the host, not part of the number.
+            if c.is_ascii_digit() || c == '+' || c == '@' {
+                continue;
+            }
+            match us(&format!("555{c}1234567")) {
+                Ok(n) => {
+                    assert_eq!(n, "+15551234567", "{c:?}");
+                    accepted.push(c);
+                }
+                Err(err) if c.is_control() && !SEPARATORS.contains(&c) => {
+                    assert!(err.detail().contains("control character"), "{c:?}");
+                }
+                Err(err) => message = Some(listed(err)),
+            }
+        }
+        let mut listed = message.expect("some character refused");
+        listed.sort_unstable();
+        accepted.sort_unstable();
+        assert_eq!(accepted, listed, "accepted vs listed in the error");
+    }
+
+    #[test]
+    fn a_slash_joins_an_area_code_never_two_numbers() {
+        let de = CountryCode::parse("49").unwrap();
+        assert_eq!(
+            PhoneNumber::parse("0171/1234567", &de).unwrap().as_str(),
+            "+491711234567"
+        );
+        assert_eq!(us("555/123-4567").unwrap(), "+15551234567");
+        for two in [
+            "+1 555 123 0001 / 02",
+            "+1 555 123 0001/2",
+            "5551230001/5551230002",
+            "(555) 123-0001 / 0002",
+            "+44 20 7946 0958 / 59",
+        ] {
+            let err = us(two).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidNumber, "{two}");
+            assert!(err.detail().contains("two numbers"), "{two}: {err}");
+        }
     }
 
     #[test]

@@ -244,7 +244,7 @@ keys! {
         },
     }
     "eta_min_minutes" => speech.eta.min_minutes {
-        meaning: "below this many minutes say \"less than N minutes\"",
+        meaning: "below this many minutes say \"less than N minutes\"; `none` or 0: no minimum; at or above the maximum: refused when the settings load (and by `cb_client_new`), naming both",
         default: "none",
         set: |c, v| {
             c.speech.eta.min_minutes = parse_optional_minutes("eta_min_minutes", v)?;
@@ -252,7 +252,7 @@ keys! {
         },
     }
     "eta_max_minutes" => speech.eta.max_minutes {
-        meaning: "above this many minutes say \"more than N minutes\"",
+        meaning: "above this many minutes say \"more than N minutes\"; `none` or 0: no maximum",
         default: "90",
         set: |c, v| {
             c.speech.eta.max_minutes = parse_optional_minutes("eta_max_minutes", v)?;

@@ -23,8 +23,9 @@ pub(super) fn parse_millis(key: &str, value: &str, max: u64) -> Result<Duration>
     Ok(Duration::from_millis(ms))
 }
 
+/// Minutes or no bound: `none` and `0` (as for the other settings where 0 disables) are none.
 pub(super) fn parse_optional_minutes(key: &str, value: &str) -> Result<Option<u32>> {
-    if value.is_empty() || value.eq_ignore_ascii_case("none") {
+    if value.is_empty() || value.eq_ignore_ascii_case("none") || value == "0" {
         return Ok(None);
     }
     let n = parse_number(key, value)?;

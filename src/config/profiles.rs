@@ -72,6 +72,7 @@ impl Config {
                 super::tolerate(config.set(key.name, &value))?;
             }
         }
+        config.check_coherence()?;
         Ok(config)
     }
 

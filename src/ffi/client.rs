@@ -18,7 +18,9 @@ pub struct cb_client {
 
 /// Create a client from settings (copied: `config` may be freed afterwards). On `CB_OK`,
 /// `*out` receives a handle to release with `cb_client_free`; on error `*out` is untouched.
-/// Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_NOT_CONFIGURED` (no api_url).
+/// Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_NOT_CONFIGURED` (no api_url),
+/// `CB_E_INVALID_CONFIG` (settings that contradict each other, each valid when set:
+/// `eta_min_minutes` at or above `eta_max_minutes`; the message names both).
 #[no_mangle]
 pub unsafe extern "C" fn cb_client_new(config: *const cb_config, out: *mut *mut cb_client) -> i32 {
     boundary_code(|| {

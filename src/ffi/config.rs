@@ -92,7 +92,9 @@ static KEY_NAMES: KeyNames = KeyNames({
 /// settings made so far; an unknown name is `CB_E_INVALID_CONFIG` with a message naming it
 /// (nothing applied), never a fallback to another organization.
 /// `value` is text, e.g. "1500"; "" restores the setting's default (for `auth_scheme` it
-/// means the bare token). Both strings are copied.
+/// means the bare token). Both strings are copied. Settings are checked against each other
+/// (`eta_min_minutes` below `eta_max_minutes`) by `cb_config_load_file` and `cb_client_new`,
+/// not here, so they may be set in any order.
 /// Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG` (unknown
 /// key or bad value: the message says which). On error the setting keeps its previous value,
 /// except for an unknown `locale`: English is applied and `CB_E_UNKNOWN_LOCALE` returned as a
@@ -115,8 +117,9 @@ pub unsafe extern "C" fn cb_config_set(
 
 /// Apply a TOML file with the same settings (and `[templates.<locale>]` tables).
 /// Errors: `CB_E_INVALID_ARGUMENT`, `CB_E_INVALID_UTF8`, `CB_E_INVALID_CONFIG` (unreadable
-/// file, bad TOML, unknown key: the message says which). Settings applied before an error in
-/// the file stay applied.
+/// file, bad TOML, unknown key, or settings that now contradict each other such as
+/// `eta_min_minutes` at or above `eta_max_minutes`: the message says which, once prefixed
+/// with the path). Settings applied before an error in the file stay applied.
 #[no_mangle]
 pub unsafe extern "C" fn cb_config_load_file(config: *mut cb_config, path: *const c_char) -> i32 {
     boundary_code(|| {

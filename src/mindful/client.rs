@@ -152,6 +152,8 @@ impl Client {
     /// A client that counts into `stats` (e.g. the counters of the client it replaces after a
     /// configuration reload, so they keep growing instead of starting again from zero).
     pub fn with_stats(config: &Config, stats: Arc<Stats>) -> Result<Client> {
+        // Settings set one by one (cb_config_set) are checked against each other here.
+        config.check_coherence()?;
         let url = config.require_api_url()?.clone();
         let auth = config.api_token.as_ref().map(|token| {
             let value = if config.auth_scheme.is_empty() {

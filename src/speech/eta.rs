@@ -81,20 +81,27 @@ impl Default for EtaPolicy {
 }
 
 impl EtaPolicy {
-    /// Check the settings make sense (for the configuration loader).
+    /// Check the bounds agree (for the configuration loader, naming its keys): a minimum at
+    /// or above the maximum would say "less than 10 minutes" and "more than 10 minutes" of
+    /// waits seconds apart and nothing of any wait between. A bound of 0 is no bound, as
+    /// [`EtaPolicy::quote`] reads it.
     pub fn validate(&self) -> Result<(), Error> {
-        let bad = |detail: String| Err(Error::new(ErrorKind::InvalidConfig, detail));
-        if self.max_minutes == Some(0) {
-            return bad("eta maximum must be at least 1 minute".to_string());
+        let (Some(min), Some(max)) = (
+            self.min_minutes.filter(|&m| m > 0),
+            self.max_minutes.filter(|&m| m > 0),
+        ) else {
+            return Ok(());
+        };
+        if min < max {
+            return Ok(());
         }
-        if let (Some(min), Some(max)) = (self.min_minutes, self.max_minutes) {
-            if min > max {
-                return bad(format!(
-                    "eta minimum ({min} minutes) is above the maximum ({max} minutes)"
-                ));
-            }
-        }
-        Ok(())
+        Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!(
+                "eta_min_minutes ({min}) must be less than eta_max_minutes ({max}; 90 unless \
+                 set): lower the minimum, raise the maximum, or set either to none"
+            ),
+        ))
     }
 
     /// The spoken form of `wait` under this policy.
@@ -364,16 +371,27 @@ mod tests {
         let err = "approx".parse::<EtaStyle>().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidConfig);
         assert!(EtaPolicy::default().validate().is_ok());
-        let bad = EtaPolicy {
-            min_minutes: Some(30),
-            max_minutes: Some(10),
-            ..EtaPolicy::default()
-        };
-        assert!(bad
-            .validate()
-            .unwrap_err()
-            .detail()
-            .contains("above the maximum"));
+        for (min, max) in [(30, 10), (10, 10)] {
+            let bad = EtaPolicy {
+                min_minutes: Some(min),
+                max_minutes: Some(max),
+                ..EtaPolicy::default()
+            };
+            let detail = bad.validate().unwrap_err().detail().to_string();
+            assert!(
+                detail.contains(&format!("eta_min_minutes ({min})"))
+                    && detail.contains(&format!("eta_max_minutes ({max}")),
+                "{detail}"
+            );
+        }
+        for (min, max) in [(Some(9), Some(10)), (Some(10), None), (Some(10), Some(0))] {
+            let fine = EtaPolicy {
+                min_minutes: min,
+                max_minutes: max,
+                ..EtaPolicy::default()
+            };
+            assert!(fine.validate().is_ok(), "{min:?} {max:?}");
+        }
     }
 
     #[test]
