@@ -12,8 +12,8 @@
 mod common;
 mod support;
 
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::{Client, Config, ErrorKind};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
