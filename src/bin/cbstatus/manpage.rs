@@ -34,18 +34,21 @@ fn render(cmd: &clap::Command, top: bool, pages: &mut Vec<(String, String)>) {
     }
 }
 
-/// The `CBSTATUS_*` variables, from the library's own list of settings.
+/// The `CBSTATUS_*` variables, with their meanings and defaults, from the library's table of
+/// settings.
 fn environment_section() -> String {
     let mut s = String::from(
         ".SH ENVIRONMENT\n\
          Every setting is read from the TOML file named by \\fBCBSTATUS_CONFIG\\fR (keys in \
          lower case without the prefix) and then from these variables, which override it:\n",
     );
-    for key in cbstatus::config::KEYS {
+    for key in cbstatus::config::KEY_TABLE {
         s.push_str(&format!(
-            ".TP\n\\fBCBSTATUS_{}\\fR\nfile key \\fI{}\\fR\n",
-            roff_escape(&key.to_ascii_uppercase()),
-            roff_escape(key)
+            ".TP\n\\fB{}\\fR\nfile key \\fI{}\\fR: {} (default: {})\n",
+            roff_escape(&key.env_var()),
+            roff_escape(key.name),
+            roff_escape(&key.meaning.replace('`', "")),
+            roff_escape(&key.default.replace('`', ""))
         ));
     }
     s.push_str(".TP\n\\fBCBSTATUS_CONFIG\\fR\nthe TOML configuration file\n");
