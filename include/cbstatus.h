@@ -210,6 +210,11 @@
 #define CB_ACTION_WIDGET 2
 
 /**
+ * The result answers `cb_client_register`.
+ */
+#define CB_ACTION_REGISTER 3
+
+/**
  * Cancel outcome: the callback was canceled.
  */
 #define CB_CANCEL_CANCELED 1
@@ -228,11 +233,6 @@
  * Cancel outcome: Mindful could not cancel it.
  */
 #define CB_CANCEL_FAILED 4
-
-/**
- * The result answers `cb_client_register`.
- */
-#define CB_ACTION_REGISTER 3
 
 /**
  * Register outcome: `Requested`, the callback is registered.
@@ -495,6 +495,37 @@ int32_t cb_client_widget_status(const struct cb_client *client,
                                 struct cb_result **out);
 
 /**
+ * Register a callback for `number` with the widget `widget_id` (NULL: the configured
+ * `widget_id`), as soon as possible (`appointment_unix` 0) or at `appointment_unix` (Unix
+ * seconds, one of the widget's time slots). Sent exactly once: never retried, because a
+ * registration is not idempotent. Returns and fills `*out` like `cb_client_lookup`: `CB_OK`
+ * when Mindful answered, and then `cb_result_register_outcome()` says what it answered
+ * (only `CB_REGISTER_REQUESTED` is a registered callback); otherwise the error code (e.g.
+ * `CB_E_TIMEOUT`), `cb_result_register_outcome()` is 0 and rendering says "we could not
+ * confirm your callback" when the request may have reached Mindful (a later
+ * `cb_client_lookup` tells the truth). A negative `appointment_unix` gives
+ * `CB_E_INVALID_ARGUMENT` (with a result, nothing sent). Blocks for at most the configured
+ * timeout. Thread-safe.
+ */
+int32_t cb_client_register(const struct cb_client *client,
+                           const char *number,
+                           const char *widget_id,
+                           int64_t appointment_unix,
+                           struct cb_result **out);
+
+/**
+ * Check the widget `widget_id` (NULL: the configured `widget_id`) like
+ * `cb_client_widget_status`, for speaking as an offer: rendering gives the ASAP offer with
+ * the current wait, then one menu line per choice ("For a callback as soon as possible,
+ * press 1. For today at 3:00 PM, press 2. ..."): ASAP first when offered, then the time
+ * slots still ahead, at most 9 choices. `cb_result_action()` says `CB_ACTION_WIDGET`.
+ * Returns and fills `*out` like `cb_client_lookup`. Thread-safe.
+ */
+int32_t cb_client_offer(const struct cb_client *client,
+                        const char *widget_id,
+                        struct cb_result **out);
+
+/**
  * Start looking `number` up in the background, e.g. while the greeting plays: a later
  * `cb_client_lookup` of the same number (within `prefetch_ttl_ms`, default 30 s) joins it
  * if it is still running or takes its answer at once (consuming it: a second lookup asks
@@ -643,6 +674,33 @@ bool cb_result_offer_scheduled(const struct cb_result *result);
 int64_t cb_result_ewt_seconds(const struct cb_result *result);
 
 /**
+ * For an answered `cb_client_register`: `CB_REGISTER_REQUESTED` ... `CB_REGISTER_FAILED`.
+ * 0 for any other result, including a registration that got no answer (never mistake it
+ * for success) and NULL. Thread-safe.
+ */
+int32_t cb_result_register_outcome(const struct cb_result *result);
+
+/**
+ * For an answered registration: the callback request id Mindful gave ("" when none, when
+ * it held characters other than `A-Z a-z 0-9 - _ . :` or was longer than 64, and for any
+ * other result or NULL). Lent until `cb_result_free`. Thread-safe.
+ */
+const char *cb_result_callback_id(const struct cb_result *result);
+
+/**
+ * For an answered widget request: how many time slots (`scheduled_timeslots`) the widget
+ * offers, sorted and without duplicates (past ones included; 0 for any other result or
+ * NULL). Thread-safe.
+ */
+uint32_t cb_result_timeslot_count(const struct cb_result *result);
+
+/**
+ * The `i`-th time slot (from 0, earliest first) as Unix seconds, or -1 when `i` is out of
+ * range, the result is not an answered widget request, or NULL. Thread-safe.
+ */
+int64_t cb_result_timeslot(const struct cb_result *result, uint32_t i);
+
+/**
  * Render the result as `format` (`CB_FORMAT_TEXT`, `_SSML`, `_PROMPTS`, `_JSON`) in `locale`
  * ("en-US", "es-US", ...; NULL = the client's locale). On `CB_OK` `*out` receives a new
  * string to release with `cb_string_free`. An unknown locale renders in English, writes
@@ -676,64 +734,6 @@ int32_t cb_result_playlist(const struct cb_result *result,
  * Release a result. NULL is a no-op. Strings it lent become invalid.
  */
 void cb_result_free(struct cb_result *result);
-
-/**
- * Register a callback for `number` with the widget `widget_id` (NULL: the configured
- * `widget_id`), as soon as possible (`appointment_unix` 0) or at `appointment_unix` (Unix
- * seconds, one of the widget's time slots). Sent exactly once: never retried, because a
- * registration is not idempotent. Returns and fills `*out` like `cb_client_lookup`: `CB_OK`
- * when Mindful answered, and then `cb_result_register_outcome()` says what it answered
- * (only `CB_REGISTER_REQUESTED` is a registered callback); otherwise the error code (e.g.
- * `CB_E_TIMEOUT`), `cb_result_register_outcome()` is 0 and rendering says "we could not
- * confirm your callback" when the request may have reached Mindful (a later
- * `cb_client_lookup` tells the truth). A negative `appointment_unix` gives
- * `CB_E_INVALID_ARGUMENT` (with a result, nothing sent). Blocks for at most the configured
- * timeout. Thread-safe.
- */
-int32_t cb_client_register(const struct cb_client *client,
-                           const char *number,
-                           const char *widget_id,
-                           int64_t appointment_unix,
-                           struct cb_result **out);
-
-/**
- * Check the widget `widget_id` (NULL: the configured `widget_id`) like
- * `cb_client_widget_status`, for speaking as an offer: rendering gives the ASAP offer with
- * the current wait, then one menu line per choice ("For a callback as soon as possible,
- * press 1. For today at 3:00 PM, press 2. ..."): ASAP first when offered, then the time
- * slots still ahead, at most 9 choices. `cb_result_action()` says `CB_ACTION_WIDGET`.
- * Returns and fills `*out` like `cb_client_lookup`. Thread-safe.
- */
-int32_t cb_client_offer(const struct cb_client *client,
-                        const char *widget_id,
-                        struct cb_result **out);
-
-/**
- * For an answered `cb_client_register`: `CB_REGISTER_REQUESTED` ... `CB_REGISTER_FAILED`.
- * 0 for any other result, including a registration that got no answer (never mistake it
- * for success) and NULL. Thread-safe.
- */
-int32_t cb_result_register_outcome(const struct cb_result *result);
-
-/**
- * For an answered registration: the callback request id Mindful gave ("" when none, when
- * it held characters other than `A-Z a-z 0-9 - _ . :` or was longer than 64, and for any
- * other result or NULL). Lent until `cb_result_free`. Thread-safe.
- */
-const char *cb_result_callback_id(const struct cb_result *result);
-
-/**
- * For an answered widget request: how many time slots (`scheduled_timeslots`) the widget
- * offers, sorted and without duplicates (past ones included; 0 for any other result or
- * NULL). Thread-safe.
- */
-uint32_t cb_result_timeslot_count(const struct cb_result *result);
-
-/**
- * The `i`-th time slot (from 0, earliest first) as Unix seconds, or -1 when `i` is out of
- * range, the result is not an answered widget request, or NULL. Thread-safe.
- */
-int64_t cb_result_timeslot(const struct cb_result *result, uint32_t i);
 
 /**
  * The `CBSTATUS_*` channel variables of `result`, in the order to set them: every

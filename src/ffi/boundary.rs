@@ -5,6 +5,7 @@ use crate::error::{Error, ErrorKind, Result};
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 
 thread_local! {
     /// The error of the last call made on this thread (`None` after a success).
@@ -105,17 +106,32 @@ pub(crate) unsafe fn opt_str_arg<'a>(ptr: *const c_char, name: &str) -> Result<O
     }
 }
 
-/// Write `value` through a required out-pointer.
-///
-/// # Safety
-/// `out` is NULL or valid for writes.
-pub(crate) unsafe fn write_out<T>(out: *mut T, value: T) -> Result<()> {
+/// A required handle argument (`cb_client *`, `const cb_result *`, ...): NULL is
+/// `CB_E_INVALID_ARGUMENT` "`name` is NULL". The caller borrows it (`as_ref`, or `as_mut` for a
+/// `cb_config`) under the export's contract that a non-NULL handle is live.
+pub(crate) fn required<T>(ptr: *const T, name: &str) -> Result<NonNull<T>> {
+    NonNull::new(ptr.cast_mut())
+        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{name} is NULL")))
+}
+
+/// A required out-pointer: NULL is `CB_E_INVALID_ARGUMENT` "out pointer is NULL". Checked
+/// before the work whose product it receives (a handle made for a NULL `out` would leak).
+pub(crate) fn out_arg<T>(out: *mut T) -> Result<()> {
     if out.is_null() {
         return Err(Error::new(
             ErrorKind::InvalidArgument,
             "out pointer is NULL",
         ));
     }
+    Ok(())
+}
+
+/// Write `value` through a required out-pointer (see [`out_arg`]).
+///
+/// # Safety
+/// `out` is NULL or valid for writes.
+pub(crate) unsafe fn write_out<T>(out: *mut T, value: T) -> Result<()> {
+    out_arg(out)?;
     // SAFETY: non-NULL and the caller promises it is writable.
     unsafe { out.write(value) };
     Ok(())

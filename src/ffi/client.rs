@@ -1,11 +1,16 @@
-//! `cb_client`: a connection to one Mindful organization, shared by many threads.
+//! `cb_client`: a connection to one Mindful organization, shared by many threads, and the
+//! requests it makes (lookup, cancel, widget status, offer, register, prefetch).
 
-use super::boundary::{boundary_code, opt_str_arg, owned_c_string, str_arg, write_out};
+use super::boundary::{
+    boundary_code, opt_str_arg, out_arg, owned_c_string, required, str_arg, write_out,
+};
 use super::config::cb_config;
 use super::result::cb_result;
 use crate::error::{Error, ErrorKind, Result};
 use crate::mindful::Client;
+use crate::register::{appointment_from_unix, RegisterRequest};
 use crate::{Action, LookupResult};
+use jiff::Timestamp;
 use std::ffi::c_char;
 
 /// A client (opaque). Thread-safe: one client can serve lookups from many threads at once,
@@ -25,14 +30,8 @@ pub struct cb_client {
 pub unsafe extern "C" fn cb_client_new(config: *const cb_config, out: *mut *mut cb_client) -> i32 {
     boundary_code(|| {
         // SAFETY: the caller promises NULL or a live handle.
-        let config = unsafe { config.as_ref() }
-            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "config is NULL"))?;
-        if out.is_null() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "out pointer is NULL",
-            ));
-        }
+        let config = unsafe { required(config, "config")?.as_ref() };
+        out_arg(out)?;
         let client = Client::new(&config.config)?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { write_out(out, Box::into_raw(Box::new(cb_client { client }))) }
@@ -91,21 +90,79 @@ pub unsafe extern "C" fn cb_client_widget_status(
     boundary_code(|| unsafe { answer(client, out, Action::Widget, ask) })
 }
 
-/// The client of a C call, checked together with its out pointer.
+/// Register a callback for `number` with the widget `widget_id` (NULL: the configured
+/// `widget_id`), as soon as possible (`appointment_unix` 0) or at `appointment_unix` (Unix
+/// seconds, one of the widget's time slots). Sent exactly once: never retried, because a
+/// registration is not idempotent. Returns and fills `*out` like `cb_client_lookup`: `CB_OK`
+/// when Mindful answered, and then `cb_result_register_outcome()` says what it answered
+/// (only `CB_REGISTER_REQUESTED` is a registered callback); otherwise the error code (e.g.
+/// `CB_E_TIMEOUT`), `cb_result_register_outcome()` is 0 and rendering says "we could not
+/// confirm your callback" when the request may have reached Mindful (a later
+/// `cb_client_lookup` tells the truth). A negative `appointment_unix` gives
+/// `CB_E_INVALID_ARGUMENT` (with a result, nothing sent). Blocks for at most the configured
+/// timeout. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_register(
+    client: *const cb_client,
+    number: *const c_char,
+    widget_id: *const c_char,
+    appointment_unix: i64,
+    out: *mut *mut cb_result,
+) -> i32 {
+    let ask = |client: &Client| {
+        // SAFETY: the caller promises valid strings or NULL.
+        let number = unsafe { str_arg(number, "number") }?;
+        // SAFETY: as above.
+        let widget_id = unsafe { opt_str_arg(widget_id, "widget_id") }?;
+        let request = RegisterRequest {
+            widget_id: widget_id.map(str::to_string),
+            appointment: appointment(appointment_unix)?,
+            ..RegisterRequest::default()
+        };
+        Ok(client.register(number, request))
+    };
+    // SAFETY: forwarded from the caller.
+    boundary_code(|| unsafe { answer(client, out, Action::Register, ask) })
+}
+
+/// `appointment_unix` as `cb_client_register` takes it: 0 is as soon as possible.
+fn appointment(appointment_unix: i64) -> Result<Option<Timestamp>> {
+    match appointment_unix {
+        0 => Ok(None),
+        t => appointment_from_unix(t).map(Some).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("appointment_unix {t} is not a Unix time (0 = as soon as possible)"),
+            )
+        }),
+    }
+}
+
+/// Check the widget `widget_id` (NULL: the configured `widget_id`) like
+/// `cb_client_widget_status`, for speaking as an offer: rendering gives the ASAP offer with
+/// the current wait, then one menu line per choice ("For a callback as soon as possible,
+/// press 1. For today at 3:00 PM, press 2. ..."): ASAP first when offered, then the time
+/// slots still ahead, at most 9 choices. `cb_result_action()` says `CB_ACTION_WIDGET`.
+/// Returns and fills `*out` like `cb_client_lookup`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_client_offer(
+    client: *const cb_client,
+    widget_id: *const c_char,
+    out: *mut *mut cb_result,
+) -> i32 {
+    // SAFETY: the caller promises a valid string or NULL.
+    let ask = |client: &Client| Ok(client.offer(unsafe { opt_str_arg(widget_id, "widget_id") }?));
+    // SAFETY: forwarded from the caller.
+    boundary_code(|| unsafe { answer(client, out, Action::Offer, ask) })
+}
+
+/// The client of a C call.
 ///
 /// # Safety
 /// `client` is NULL or a live handle.
-pub(crate) unsafe fn checked<'a, T>(client: *const cb_client, out: *mut T) -> Result<&'a Client> {
+pub(crate) unsafe fn client_arg<'a>(client: *const cb_client) -> Result<&'a Client> {
     // SAFETY: the caller promises NULL or a live handle.
-    let client = unsafe { client.as_ref() }
-        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
-    if out.is_null() {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            "out pointer is NULL",
-        ));
-    }
-    Ok(&client.client)
+    Ok(&unsafe { required(client, "client")?.as_ref() }.client)
 }
 
 /// Start looking `number` up in the background, e.g. while the greeting plays: a later
@@ -124,11 +181,10 @@ pub unsafe extern "C" fn cb_client_prefetch(
 ) -> i32 {
     boundary_code(|| {
         // SAFETY: the caller promises NULL or a live handle.
-        let client = unsafe { client.as_ref() }
-            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
+        let client = unsafe { client_arg(client) }?;
         // SAFETY: the caller promises a valid string or NULL.
         let number = unsafe { str_arg(number, "number") }?;
-        client.client.prefetch(number)
+        client.prefetch(number)
     })
 }
 
@@ -141,9 +197,7 @@ pub unsafe extern "C" fn cb_client_prefetch(
 pub unsafe extern "C" fn cb_client_warm(client: *const cb_client) -> i32 {
     boundary_code(|| {
         // SAFETY: the caller promises NULL or a live handle.
-        let client = unsafe { client.as_ref() }
-            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "client is NULL"))?;
-        client.client.warm();
+        unsafe { client_arg(client) }?.warm();
         Ok(())
     })
 }
@@ -161,7 +215,8 @@ pub(crate) unsafe fn answer(
     ask: impl FnOnce(&Client) -> Result<LookupResult>,
 ) -> Result<()> {
     // SAFETY: forwarded from the caller.
-    let client = unsafe { checked(client, out) }?;
+    let client = unsafe { client_arg(client) }?;
+    out_arg(out)?;
     let result =
         ask(client).unwrap_or_else(|error| LookupResult::failed(action, error, client.config()));
     // SAFETY: checked non-NULL; the caller promises it is writable.
@@ -196,7 +251,8 @@ pub unsafe extern "C" fn cb_client_stats_json(
 ) -> i32 {
     boundary_code(|| {
         // SAFETY: the caller promises NULL or a live handle.
-        let client = unsafe { checked(client, out) }?;
+        let client = unsafe { client_arg(client) }?;
+        out_arg(out)?;
         let json = client.stats().to_json().to_string();
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { write_out(out, owned_c_string(json)) }
@@ -221,4 +277,58 @@ pub unsafe extern "C" fn cb_client_free(client: *mut cb_client) {
             drop(handle);
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::codes::CB_E_INVALID_ARGUMENT;
+    use crate::ffi::config::{cb_config_free, cb_config_new, cb_config_set};
+    use crate::ffi::result::{cb_result_free, cb_result_register_outcome};
+
+    #[test]
+    fn appointment_zero_is_asap_and_only_positive_seconds_are_times() {
+        assert_eq!(appointment(0).unwrap(), None);
+        let at = appointment(1_800_000_000).unwrap().unwrap();
+        assert_eq!(at.as_second(), 1_800_000_000);
+        let error = appointment(-5).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(
+            error.detail(),
+            "appointment_unix -5 is not a Unix time (0 = as soon as possible)"
+        );
+    }
+
+    #[test]
+    fn a_negative_appointment_is_an_invalid_argument_with_a_result() {
+        // SAFETY: the C API used as documented; every handle is freed.
+        unsafe {
+            let mut config = std::ptr::null_mut();
+            assert_eq!(cb_config_new(&mut config), 0);
+            assert_eq!(
+                cb_config_set(config, c"api_url".as_ptr(), c"http://127.0.0.1:9".as_ptr()),
+                0
+            );
+            assert_eq!(
+                cb_config_set(config, c"prewarm".as_ptr(), c"false".as_ptr()),
+                0
+            );
+            let mut client = std::ptr::null_mut();
+            assert_eq!(cb_client_new(config, &mut client), 0);
+            cb_config_free(config);
+            let mut result = std::ptr::null_mut();
+            let code = cb_client_register(
+                client,
+                c"+15551230001".as_ptr(),
+                std::ptr::null(),
+                -5,
+                &mut result,
+            );
+            assert_eq!(code, CB_E_INVALID_ARGUMENT);
+            assert!(!result.is_null());
+            assert_eq!(cb_result_register_outcome(result), 0);
+            cb_result_free(result);
+            cb_client_free(client);
+        }
+    }
 }

@@ -1,8 +1,7 @@
 //! `cb_config`: settings for a client, built from defaults, the environment, a file and setters.
 
-use super::boundary::{boundary, boundary_code, str_arg, write_out};
+use super::boundary::{boundary, boundary_code, out_arg, required, str_arg, write_out};
 use crate::config::{Config, KEY_TABLE};
-use crate::error::{Error, ErrorKind};
 use std::ffi::c_char;
 use std::path::Path;
 
@@ -20,12 +19,7 @@ pub struct cb_config {
 pub unsafe extern "C" fn cb_config_new(out: *mut *mut cb_config) -> i32 {
     boundary_code(|| {
         // Checked before allocating: `write_out` refusing NULL would leak the handle.
-        if out.is_null() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "out pointer is NULL",
-            ));
-        }
+        out_arg(out)?;
         let handle = Box::new(cb_config {
             config: Config::new(),
         });
@@ -41,12 +35,7 @@ pub unsafe extern "C" fn cb_config_new(out: *mut *mut cb_config) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn cb_config_from_env(out: *mut *mut cb_config) -> i32 {
     boundary_code(|| {
-        if out.is_null() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "out pointer is NULL",
-            ));
-        }
+        out_arg(out)?;
         let handle = Box::new(cb_config {
             config: Config::from_env()?,
         });
@@ -109,8 +98,7 @@ pub unsafe extern "C" fn cb_config_set(
         // SAFETY: the caller promises valid strings or NULL.
         let (key, value) = unsafe { (str_arg(key, "key")?, str_arg(value, "value")?) };
         // SAFETY: the caller promises `config` is NULL or a live handle used by one thread.
-        let config = unsafe { config.as_mut() }
-            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "config is NULL"))?;
+        let config = unsafe { required(config, "config")?.as_mut() };
         config.config.set(key, value)
     })
 }
@@ -126,8 +114,7 @@ pub unsafe extern "C" fn cb_config_load_file(config: *mut cb_config, path: *cons
         // SAFETY: the caller promises a valid string or NULL.
         let path = unsafe { str_arg(path, "path")? };
         // SAFETY: as in `cb_config_set`.
-        let config = unsafe { config.as_mut() }
-            .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "config is NULL"))?;
+        let config = unsafe { required(config, "config")?.as_mut() };
         config.config.load_file(Path::new(path))
     })
 }

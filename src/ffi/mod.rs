@@ -1,8 +1,9 @@
 //! The C ABI (`include/cbstatus.h`).
 //!
 //! One module per C concept: [`codes`] (status codes, names, version), [`config`]
-//! (`cb_config`), [`client`] (`cb_client`), [`result`] (`cb_result`), [`register`] (the callback journey), [`variables`]
-//! (`cb_variables`, the channel variables), [`oneshot`]
+//! (`cb_config`), [`client`] (`cb_client` and every request it makes, the callback journey's
+//! `cb_client_offer`/`cb_client_register` included), [`result`] (`cb_result` and all its
+//! accessors), [`variables`] (`cb_variables`, the channel variables), [`oneshot`]
 //! (`cb_status_lookup`, `cb_string_free`, `cb_shutdown`). Every export runs its body through
 //! `boundary`'s one panic boundary, checks every pointer, and validates UTF-8.
 //!
@@ -20,7 +21,6 @@ pub mod log;
 pub mod config;
 pub mod client;
 pub mod result;
-pub mod register;
 pub mod variables;
 #[cfg(feature = "test-panic")]
 pub mod testing;
@@ -28,6 +28,5 @@ mod boundary;
 
 pub use self::log::*;
 pub use codes::*;
-pub use register::*;
 pub use result::*;
 pub use variables::*;

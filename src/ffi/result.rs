@@ -1,6 +1,8 @@
 //! `cb_result`: the outcome of one lookup, its fields, and its renderings.
 
-use super::boundary::{boundary, boundary_code, c_string, opt_str_arg, str_arg, write_out};
+use super::boundary::{
+    boundary, boundary_code, c_string, opt_str_arg, out_arg, required, str_arg, write_out,
+};
 use crate::cancel::CancelOutcome;
 use crate::error::{Error, ErrorKind};
 use crate::speech::Format;
@@ -22,6 +24,8 @@ pub const CB_ACTION_STATUS: i32 = 0;
 pub const CB_ACTION_CANCEL: i32 = 1;
 /// The result answers `cb_client_widget_status`.
 pub const CB_ACTION_WIDGET: i32 = 2;
+/// The result answers `cb_client_register`.
+pub const CB_ACTION_REGISTER: i32 = 3;
 
 /// Cancel outcome: the callback was canceled.
 pub const CB_CANCEL_CANCELED: i32 = 1;
@@ -31,6 +35,19 @@ pub const CB_CANCEL_NOT_FOUND: i32 = 2;
 pub const CB_CANCEL_TOO_MANY: i32 = 3;
 /// Cancel outcome: Mindful could not cancel it.
 pub const CB_CANCEL_FAILED: i32 = 4;
+
+/// Register outcome: `Requested`, the callback is registered.
+pub const CB_REGISTER_REQUESTED: i32 = 1;
+/// Register outcome: `DuplicateRequest`, a request for this number was just made.
+pub const CB_REGISTER_DUPLICATE: i32 = 2;
+/// Register outcome: `RequestRefusedDueToOperationMode`, callbacks are not taken now.
+pub const CB_REGISTER_REFUSED: i32 = 3;
+/// Register outcome: `InvalidContact` or `ContactRequired`, the number cannot be called back.
+pub const CB_REGISTER_INVALID_CONTACT: i32 = 4;
+/// Register outcome: `AppointmentTimeInThePast`, a time not offered, or `InvalidTimeZone`.
+pub const CB_REGISTER_INVALID_TIME: i32 = 5;
+/// Register outcome: any other status; not registered.
+pub const CB_REGISTER_FAILED: i32 = 6;
 
 /// The outcome of one request (opaque). Immutable: any number of threads may read one result
 /// at once. Strings it lends (`const char *`) live until `cb_result_free`.
@@ -84,6 +101,15 @@ impl cb_result {
 pub(crate) unsafe fn get<'a>(ptr: *const cb_result) -> Option<&'a LookupResult> {
     // SAFETY: forwarded from the caller.
     unsafe { ptr.as_ref() }.map(|r| &r.result)
+}
+
+/// A required result argument: NULL is `CB_E_INVALID_ARGUMENT` "result is NULL".
+///
+/// # Safety
+/// `ptr` is NULL or a live handle.
+pub(crate) unsafe fn result_arg<'a>(ptr: *const cb_result) -> Result<&'a LookupResult, Error> {
+    // SAFETY: forwarded from the caller.
+    Ok(&unsafe { required(ptr, "result")?.as_ref() }.result)
 }
 
 /// `CB_OK` if the lookup answered (found or not), else the code of the failure.
@@ -207,7 +233,7 @@ pub unsafe extern "C" fn cb_result_action(result: *const cb_result) -> i32 {
             Action::Cancel => CB_ACTION_CANCEL,
             // An offer is a widget request spoken differently.
             Action::Widget | Action::Offer => CB_ACTION_WIDGET,
-            Action::Register => super::register::CB_ACTION_REGISTER,
+            Action::Register => CB_ACTION_REGISTER,
         })
     })
 }
@@ -292,6 +318,56 @@ pub unsafe extern "C" fn cb_result_ewt_seconds(result: *const cb_result) -> i64 
     })
 }
 
+/// For an answered `cb_client_register`: `CB_REGISTER_REQUESTED` ... `CB_REGISTER_FAILED`.
+/// 0 for any other result, including a registration that got no answer (never mistake it
+/// for success) and NULL. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_result_register_outcome(result: *const cb_result) -> i32 {
+    boundary(0, || {
+        // SAFETY: the caller promises NULL or a live handle.
+        unsafe { get(result) }
+            .and_then(LookupResult::registration)
+            .map_or(0, |r| r.outcome.code())
+    })
+}
+
+/// For an answered registration: the callback request id Mindful gave ("" when none, when
+/// it held characters other than `A-Z a-z 0-9 - _ . :` or was longer than 64, and for any
+/// other result or NULL). Lent until `cb_result_free`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_result_callback_id(result: *const cb_result) -> *const c_char {
+    boundary(c"".as_ptr(), || {
+        // SAFETY: the caller promises NULL or a live handle.
+        unsafe { result.as_ref() }.map_or(c"".as_ptr(), |r| r.callback_id.as_ptr())
+    })
+}
+
+/// For an answered widget request: how many time slots (`scheduled_timeslots`) the widget
+/// offers, sorted and without duplicates (past ones included; 0 for any other result or
+/// NULL). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_result_timeslot_count(result: *const cb_result) -> u32 {
+    boundary(0, || {
+        // SAFETY: the caller promises NULL or a live handle.
+        unsafe { get(result) }
+            .and_then(LookupResult::widget)
+            .map_or(0, |w| u32::try_from(w.timeslots.len()).unwrap_or(u32::MAX))
+    })
+}
+
+/// The `i`-th time slot (from 0, earliest first) as Unix seconds, or -1 when `i` is out of
+/// range, the result is not an answered widget request, or NULL. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_result_timeslot(result: *const cb_result, i: u32) -> i64 {
+    boundary(-1, || {
+        // SAFETY: the caller promises NULL or a live handle.
+        unsafe { get(result) }
+            .and_then(LookupResult::widget)
+            .and_then(|w| w.timeslots.get(usize::try_from(i).ok()?))
+            .map_or(-1, |t| t.as_second())
+    })
+}
+
 /// Render the result as `format` (`CB_FORMAT_TEXT`, `_SSML`, `_PROMPTS`, `_JSON`) in `locale`
 /// ("en-US", "es-US", ...; NULL = the client's locale). On `CB_OK` `*out` receives a new
 /// string to release with `cb_string_free`. An unknown locale renders in English, writes
@@ -306,15 +382,11 @@ pub unsafe extern "C" fn cb_result_render(
     out: *mut *mut c_char,
 ) -> i32 {
     boundary_code(|| {
-        // SAFETY: the caller promises NULL or a live handle / valid string.
-        let (r, locale) = unsafe { (get(result), opt_str_arg(locale, "locale")?) };
-        let r = r.ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "result is NULL"))?;
-        if out.is_null() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "out pointer is NULL",
-            ));
-        }
+        // SAFETY: the caller promises a valid string or NULL.
+        let locale = unsafe { opt_str_arg(locale, "locale") }?;
+        // SAFETY: the caller promises NULL or a live handle.
+        let r = unsafe { result_arg(result) }?;
+        out_arg(out)?;
         let (text, warning) = render(r, format, locale)?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { write_out(out, super::boundary::owned_c_string(text)) }?;
@@ -340,21 +412,16 @@ pub unsafe extern "C" fn cb_result_playlist(
     out: *mut *mut c_char,
 ) -> i32 {
     boundary_code(|| {
-        // SAFETY: the caller promises NULL or a live handle / valid strings.
-        let (r, locale, dir) = unsafe {
+        // SAFETY: the caller promises valid strings or NULL.
+        let (locale, dir) = unsafe {
             (
-                get(result),
                 opt_str_arg(locale, "locale")?,
                 str_arg(sound_dir, "sound_dir")?,
             )
         };
-        let r = r.ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "result is NULL"))?;
-        if out.is_null() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "out pointer is NULL",
-            ));
-        }
+        // SAFETY: the caller promises NULL or a live handle.
+        let r = unsafe { result_arg(result) }?;
+        out_arg(out)?;
         let (text, warning) = r.freeswitch_playlist(locale, dir)?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { write_out(out, super::boundary::owned_c_string(text)) }?;

@@ -3,9 +3,9 @@
 //! reads.
 
 use super::boundary::{
-    boundary, boundary_code, c_string, owned_c_string, set_last_error, str_arg, write_out,
+    boundary, boundary_code, c_string, out_arg, owned_c_string, set_last_error, str_arg, write_out,
 };
-use super::result::{cb_result, get};
+use super::result::{cb_result, result_arg};
 use crate::channel::{ChannelVariables, Variable};
 use crate::error::{Error, ErrorKind};
 use std::ffi::{c_char, CStr, CString};
@@ -69,13 +69,13 @@ pub unsafe extern "C" fn cb_result_variables(
 ) -> *mut cb_variables {
     boundary(std::ptr::null_mut(), || {
         // SAFETY: the caller promises NULL or a live handle / valid string.
-        let (r, language) = unsafe { (get(result), language_arg(language)) };
-        let Some(r) = r else {
-            set_last_error(Some(Error::new(
-                ErrorKind::InvalidArgument,
-                "result is NULL",
-            )));
-            return std::ptr::null_mut();
+        let (r, language) = unsafe { (result_arg(result), language_arg(language)) };
+        let r = match r {
+            Ok(r) => r,
+            Err(error) => {
+                set_last_error(Some(error));
+                return std::ptr::null_mut();
+            }
         };
         let vars = ChannelVariables::of(r, language);
         let handle = cb_variables {
@@ -164,16 +164,11 @@ pub unsafe extern "C" fn cb_result_variable(
     out: *mut *mut c_char,
 ) -> i32 {
     boundary_code(|| {
-        // SAFETY: the caller promises NULL or a live handle / valid strings.
-        let (r, name, language) =
-            unsafe { (get(result), str_arg(name, "name")?, language_arg(language)) };
-        let r = r.ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "result is NULL"))?;
-        if out.is_null() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "out pointer is NULL",
-            ));
-        }
+        // SAFETY: the caller promises valid strings or NULL.
+        let (name, language) = unsafe { (str_arg(name, "name")?, language_arg(language)) };
+        // SAFETY: the caller promises NULL or a live handle.
+        let r = unsafe { result_arg(result) }?;
+        out_arg(out)?;
         let variable = Variable::named(name).ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidArgument,
