@@ -63,7 +63,8 @@
 #define CB_E_TIMEOUT 4
 
 /**
- * The API server could not be reached.
+ * The request never fully left: the API server could not be reached, or the connection broke
+ * before the whole request was written. Nothing reached Mindful.
  */
 #define CB_E_CONNECT 5
 
@@ -133,6 +134,13 @@
  * variables and JSON output.
  */
 #define CB_E_BUSY 18
+
+/**
+ * The whole request was sent, then no reply came (the connection closed, was reset, or the
+ * deadline passed): the API may have received it and acted on it (a register may have booked
+ * the callback, a cancel may have canceled it). A later status lookup tells.
+ */
+#define CB_E_NO_REPLY 19
 
 /**
  * Major version of the library these declarations describe.

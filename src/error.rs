@@ -18,7 +18,8 @@ pub enum ErrorKind {
     InvalidConfig,
     /// The lookup did not finish within the configured deadline.
     Timeout,
-    /// The server could not be reached (DNS failure, refused, reset).
+    /// The request never fully left: the server could not be reached (DNS failure, refused) or
+    /// the connection broke before the whole request was written.
     Connect,
     /// The TLS handshake failed (untrusted certificate, protocol error).
     Tls,
@@ -46,11 +47,14 @@ pub enum ErrorKind {
     UnknownLocale,
     /// The FastAGI server is at its `--max-calls` limit; the caller gets the fallback.
     Busy,
+    /// The whole request was sent, then no reply came: the connection closed, was reset, or the
+    /// deadline passed. The API may have received the request (and acted on it).
+    NoReply,
 }
 
 impl ErrorKind {
     /// All kinds, in code order.
-    pub const ALL: [ErrorKind; 18] = [
+    pub const ALL: [ErrorKind; 19] = [
         ErrorKind::InvalidNumber,
         ErrorKind::NotConfigured,
         ErrorKind::InvalidConfig,
@@ -69,6 +73,7 @@ impl ErrorKind {
         ErrorKind::CircuitOpen,
         ErrorKind::UnknownLocale,
         ErrorKind::Busy,
+        ErrorKind::NoReply,
     ];
 
     /// The stable numeric code (the `CB_E_*` constant of the C API).
@@ -92,6 +97,7 @@ impl ErrorKind {
             ErrorKind::CircuitOpen => 16,
             ErrorKind::UnknownLocale => 17,
             ErrorKind::Busy => 18,
+            ErrorKind::NoReply => 19,
         }
     }
 
@@ -121,6 +127,7 @@ impl ErrorKind {
             ErrorKind::CircuitOpen => "circuit_open",
             ErrorKind::UnknownLocale => "unknown_locale",
             ErrorKind::Busy => "busy",
+            ErrorKind::NoReply => "no_reply",
         }
     }
 
@@ -147,6 +154,9 @@ impl ErrorKind {
             }
             ErrorKind::UnknownLocale => "the locale is not available; English was used",
             ErrorKind::Busy => "cbstatus is at its limit of concurrent calls",
+            ErrorKind::NoReply => {
+                "the Mindful API sent no reply; the request was sent and may have been received"
+            }
         }
     }
 }

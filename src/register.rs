@@ -156,8 +156,9 @@ pub fn appointment_from_unix(seconds: i64) -> Option<Timestamp> {
 }
 
 /// Whether a registration that failed with `error` may have reached Mindful. Only failures
-/// before anything was sent (bad input, no configuration, an open circuit breaker) are
-/// certain; any other failure may have registered the callback.
+/// before the whole request was sent (bad input, no configuration, an open circuit breaker, a
+/// `connect` error: refused, unresolvable, or broken while writing) are certain; any other
+/// failure (`no_reply` above all) may have registered the callback.
 pub fn maybe_sent(error: &Error) -> bool {
     !matches!(
         error.kind(),
@@ -167,6 +168,7 @@ pub fn maybe_sent(error: &Error) -> bool {
             | ErrorKind::InvalidArgument
             | ErrorKind::InvalidUtf8
             | ErrorKind::CircuitOpen
+            | ErrorKind::Connect
     )
 }
 

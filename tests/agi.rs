@@ -303,7 +303,7 @@ fn classic_agi_sighup_and_deadline_still_exit_zero() {
     assert!(started.elapsed() < Duration::from_millis(600 + 2500));
     assert_eq!(
         call.vars.get("CBSTATUS_ERROR").map(String::as_str),
-        Some("timeout")
+        Some("no_reply")
     );
 
     // Nobody ever answers our commands: the watchdog ends us with 0 past the deadline.
@@ -559,7 +559,7 @@ fn fastagi_bounds_concurrent_calls() {
         "refused at once: {elapsed:?}"
     );
     for (call, _) in &calls[..2] {
-        assert_eq!(call.vars["CBSTATUS_ERROR"], "timeout");
+        assert_eq!(call.vars["CBSTATUS_ERROR"], "no_reply");
     }
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     assert_eq!(child.wait().unwrap().code(), Some(0));

@@ -278,7 +278,7 @@ fn a_lost_answer_is_error_and_unconfirmed_in_the_dialplan() {
         ok,
     );
     assert_eq!(seen.var("CBSTATUS_REGISTER_RESULT"), "ERROR");
-    assert_eq!(seen.var("CBSTATUS_ERROR"), "timeout");
+    assert_eq!(seen.var("CBSTATUS_ERROR"), "no_reply");
     assert_eq!(
         seen.var("CBSTATUS_TEXT"),
         "Sorry, we could not confirm your callback."

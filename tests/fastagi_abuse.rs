@@ -204,7 +204,7 @@ fn a_caller_beyond_the_limit_hears_the_fallback_as_busy() {
         took < Duration::from_millis(500),
         "refused at once: {took:?}"
     );
-    assert_eq!(slow.join().unwrap().var("CBSTATUS_ERROR"), "timeout");
+    assert_eq!(slow.join().unwrap().var("CBSTATUS_ERROR"), "no_reply");
     // The slot is free again.
     assert_eq!(
         plain_call(&addr, "5551230001").var("CBSTATUS_RESULT"),

@@ -138,7 +138,7 @@ fn failures_map_to_error_kinds() {
     assert_eq!(limited.retry_after(), Some(Duration::from_secs(2)));
     assert_eq!(kind("5551230666"), ErrorKind::MalformedReply);
     let started = std::time::Instant::now();
-    assert_eq!(kind("5551230408"), ErrorKind::Timeout);
+    assert_eq!(kind("5551230408"), ErrorKind::NoReply);
     assert!(
         started.elapsed() < Duration::from_millis(1400),
         "{:?}",

@@ -152,7 +152,7 @@ fn expected() -> HashMap<&'static str, Result<Option<u32>, ErrorKind>> {
         ("+15551230200", Ok(Some(5))),
         ("+15551230500", Err(ErrorKind::HttpStatus)),
         ("+15551230666", Err(ErrorKind::MalformedReply)),
-        ("+15551230408", Err(ErrorKind::Timeout)),
+        ("+15551230408", Err(ErrorKind::NoReply)),
         ("anonymous", Err(ErrorKind::InvalidNumber)),
     ])
 }

@@ -15,7 +15,8 @@ pub const CB_E_NOT_CONFIGURED: i32 = 2;
 pub const CB_E_INVALID_CONFIG: i32 = 3;
 /// The lookup did not finish within the deadline (`CBSTATUS_TIMEOUT_MS`).
 pub const CB_E_TIMEOUT: i32 = 4;
-/// The API server could not be reached.
+/// The request never fully left: the API server could not be reached, or the connection broke
+/// before the whole request was written. Nothing reached Mindful.
 pub const CB_E_CONNECT: i32 = 5;
 /// The TLS handshake failed.
 pub const CB_E_TLS: i32 = 6;
@@ -45,6 +46,10 @@ pub const CB_E_UNKNOWN_LOCALE: i32 = 17;
 /// lookup. The library itself never returns it; it names the `busy` error of the AGI
 /// variables and JSON output.
 pub const CB_E_BUSY: i32 = 18;
+/// The whole request was sent, then no reply came (the connection closed, was reset, or the
+/// deadline passed): the API may have received it and acted on it (a register may have booked
+/// the callback, a cancel may have canceled it). A later status lookup tells.
+pub const CB_E_NO_REPLY: i32 = 19;
 
 /// Major version of the library these declarations describe.
 pub const CB_VERSION_MAJOR: u32 = 0;
@@ -56,7 +61,7 @@ pub const CB_VERSION_PATCH: u32 = 0;
 pub const CB_VERSION_NUMBER: u32 = 100;
 
 /// NUL-terminated copies of the descriptions, indexed by code.
-const DESCRIPTIONS: [&CStr; 19] = [
+const DESCRIPTIONS: [&CStr; 20] = [
     c"success",
     c"the caller number is not a valid phone number",
     c"a required cbstatus setting is missing",
@@ -76,6 +81,7 @@ const DESCRIPTIONS: [&CStr; 19] = [
     c"the Mindful API keeps failing; answering from the circuit breaker",
     c"the locale is not available; English was used",
     c"cbstatus is at its limit of concurrent calls",
+    c"the Mindful API sent no reply; the request was sent and may have been received",
 ];
 
 /// Static English description of a status code (like `sqlite3_errstr`). Never NULL; unknown
@@ -98,7 +104,7 @@ pub extern "C" fn cb_status_name(code: i32) -> *const c_char {
         if code == CB_OK {
             return c"ok".as_ptr();
         }
-        const NAMES: [&CStr; 18] = [
+        const NAMES: [&CStr; 19] = [
             c"invalid_number",
             c"not_configured",
             c"invalid_config",
@@ -117,6 +123,7 @@ pub extern "C" fn cb_status_name(code: i32) -> *const c_char {
             c"circuit_open",
             c"unknown_locale",
             c"busy",
+            c"no_reply",
         ];
         usize::try_from(code - 1)
             .ok()
@@ -211,6 +218,7 @@ mod tests {
             CB_E_CIRCUIT_OPEN,
             CB_E_UNKNOWN_LOCALE,
             CB_E_BUSY,
+            CB_E_NO_REPLY,
         ];
         let codes: Vec<i32> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
         assert_eq!(constants.to_vec(), codes);

@@ -132,6 +132,7 @@ fn counts_as_failure(error: &Error) -> bool {
     match error.kind() {
         ErrorKind::Timeout
         | ErrorKind::Connect
+        | ErrorKind::NoReply
         | ErrorKind::Tls
         | ErrorKind::RateLimited
         | ErrorKind::MalformedReply

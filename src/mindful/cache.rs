@@ -2,9 +2,9 @@
 //! a burst of callers from one number costs one upstream request.
 //!
 //! No lock is held during the upstream request: the first caller marks the number pending
-//! and fetches; the others wait (bounded) for its answer. Successful answers are kept for a
-//! few seconds (not-found answers more briefly); failures are never cached (the circuit
-//! breaker deals with those).
+//! and fetches; the others wait for its answer (bounded: their own deadline plus
+//! [`JOIN_GRACE`]). Successful answers are kept for a few seconds (not-found answers more
+//! briefly); failures are never cached (the circuit breaker deals with those).
 //!
 //! Every answer carries the [`Stamp`] its lookup took before asking; one made stale by a
 //! register or cancel of its number (`freshness.rs`) is neither stored, served nor joined.
@@ -19,6 +19,12 @@ use std::time::{Duration, Instant};
 
 /// Sweep expired entries after this many insertions, so one-time callers do not accumulate.
 const SWEEP_EVERY: u32 = 256;
+
+/// How much longer than its own deadline a lookup waits for the identical one it joined. That
+/// one started first and ends at its own deadline, then names what happened (`no_reply`,
+/// `timeout` ...): the joiner gets that answer instead of a timeout of its own in the few
+/// milliseconds the first takes to classify and publish it.
+const JOIN_GRACE: Duration = Duration::from_millis(250);
 
 enum Slot {
     Ready {
@@ -126,7 +132,7 @@ impl LookupCache {
             }
         };
         match pending {
-            Ok(pending) => wait_for(&pending, wait, "an identical lookup in flight"),
+            Ok(pending) => wait_for(&pending, wait + JOIN_GRACE, "an identical lookup in flight"),
             Err(ours) => self.fetch_and_publish(key, ours, stamp, fetch),
         }
     }

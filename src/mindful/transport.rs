@@ -10,10 +10,11 @@
 //!   sent data: every reused-connection lookup stalled ~40 ms (issue 11: 44 ms on loopback).
 //!   Its liveness probe is one `recv(MSG_PEEK | MSG_DONTWAIT)` instead of ureq's three calls.
 //! - [`Tracked`] (on top of TLS, so it sees reply bytes, not TLS records) records what the
-//!   request in progress on this thread did: whether it opened a new connection, whether any
-//!   byte of the reply arrived, and which connection it used (to apply the server's
-//!   `Keep-Alive: timeout=N`). The client retries a request whose *reused* connection failed
-//!   before any reply byte (the keep-alive race) once, on a new connection.
+//!   request in progress on this thread did: whether it opened a new connection, whether the
+//!   whole request was written, whether any byte of the reply arrived, and which connection it
+//!   used (to apply the server's `Keep-Alive: timeout=N`). The client retries a request whose
+//!   *reused* connection failed before any reply byte (the keep-alive race) once, on a new
+//!   connection, and names a failure after the whole request was sent `no_reply`.
 //! - [`Connector::warm`] opens one connection ahead (DNS, TCP, TLS) and keeps it as a spare
 //!   that the next connection request takes instead of connecting: the first lookup after a
 //!   prewarmed client is made costs one round trip, not three.
@@ -292,6 +293,9 @@ pub(crate) struct Attempt {
     /// It opened a new connection instead of reusing a pooled one or taking the spare (which
     /// sat idle like a pooled one, so a failure on it gets the retry too).
     pub(crate) fresh: bool,
+    /// The whole request was written: ureq began waiting for the reply (it sends the head and
+    /// the body before it reads; cbstatus never sends `Expect: 100-continue`).
+    pub(crate) request_sent: bool,
     /// At least one byte of the reply arrived.
     pub(crate) reply_started: bool,
     conn: Option<Arc<ConnState>>,
@@ -424,6 +428,7 @@ impl Transport for Tracked {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        with_attempt(|a| a.request_sent = true);
         let before = self.inner.buffers().input().len();
         let outcome = self.inner.await_input(timeout);
         let input = self.inner.buffers().input();

@@ -18,6 +18,7 @@ __all__ = [
     "LookupTimeout",
     "ConnectError",
     "TlsError",
+    "NoReply",
     "HttpError",
     "Unauthorized",
     "RateLimited",
@@ -59,6 +60,7 @@ class ErrorCode(enum.IntEnum):
     CIRCUIT_OPEN = 16
     UNKNOWN_LOCALE = 17
     BUSY = 18
+    NO_REPLY = 19
 
 
 class LibraryNotFound(ImportError):
@@ -146,7 +148,8 @@ class LookupTimeout(ApiError):
 
 
 class ConnectError(ApiError):
-    """The API server could not be reached."""
+    """The request never fully left: the API server could not be reached, or the connection
+    broke before the whole request was written (nothing reached Mindful)."""
 
     default_code = ErrorCode.CONNECT
 
@@ -155,6 +158,14 @@ class TlsError(ConnectError):
     """The TLS handshake with the API failed."""
 
     default_code = ErrorCode.TLS
+
+
+class NoReply(ApiError):
+    """The whole request was sent, then no reply came (the connection closed, was reset, or the
+    deadline passed): Mindful may have received it and acted on it (a register may have booked
+    the callback; a later lookup tells)."""
+
+    default_code = ErrorCode.NO_REPLY
 
 
 class HttpError(ApiError):
@@ -249,6 +260,7 @@ _BY_CODE: Dict[int, Type[CbError]] = {
     ErrorCode.CIRCUIT_OPEN: CircuitOpen,
     ErrorCode.UNKNOWN_LOCALE: UnknownLocale,
     ErrorCode.BUSY: Busy,
+    ErrorCode.NO_REPLY: NoReply,
 }
 
 

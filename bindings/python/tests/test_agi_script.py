@@ -91,7 +91,7 @@ def test_faults(number, error):
 def test_timeout_stays_within_deadline():
     s = run(FakeAsterisk(callerid="+15551230408"), CBSTATUS_TIMEOUT_MS="500")
     v = assert_complete(s)
-    assert v["CBSTATUS_ERROR"] == "timeout" and v["CBSTATUS_TEXT"] == FALLBACK
+    assert v["CBSTATUS_ERROR"] == "no_reply" and v["CBSTATUS_TEXT"] == FALLBACK
     assert s.elapsed < 2.5
 
 

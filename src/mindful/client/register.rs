@@ -99,7 +99,7 @@ impl Client {
             .with_config()
             .limit(MAX_BODY_BYTES)
             .read_to_vec()
-            .map_err(|e| self.transport_error(e))?;
+            .map_err(|e| self.body_error(e))?;
         match parse_register(&body) {
             // A 400 never registered anything, whatever its body claims.
             Ok((RegisterOutcome::Requested, ..)) | Err(_) if code == 400 => {
