@@ -4,7 +4,8 @@
 //!
 //! Adding a sentence means: a [`Sentence`](super::Sentence) variant (with its situation in
 //! `Sentence::situation`), one line in `situations!` below, its structure in
-//! `locale/phrases.rs` and its words in each locale file.
+//! `locale/phrases.rs` and its words in each locale file; the README's list of situations is
+//! rendered from this one (`CBSTATUS_BLESS=1 cargo test --test situations_doc`).
 
 use super::vocabulary::named_enum;
 use std::fmt;
