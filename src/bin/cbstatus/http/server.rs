@@ -34,6 +34,9 @@ pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
 const LINGER: Duration = Duration::from_millis(500);
 /// Wait after `accept()` failed for lack of descriptors, before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+/// Most connections accepted in one turn of the loop: a flood arriving faster than it is
+/// accepted must not keep the loop from its deadlines and answers in progress.
+const ACCEPTS_PER_TURN: usize = 256;
 
 /// Serve `listener` (non-blocking) forever.
 pub fn serve(listener: TcpListener, routes: &dyn Routes) {
@@ -77,14 +80,14 @@ pub fn serve(listener: TcpListener, routes: &dyn Routes) {
     }
 }
 
-/// Accept every pending connection, answering at once those whose request has arrived.
-/// Returns when to try again if the process is out of descriptors.
+/// Accept the pending connections (at most [`ACCEPTS_PER_TURN`]), answering at once those
+/// whose request has arrived. Returns when to try again if the process is out of descriptors.
 fn accept_all(
     listener: &TcpListener,
     connections: &mut VecDeque<Connection>,
     routes: &dyn Routes,
 ) -> Option<Instant> {
-    loop {
+    for _ in 0..ACCEPTS_PER_TURN {
         match listener.accept() {
             Ok((stream, _)) => {
                 if stream.set_nonblocking(true).is_err() {
@@ -112,6 +115,7 @@ fn accept_all(
             Err(_) => {} // that connection is gone already (ECONNABORTED, EINTR ...)
         }
     }
+    None // more may be waiting: the listener is still readable at the next poll
 }
 
 /// One client, from `accept()` to close.
