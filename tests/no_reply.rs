@@ -6,9 +6,10 @@
 //! a request that never fully left (refused, or the connection broke while it was being
 //! written). Both are counted by the breaker and the stats like any transport failure. Raw
 //! loopback servers misbehave at exact points; every case asserts the kind, what the server
-//! read, and the time taken. The same from C: tests/c_no_reply.rs; from Python:
-//! bindings/python/tests/test_no_reply.py.
+//! read, and the time taken. The same from C (tests/c/test_no_reply.c, run here) and from
+//! Python (bindings/python/tests/test_no_reply.py).
 
+mod common;
 mod support;
 
 use cbstatus::speech::Format;
@@ -205,4 +206,44 @@ fn no_reply_is_counted_by_the_breaker_and_the_stats() {
         "{:?}",
         stats.errors
     );
+}
+
+#[test]
+fn c_no_reply_and_connect_for_lookup_cancel_and_register() {
+    let dir = common::scratch("c-no-reply");
+    let exe = dir.join("test_no_reply");
+    common::compile_c(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/test_no_reply.c"),
+        &exe,
+        false,
+        &[],
+    );
+    let servers = silent_servers();
+    let mut cmd = std::process::Command::new(&exe);
+    cmd.env_clear().env("CB_REFUSED_URL", refused_url());
+    for ((_, server), name) in
+        servers
+            .iter()
+            .zip(["CB_CLOSES_URL", "CB_RESETS_URL", "CB_SILENT_URL"])
+    {
+        cmd.env(name, server.url());
+    }
+    let (output, elapsed) = support::run_bounded(cmd, None, Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "C no_reply program failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(stdout.contains("all C no_reply checks passed"), "{stdout}");
+    eprintln!("C no_reply program: {} ms", elapsed.as_millis());
+    for (how, server) in &servers {
+        // lookup (at most twice: the keep-alive retry), cancel and register once each.
+        assert!(
+            (3..=4).contains(&server.requests()),
+            "{how}: {}",
+            server.requests()
+        );
+    }
 }

@@ -35,14 +35,27 @@ impl FastAgi {
     /// Start it against `sim` with `CBSTATUS_TIMEOUT_MS=timeout_ms`, extra `args`, and
     /// `RLIMIT_NOFILE` set to `nofile` if given.
     pub fn start(sim: &Simulator, timeout_ms: &str, args: &[&str], nofile: Option<u64>) -> FastAgi {
+        FastAgi::start_at(&sim.organization_url(), timeout_ms, args, &[], nofile)
+    }
+
+    /// Start it against the API at `url`, with extra `CBSTATUS_*` settings in `env`; otherwise
+    /// as [`FastAgi::start`].
+    pub fn start_at(
+        url: &str,
+        timeout_ms: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        nofile: Option<u64>,
+    ) -> FastAgi {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cbstatus"));
         cmd.args(["fastagi", "--listen", "127.0.0.1:0"])
             .args(args)
             .env_clear()
-            .env("CBSTATUS_API_URL", sim.organization_url())
+            .env("CBSTATUS_API_URL", url)
             .env("CBSTATUS_TIMEOUT_MS", timeout_ms)
             .env("CBSTATUS_BREAKER_THRESHOLD", "0")
             .env("CBSTATUS_TIMEZONE", "America/New_York")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Some(limit) = nofile {

@@ -34,6 +34,8 @@ struct Shared {
     booked: AtomicBool,
     /// Apply a cancel or register, then close without a reply.
     lose_change_replies: AtomicBool,
+    /// A cancel or register waits until a status request is held before it is carried out.
+    changes_wait_for_held: AtomicBool,
     statuses: AtomicUsize,
     changes: AtomicUsize,
     gate: Mutex<Gate>,
@@ -75,6 +77,7 @@ impl GatedApi {
                     answer
                 }
             } else if path.ends_with("/cancel_callback") {
+                state.before_change();
                 state.changes.fetch_add(1, Ordering::SeqCst);
                 let was = state.booked.swap(false, Ordering::SeqCst);
                 json_ok(if was {
@@ -83,6 +86,7 @@ impl GatedApi {
                     r#"{"data":[{"status":"InteractionNotFound"}]}"#
                 })
             } else if path.ends_with("/request_callback") {
+                state.before_change();
                 state.changes.fetch_add(1, Ordering::SeqCst);
                 state.booked.store(true, Ordering::SeqCst);
                 json_ok(
@@ -122,6 +126,17 @@ impl GatedApi {
             .store(true, Ordering::SeqCst);
     }
 
+    /// Hold the reply to the next status request, and make cancels and registers wait until it
+    /// is held: a client in another process (C, FastAGI) that starts a lookup and then a change
+    /// gets them in that order at the API without knowing when its lookup arrived. It releases
+    /// the held reply with a lookup of [`RELEASE_NUMBER`] once the change has completed.
+    pub fn hold_next_status_before_changes(&self) {
+        self.shared
+            .changes_wait_for_held
+            .store(true, Ordering::SeqCst);
+        self.hold_next_status();
+    }
+
     /// Hold the reply to the next status request until [`GatedApi::release`].
     pub fn hold_next_status(&self) {
         let mut gate = self.shared.gate.lock().unwrap();
@@ -149,6 +164,17 @@ impl GatedApi {
 }
 
 impl Shared {
+    fn before_change(&self) {
+        if !self.changes_wait_for_held.load(Ordering::SeqCst) {
+            return;
+        }
+        let gate = self.gate.lock().unwrap();
+        let _ = self
+            .moved
+            .wait_timeout_while(gate, MAX_HOLD, |g| !g.held && !g.released)
+            .unwrap();
+    }
+
     fn release(&self) {
         self.gate.lock().unwrap().released = true;
         self.moved.notify_all();
