@@ -56,6 +56,8 @@ fn silent_servers() -> Vec<(&'static str, RawServer)> {
 
 fn assert_no_reply(what: &str, result: &LookupResult, elapsed: Duration) {
     let error = result.error().unwrap_or_else(|| panic!("{what}: no error"));
+    // The figures of RELIABILITY.md.
+    eprintln!("no_reply scenario {what}: {} ms", elapsed.as_millis());
     assert_eq!(error.kind(), ErrorKind::NoReply, "{what}: {error}");
     assert_eq!(error.kind().name(), "no_reply");
     assert_eq!(error.code(), cbstatus::ffi::CB_E_NO_REPLY);
