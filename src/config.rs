@@ -22,6 +22,7 @@ mod files;
 mod keys;
 mod parse;
 mod profiles;
+mod proxy;
 mod url;
 
 pub(crate) use files::read_bounded;
@@ -29,6 +30,7 @@ pub(crate) use files::read_bounded;
 pub use keys::{Key, KEYS, KEY_TABLE};
 
 pub use profiles::PROFILE_ENV;
+pub use proxy::{ProxySetting, ProxyUrl, DEFAULT_PROXY_PORT};
 pub use url::ApiUrl;
 
 /// Environment variable naming the configuration file.
@@ -107,6 +109,9 @@ pub struct Config {
     pub prefetch_ttl: Duration,
     /// Most prefetches in flight at once; more are ignored (0 disables prefetch).
     pub prefetch_max: usize,
+    /// The HTTP proxy to reach the API through, or [`ProxySetting::Direct`]; `None`: as the
+    /// environment says (`https_proxy`, ..., `no_proxy`; see `mindful/proxy`).
+    pub proxy: Option<ProxySetting>,
 }
 
 impl Default for Config {
@@ -133,6 +138,7 @@ impl Default for Config {
             prewarm: None,
             prefetch_ttl: Duration::from_millis(30_000),
             prefetch_max: 64,
+            proxy: None,
         }
     }
 }

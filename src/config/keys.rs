@@ -13,7 +13,7 @@
 //! `Config::default()`, and `CBSTATUS_BLESS=1 cargo test --test config_keys`.
 
 use super::parse::{invalid, parse_bool, parse_millis, parse_number, parse_optional_minutes};
-use super::{ApiUrl, Config, Secret};
+use super::{ApiUrl, Config, ProxySetting, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::number::{CountryCode, NumberFormat};
 use crate::speech::{EtaStyle, Locale};
@@ -386,6 +386,17 @@ keys! {
                   FastAGI `?profile=NAME`); unknown: an error naming it",
         default: "none",
         set: |c, v| c.select_profile(v),
+    }
+    "proxy" => proxy {
+        meaning: "HTTP proxy to reach the API through (`http://user:password@host:port`, \
+                  tunnelled with CONNECT), overriding `https_proxy`/`HTTPS_PROXY`, \
+                  `all_proxy`/`ALL_PROXY` (`http_proxy` for an `http://` URL) and `no_proxy`; \
+                  `none` ignores them; SOCKS is refused",
+        default: "the environment's, as curl reads it",
+        set: |c, v| {
+            c.proxy = Some(ProxySetting::parse(v)?);
+            Ok(())
+        },
     }
 }
 

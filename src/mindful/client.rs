@@ -10,7 +10,7 @@ use super::cache::LookupCache;
 use super::connections::CountingConnector;
 use super::freshness::Freshness;
 use super::prefetch::Prefetches;
-use super::resolver::CachingResolver;
+use super::proxy::{ProxyFailure, Route, RoutedResolver, Source, Tunnel};
 use super::transport;
 use super::wire;
 use crate::cancel::CancelOutcome;
@@ -69,6 +69,8 @@ struct Inner {
     timeout: Duration,
     /// The settings the client was made from (speech options, zone) for rendering.
     config: Config,
+    /// Direct, or through an HTTP proxy: chosen once, taken by every connection.
+    route: Route,
     /// ureq settings (TLS roots already loaded): each process builds its agent from them.
     agent_config: ureq::config::Config,
     /// The same without a pool, for the one retry of a request that lost the keep-alive race.
@@ -93,8 +95,9 @@ struct State {
     /// Which answers a register or cancel made stale (shared by `prefetches` and `cache`).
     freshness: Arc<Freshness>,
     breaker: Breaker,
-    /// The agent's resolver: forgotten after a transport failure.
-    resolver: CachingResolver,
+    /// The agent's resolver (the proxy's addresses through a proxy): forgotten after a
+    /// transport failure.
+    resolver: RoutedResolver,
 }
 
 /// What one API request came to, with the HTTP status of the reply it got: `None` when no
@@ -168,8 +171,22 @@ impl Client {
             tls = tls.root_certs(load_ca_bundle(path)?);
         }
         let tls = tls.build();
+        // ureq's own proxy handling is off: it read HTTPS_PROXY & co. with no proxy step in
+        // the chain below, failing every request (issue 19). The route is ours (proxy/).
+        let (route, source) = Route::choose(config, &url, &|name| std::env::var(name).ok())?;
+        if let Route::Tunnel(proxy) = &route {
+            let from = match source {
+                Source::Env(name) => format!("the environment variable {name}"),
+                _ => "the proxy setting".to_string(),
+            };
+            log!(
+                Level::Info,
+                "connecting to the API through the HTTP proxy {proxy} (from {from})"
+            );
+        }
         let agent_config = |idle: usize| {
             ureq::Agent::config_builder()
+                .proxy(None)
                 .tls_config(tls.clone())
                 .timeout_global(Some(config.timeout))
                 .http_status_as_error(false)
@@ -192,6 +209,7 @@ impl Client {
                 country: config.default_country.clone(),
                 timeout: config.timeout,
                 config: config.clone(),
+                route,
                 agent_config: agent_config(IDLE_CONNECTIONS),
                 fresh_config: agent_config(0),
                 stats,
@@ -550,9 +568,10 @@ impl State {
     fn new(inner: &Inner) -> State {
         let config = &inner.config;
         // Not ureq's default resolver: it starts a thread per request (see resolver.rs).
-        let resolver = CachingResolver::default();
+        let resolver = RoutedResolver::new(&inner.route, inner.timeout);
         let freshness = Arc::new(Freshness::default());
-        let connector = transport::Connector::new(config.idle_timeout);
+        let tunnel = Tunnel::new(inner.route.clone(), inner.timeout);
+        let connector = transport::Connector::new(config.idle_timeout, tunnel);
         let counted = || {
             connector
                 .clone()
@@ -656,6 +675,9 @@ fn status_error(status: StatusCode) -> Error {
 /// `InvalidData` I/O errors.
 fn transport_error(error: ureq::Error, timeout: Duration, tls: bool) -> Error {
     use std::io::ErrorKind as Io;
+    if let Some(proxy_error) = ProxyFailure::from_ureq(&error) {
+        return proxy_error;
+    }
     let ms = timeout.as_millis();
     match error {
         ureq::Error::Timeout(phase) => Error::new(

@@ -8,6 +8,7 @@ mod client;
 mod connections;
 mod freshness;
 mod prefetch;
+mod proxy;
 mod reply;
 mod resolver;
 mod transport;

@@ -1,7 +1,8 @@
 //! The client's connections: how they are opened, kept and watched (issue 11, issue 10 class 3).
 //!
 //! ureq's `DefaultConnector` is replaced by [`Connector`], a chain of
-//! [`Tcp`] → ureq's `RustlsConnector` → [`Tracked`]:
+//! [`Tunnel`] ([`Tcp`], and through an HTTP proxy its `CONNECT` tunnel: see `proxy/`) →
+//! ureq's `RustlsConnector` → [`Tracked`]:
 //!
 //! - [`Tcp`] opens the socket like ureq's own TCP connector, and sets Linux `TCP_QUICKACK`
 //!   before the first read of every reply. A server that writes the head and the body in two
@@ -36,6 +37,7 @@ use ureq::unversioned::transport::{
 use ureq::Timeout;
 
 use super::chunks::ChunkWatch;
+use super::proxy::Tunnel;
 use super::MAX_BODY_BYTES;
 
 /// Reuse a connection whose server announced `Keep-Alive: timeout=N` for at most N seconds
@@ -47,7 +49,7 @@ const KEEP_ALIVE_MARGIN: Duration = Duration::from_secs(1);
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// The connector chain below [`Tracked`].
-type Chain = ureq::unversioned::transport::ChainedConnector<(), Tcp, RustlsConnector>;
+type Chain = ureq::unversioned::transport::ChainedConnector<(), Tunnel, RustlsConnector>;
 
 /// See the module documentation. Clones share the spare connection and the registry.
 #[derive(Clone)]
@@ -88,11 +90,12 @@ impl std::fmt::Debug for Connector {
 
 impl Connector {
     /// Idle connections are reused for at most `idle_timeout` (or the server's shorter
-    /// `Keep-Alive: timeout`).
-    pub(crate) fn new(idle_timeout: Duration) -> Connector {
+    /// `Keep-Alive: timeout`). Every connection opens through `tunnel` (the client's route:
+    /// direct or through a proxy, the same for all its connections, spare and pooled alike).
+    pub(crate) fn new(idle_timeout: Duration, tunnel: Tunnel) -> Connector {
         Connector {
             inner: Arc::new(Inner {
-                chain: Tcp.chain(RustlsConnector::default()),
+                chain: tunnel.chain(RustlsConnector::default()),
                 idle_timeout,
                 warm: Mutex::new(Warm::default()),
                 warmed: Condvar::new(),
@@ -170,7 +173,8 @@ impl Connector {
             now: ureq::unversioned::transport::time::Instant::now(),
             timeout: next(Timeout::Connect),
             current_time: Arc::new(ureq::unversioned::transport::time::Instant::now),
-            // Only a CONNECT proxy uses it, and cbstatus configures none.
+            // Only ureq's own CONNECT proxy step uses it, which cbstatus does not run (its
+            // proxy step is the chain's `Tunnel`).
             run_connector: Arc::new(|_: &ConnectionDetails| Err(ureq::Error::ConnectionFailed)),
             // The agent's shutdown never runs on the client's agents (fork abandons them).
             register_shutdown: Arc::new(|_| Ok(())),
@@ -272,8 +276,10 @@ impl UreqConnector<()> for Connector {
         if let Some(spare) = self.take_spare(details) {
             return Ok(Some(spare));
         }
-        let transport = self.open(details)?;
+        // A new connection, also when opening it fails (a refused connect or a proxy's
+        // refusal is not the keep-alive race, and is not retried).
         with_attempt(|a| a.fresh = true);
+        let transport = self.open(details)?;
         Ok(Some(transport))
     }
 }

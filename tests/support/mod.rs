@@ -6,6 +6,8 @@
 pub mod asterisk;
 pub mod fastagi;
 pub mod gated;
+pub mod proxy;
+pub mod tls;
 
 use cbstatus::{ffi, Client, Config};
 use std::io::{BufRead, BufReader, Read, Write};
