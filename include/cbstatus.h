@@ -429,11 +429,15 @@ const char *const *cb_config_keys(void);
  * `timeout_ms`, `locale`, `timezone`, `default_country`, `eta_style`, `eta_min_minutes`,
  * `eta_max_minutes`, `read_back_number`, `widget_id`, `cache_ttl_ms`, `not_found_ttl_ms`,
  * `breaker_threshold`, `breaker_cooldown_ms`, `ca_bundle`, `number_format`, `idle_timeout_ms`,
- * `prewarm`, `prefetch_ttl_ms`, `prefetch_max`, `profile` (the `CBSTATUS_*` spelling works
- * too; see the README for meanings and defaults). `profile` applies the `[profiles.NAME]`
+ * `prewarm`, `prefetch_ttl_ms`, `prefetch_max`, `profile`, `proxy` (the `CBSTATUS_*` spelling
+ * works too; see the README for meanings and defaults). `profile` applies the `[profiles.NAME]`
  * table of a file loaded before (`cb_config_from_env`, `cb_config_load_file`) over the
  * settings made so far; an unknown name is `CB_E_INVALID_CONFIG` with a message naming it
- * (nothing applied), never a fallback to another organization.
+ * (nothing applied), never a fallback to another organization. `proxy` is an HTTP proxy URL
+ * (`http://user:password@host:port`) or `none`; a `socks4://`/`socks5://` one is
+ * `CB_E_INVALID_CONFIG`. Without it, `cb_client_new` reads the process environment's
+ * `https_proxy`/`HTTPS_PROXY`/`all_proxy`/`ALL_PROXY`/`no_proxy` as curl does (a SOCKS one
+ * there makes `cb_client_new` fail with `CB_E_INVALID_CONFIG` naming the variable).
  * `value` is text, e.g. "1500"; "" restores the setting's default (for `auth_scheme` it
  * means the bare token). Both strings are copied. Settings are checked against each other
  * (`eta_min_minutes` below `eta_max_minutes`) by `cb_config_load_file` and `cb_client_new`,
@@ -464,7 +468,11 @@ void cb_config_free(struct cb_config *config);
  * `*out` receives a handle to release with `cb_client_free`; on error `*out` is untouched.
  * Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_NOT_CONFIGURED` (no api_url),
  * `CB_E_INVALID_CONFIG` (settings that contradict each other, each valid when set:
- * `eta_min_minutes` at or above `eta_max_minutes`; the message names both).
+ * `eta_min_minutes` at or above `eta_max_minutes`; the message names both. An unreadable
+ * `ca_bundle`. No `proxy` setting and a SOCKS or malformed proxy in the environment's
+ * `https_proxy`/`HTTPS_PROXY`/`all_proxy`/`ALL_PROXY`, named in the message: set `proxy` to
+ * `none` or to an HTTP proxy to override it). The environment's proxy variables are read
+ * here, once per client.
  */
 int32_t cb_client_new(const struct cb_config *config, struct cb_client **out);
 

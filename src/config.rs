@@ -30,7 +30,7 @@ pub(crate) use files::read_bounded;
 pub use keys::{Key, KEYS, KEY_TABLE};
 
 pub use profiles::PROFILE_ENV;
-pub use proxy::{ProxySetting, ProxyUrl, DEFAULT_PROXY_PORT};
+pub use proxy::{ProxySetting, ProxyUrl};
 pub use url::ApiUrl;
 
 /// Environment variable naming the configuration file.

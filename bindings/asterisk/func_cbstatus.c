@@ -874,6 +874,26 @@ static int is_secret(const char *key)
 	return strcasestr(key, "token") != NULL;
 }
 
+/* A setting's value as the CLI shows it: a token masked, a proxy URL's credentials
+ * (user:password@) replaced by ***@, anything else as it is. */
+static const char *shown_value(const struct setting *s, char *buf, size_t size)
+{
+	const char *at;
+	const char *scheme;
+	size_t prefix;
+
+	if (is_secret(s->key)) {
+		return ast_strlen_zero(s->value) ? "(empty)" : "******** (set)";
+	}
+	if (!strcasestr(s->key, "proxy") || !(at = strrchr(s->value, '@'))) {
+		return s->value;
+	}
+	scheme = strstr(s->value, "://");
+	prefix = scheme && scheme < at ? (size_t)(scheme + 3 - s->value) : 0;
+	snprintf(buf, size, "%.*s***%s", (int)prefix, s->value, at);
+	return buf;
+}
+
 static char *cli_show_settings(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a)
 {
 	RAII_VAR(struct cbstatus_state *, state, NULL, ao2_cleanup);
@@ -888,7 +908,8 @@ static char *cli_show_settings(struct ast_cli_entry *e, int cmd, struct ast_cli_
 		e->usage = "Usage: cbstatus show settings\n"
 			"       Shows the cbstatus settings in use and where each came from\n"
 			"       (cbstatus.conf [general], the CBSTATUS_* environment). The API\n"
-			"       token is never shown. Unlisted settings have their defaults.\n";
+			"       token and a proxy's credentials are never shown. Unlisted settings\n"
+			"       have their defaults.\n";
 		return NULL;
 	case CLI_GENERATE:
 		return NULL;
@@ -910,9 +931,9 @@ static char *cli_show_settings(struct ast_cli_entry *e, int cmd, struct ast_cli_
 	ast_cli(a->fd, "%-28s %-48s %s\n", "Setting", "Value", "From");
 	for (i = 0; i < state->count; i++) {
 		const struct setting *s = &state->settings[i];
-		ast_cli(a->fd, "%-28s %-48s %s\n", s->key,
-			is_secret(s->key) ? (ast_strlen_zero(s->value) ? "(empty)" : "******** (set)")
-				: s->value,
+		char shown[512];
+
+		ast_cli(a->fd, "%-28s %-48s %s\n", s->key, shown_value(s, shown, sizeof shown),
 			s->source);
 	}
 	return CLI_SUCCESS;

@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorKind, Result};
 use std::fmt;
 
 /// The port of a proxy URL that names none (curl's default).
-pub const DEFAULT_PROXY_PORT: u16 = 1080;
+const DEFAULT_PROXY_PORT: u16 = 1080;
 
 /// What the `proxy` key (`CBSTATUS_PROXY`) says.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,7 +25,11 @@ pub struct cb_client {
 /// `*out` receives a handle to release with `cb_client_free`; on error `*out` is untouched.
 /// Errors: `CB_E_INVALID_ARGUMENT` (NULL), `CB_E_NOT_CONFIGURED` (no api_url),
 /// `CB_E_INVALID_CONFIG` (settings that contradict each other, each valid when set:
-/// `eta_min_minutes` at or above `eta_max_minutes`; the message names both).
+/// `eta_min_minutes` at or above `eta_max_minutes`; the message names both. An unreadable
+/// `ca_bundle`. No `proxy` setting and a SOCKS or malformed proxy in the environment's
+/// `https_proxy`/`HTTPS_PROXY`/`all_proxy`/`ALL_PROXY`, named in the message: set `proxy` to
+/// `none` or to an HTTP proxy to override it). The environment's proxy variables are read
+/// here, once per client.
 #[no_mangle]
 pub unsafe extern "C" fn cb_client_new(config: *const cb_config, out: *mut *mut cb_client) -> i32 {
     boundary_code(|| {

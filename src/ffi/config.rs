@@ -75,11 +75,15 @@ static KEY_NAMES: KeyNames = KeyNames({
 /// `timeout_ms`, `locale`, `timezone`, `default_country`, `eta_style`, `eta_min_minutes`,
 /// `eta_max_minutes`, `read_back_number`, `widget_id`, `cache_ttl_ms`, `not_found_ttl_ms`,
 /// `breaker_threshold`, `breaker_cooldown_ms`, `ca_bundle`, `number_format`, `idle_timeout_ms`,
-/// `prewarm`, `prefetch_ttl_ms`, `prefetch_max`, `profile` (the `CBSTATUS_*` spelling works
-/// too; see the README for meanings and defaults). `profile` applies the `[profiles.NAME]`
+/// `prewarm`, `prefetch_ttl_ms`, `prefetch_max`, `profile`, `proxy` (the `CBSTATUS_*` spelling
+/// works too; see the README for meanings and defaults). `profile` applies the `[profiles.NAME]`
 /// table of a file loaded before (`cb_config_from_env`, `cb_config_load_file`) over the
 /// settings made so far; an unknown name is `CB_E_INVALID_CONFIG` with a message naming it
-/// (nothing applied), never a fallback to another organization.
+/// (nothing applied), never a fallback to another organization. `proxy` is an HTTP proxy URL
+/// (`http://user:password@host:port`) or `none`; a `socks4://`/`socks5://` one is
+/// `CB_E_INVALID_CONFIG`. Without it, `cb_client_new` reads the process environment's
+/// `https_proxy`/`HTTPS_PROXY`/`all_proxy`/`ALL_PROXY`/`no_proxy` as curl does (a SOCKS one
+/// there makes `cb_client_new` fail with `CB_E_INVALID_CONFIG` naming the variable).
 /// `value` is text, e.g. "1500"; "" restores the setting's default (for `auth_scheme` it
 /// means the bare token). Both strings are copied. Settings are checked against each other
 /// (`eta_min_minutes` below `eta_max_minutes`) by `cb_config_load_file` and `cb_client_new`,

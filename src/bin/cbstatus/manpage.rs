@@ -52,6 +52,13 @@ fn environment_section() -> String {
         ));
     }
     s.push_str(".TP\n\\fBCBSTATUS_CONFIG\\fR\nthe TOML configuration file\n");
+    s.push_str(
+        ".TP\n\\fBhttps_proxy\\fR, \\fBHTTPS_PROXY\\fR, \\fBall_proxy\\fR, \\fBALL_PROXY\\fR, \
+         \\fBhttp_proxy\\fR, \\fBno_proxy\\fR, \\fBNO_PROXY\\fR\n\
+         the HTTP proxy to reach the API through, read as curl reads them (\\fBhttp_proxy\\fR \
+         only for an http:// URL; \\fBHTTP_PROXY\\fR is ignored), unless \\fBCBSTATUS_PROXY\\fR \
+         is set (a proxy URL, or \\fInone\\fR to ignore them); a SOCKS proxy is refused\n",
+    );
     s
 }
 
