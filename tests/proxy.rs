@@ -8,8 +8,8 @@ mod common;
 mod support;
 
 use cbstatus::log::{set_logger, Level};
-use cbstatus::simulator::{Scenarios, Simulator};
 use cbstatus::{Client, ErrorKind, RegisterRequest};
+use cbstatus_sim::{Scenarios, Simulator};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};

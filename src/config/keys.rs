@@ -477,6 +477,7 @@ mod tests {
             ("prefetch_ttl_ms", "5000"),
             ("prefetch_max", "8"),
             ("profile", "p"),
+            ("proxy", "http://u:p@proxy.example:3128"),
         ];
         assert_eq!(examples.map(|(name, _)| name), KEYS, "an example per key");
         for (name, example) in examples {

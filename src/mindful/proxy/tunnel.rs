@@ -48,7 +48,8 @@ impl std::fmt::Display for ProxyFailure {
 impl std::error::Error for ProxyFailure {}
 
 impl ProxyFailure {
-    fn new(kind: ErrorKind, detail: String) -> ureq::Error {
+    /// The failure, as the `ureq::Error` a connector or resolver returns.
+    fn error(kind: ErrorKind, detail: String) -> ureq::Error {
         ureq::Error::Io(io::Error::other(ProxyFailure { kind, detail }))
     }
 
@@ -97,7 +98,7 @@ impl Connector<()> for Tunnel {
             Ok(Some(transport)) => transport,
             Ok(None) => return Ok(None),
             Err(ureq::Error::Timeout(_)) => {
-                return Err(ProxyFailure::new(
+                return Err(ProxyFailure::error(
                     ErrorKind::Timeout,
                     format!(
                         "could not connect to the proxy {proxy} within the {} ms deadline",
@@ -106,7 +107,7 @@ impl Connector<()> for Tunnel {
                 ))
             }
             Err(e) => {
-                return Err(ProxyFailure::new(
+                return Err(ProxyFailure::error(
                     ErrorKind::Connect,
                     format!("could not connect to the proxy {proxy}: {e}"),
                 ))
@@ -139,7 +140,7 @@ impl Tunnel {
             }
         };
         let late = || {
-            ProxyFailure::new(
+            ProxyFailure::error(
                 ErrorKind::Timeout,
                 format!(
                     "the proxy {proxy} did not answer the CONNECT to {target} within the {} ms \
@@ -150,7 +151,7 @@ impl Tunnel {
         };
         let broken = |e: ureq::Error| match e {
             ureq::Error::Timeout(_) => late(),
-            e => ProxyFailure::new(
+            e => ProxyFailure::error(
                 ErrorKind::Connect,
                 format!("the connection to the proxy {proxy} failed during the CONNECT: {e}"),
             ),
@@ -168,7 +169,7 @@ impl Tunnel {
         request.push_str("\r\n");
         let output = transport.buffers().output();
         if request.len() > output.len() {
-            return Err(ProxyFailure::new(
+            return Err(ProxyFailure::error(
                 ErrorKind::InvalidConfig,
                 format!("the CONNECT request for the proxy {proxy} is too long"),
             ));
@@ -183,7 +184,7 @@ impl Tunnel {
             let input = transport.buffers().input();
             let prefix = &input[..input.len().min(5)];
             if !b"HTTP/".starts_with(prefix) {
-                return Err(ProxyFailure::new(
+                return Err(ProxyFailure::error(
                     ErrorKind::Connect,
                     format!(
                         "the proxy {proxy} did not answer the CONNECT with HTTP; check that \
@@ -197,7 +198,7 @@ impl Tunnel {
                 return self.answered(status, proxy, target);
             }
             if input.len() > MAX_ANSWER_HEAD {
-                return Err(ProxyFailure::new(
+                return Err(ProxyFailure::error(
                     ErrorKind::Connect,
                     format!(
                         "the proxy {proxy} answered the CONNECT with more than \
@@ -206,7 +207,7 @@ impl Tunnel {
                 ));
             }
             if !more {
-                return Err(ProxyFailure::new(
+                return Err(ProxyFailure::error(
                     ErrorKind::Connect,
                     format!(
                         "the proxy {proxy} closed the connection before answering the CONNECT \
@@ -225,7 +226,7 @@ impl Tunnel {
         target: &str,
     ) -> Result<(), ureq::Error> {
         let Some(code) = status else {
-            return Err(ProxyFailure::new(
+            return Err(ProxyFailure::error(
                 ErrorKind::Connect,
                 format!("the proxy {proxy} answered the CONNECT with an invalid status line"),
             ));
@@ -254,7 +255,7 @@ impl Tunnel {
             ),
             _ => format!("could not open a tunnel to {target} (HTTP {code}{reason})"),
         };
-        Err(ProxyFailure::new(
+        Err(ProxyFailure::error(
             ErrorKind::Connect,
             format!("the proxy {proxy} {what}"),
         ))
@@ -339,7 +340,7 @@ impl Resolver for RoutedResolver {
         self.inner
             .resolve(proxy_uri, config, timeout)
             .map_err(|e| match e {
-                ureq::Error::Timeout(_) => ProxyFailure::new(
+                ureq::Error::Timeout(_) => ProxyFailure::error(
                     ErrorKind::Timeout,
                     format!(
                         "the proxy host name {} did not resolve within the {} ms deadline",
@@ -347,7 +348,7 @@ impl Resolver for RoutedResolver {
                         self.deadline.as_millis()
                     ),
                 ),
-                ureq::Error::HostNotFound => ProxyFailure::new(
+                ureq::Error::HostNotFound => ProxyFailure::error(
                     ErrorKind::Connect,
                     format!(
                         "the proxy host name {} does not resolve; check the proxy setting \
@@ -355,7 +356,7 @@ impl Resolver for RoutedResolver {
                         proxy.host()
                     ),
                 ),
-                e => ProxyFailure::new(
+                e => ProxyFailure::error(
                     ErrorKind::Connect,
                     format!("could not resolve the proxy {proxy}: {e}"),
                 ),
