@@ -1,6 +1,6 @@
 //! `cbstatus demo`: start the simulator on a loopback port and show what callers hear.
 
-use crate::{EXIT_OK, EXIT_USAGE};
+use crate::exit::{EXIT_OK, EXIT_USAGE};
 use cbstatus::speech::Format;
 use cbstatus::{Client, Config, LookupResult, RegisterRequest};
 use cbstatus_sim::{Scenarios, Simulator};

@@ -2,7 +2,9 @@
 //! demo, and (in their own modules) Asterisk AGI / FastAGI and prompt generation.
 
 mod agi;
+mod common;
 mod demo;
+mod exit;
 mod fastagi;
 mod http;
 mod lookup;
@@ -17,13 +19,6 @@ mod simulate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
-
-/// Exit code: the lookup answered (found or not found).
-pub const EXIT_OK: u8 = 0;
-/// Exit code: the lookup failed (the fallback sentence was printed).
-pub const EXIT_LOOKUP_FAILED: u8 = 1;
-/// Exit code: usage error, bad configuration or invalid number.
-pub const EXIT_USAGE: u8 = 2;
 
 /// Tell a caller, in words an IVR can speak, where their Mindful callback stands.
 #[derive(Parser)]

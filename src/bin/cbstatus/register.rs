@@ -1,10 +1,11 @@
-//! `cbstatus register NUMBER [--at UNIX]` and `cbstatus offer`: the callback journey from the
+//! `cbstatus register NUMBER [--at UNIX]`: the last step of the callback journey from the
 //! command line. Registration is sent once; a failure after sending is printed as
 //! "we could not confirm your callback" and exits 1.
 
-use crate::lookup::{client_from, print, Common};
-use cbstatus::{LookupResult, RegisterRequest};
-use jiff::Timestamp;
+use crate::common::{client_from, print, Common};
+use crate::exit::EXIT_USAGE;
+use cbstatus::register::appointment_from_unix;
+use cbstatus::RegisterRequest;
 
 #[derive(clap::Args)]
 pub struct RegisterArgs {
@@ -22,12 +23,12 @@ pub struct RegisterArgs {
 }
 
 pub fn register(args: RegisterArgs) -> u8 {
-    let appointment = match args.at.map(Timestamp::from_second) {
+    let appointment = match args.at.map(appointment_from_unix) {
         None => None,
-        Some(Ok(t)) if t > Timestamp::UNIX_EPOCH => Some(t),
-        Some(_) => {
+        Some(Some(at)) => Some(at),
+        Some(None) => {
             eprintln!("cbstatus: --at must be a Unix time in seconds, e.g. 1767225600");
-            return crate::EXIT_USAGE;
+            return EXIT_USAGE;
         }
     };
     match client_from(&args.common) {
@@ -44,47 +45,4 @@ pub fn register(args: RegisterArgs) -> u8 {
         }
         Err(code) => code,
     }
-}
-
-/// Lines after the sentence of `cbstatus widget --format text`: what is offered and the time
-/// slots (Unix seconds and local time).
-pub fn widget_details(result: &LookupResult) -> Vec<String> {
-    let Some(widget) = result.widget() else {
-        return Vec::new();
-    };
-    let mut offered = Vec::new();
-    if widget.asap_offered() {
-        offered.push("asap");
-    }
-    if widget.scheduled_offered() {
-        offered.push("scheduled");
-    }
-    let offered = if offered.is_empty() {
-        "none".to_string()
-    } else {
-        offered.join(" ")
-    };
-    let slots: Vec<String> = widget
-        .timeslots
-        .iter()
-        .map(|t| {
-            let local = t.to_zoned(result.timezone().clone());
-            format!(
-                "{} ({})",
-                t.as_second(),
-                local.strftime("%Y-%m-%d %H:%M %Z")
-            )
-        })
-        .collect();
-    vec![
-        format!("offered: {offered}"),
-        format!(
-            "timeslots: {}",
-            if slots.is_empty() {
-                "none".to_string()
-            } else {
-                slots.join(", ")
-            }
-        ),
-    ]
 }

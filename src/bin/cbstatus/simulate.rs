@@ -1,6 +1,6 @@
 //! `cbstatus simulate`: run the Mindful simulator until interrupted.
 
-use crate::{EXIT_OK, EXIT_USAGE};
+use crate::exit::{EXIT_OK, EXIT_USAGE};
 use cbstatus_sim::{Options, Scenarios, Simulator};
 use std::io::Write;
 use std::path::PathBuf;

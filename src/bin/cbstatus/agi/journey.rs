@@ -16,7 +16,7 @@
 //!   variables of both steps. No valid key: `CBSTATUS_REGISTER_RESULT` is empty.
 
 use super::protocol::{quote, Conversation, Reply, ReplyTimer};
-use super::session::{self, Request};
+use super::session::{self, Journey, Request};
 use cbstatus::speech::Format;
 use cbstatus::widget::Choice;
 use cbstatus::{Action, LookupResult, Variable};
@@ -32,19 +32,6 @@ const DIGIT_STEP: Duration = Duration::from_millis(1000);
 
 /// How many times the menu is played before giving up.
 const MENU_ATTEMPTS: usize = 2;
-
-/// The journey options of a request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Journey {
-    /// `register --at UNIX`: the appointment.
-    pub at: Option<i64>,
-    /// `register --slot N`: the N-th of `CBSTATUS_SLOTS` (from 1).
-    pub slot: Option<u32>,
-    /// `offer --menu`: the whole interaction in one call.
-    pub menu: bool,
-    /// Why the request cannot be sent (a slot that is not in `CBSTATUS_SLOTS`, a bad time).
-    pub invalid: Option<String>,
-}
 
 /// Serve one call: the journey actions that need the conversation (`--slot`, `--menu`),
 /// or `perform` then [`session::deliver`].

@@ -10,12 +10,11 @@ pub mod journey;
 pub mod protocol;
 pub mod session;
 
-use crate::lookup::{config_from, short_lived};
+use crate::common::{config_from, short_lived};
 use crate::signals::{self, Watchdog};
 use cbstatus::{Action, Client, Config};
-use journey::Journey;
 use protocol::{AgiEnv, Conversation, ReplyBounds, ReplyTimer};
-use session::Request;
+use session::{Journey, Request};
 use std::io::{self, BufReader};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -1,8 +1,9 @@
 //! One call: make the request, set the channel variables, optionally play the prompts.
-//! Shared by the classic AGI program and the FastAGI server.
+//! Shared by the classic AGI program and the FastAGI server. The request's journey options
+//! ([`Journey`]) are data of the request, declared here; `journey.rs` plays the interaction.
 
-use super::journey::Journey;
 use super::protocol::{quote, AgiEnv, Conversation, Reply, ReplyTimer};
+use cbstatus::register::appointment_from_unix;
 use cbstatus::speech::Format;
 use cbstatus::{
     Action, ChannelVariables, Client, Config, Error, ErrorKind, LookupResult, RegisterRequest,
@@ -27,6 +28,19 @@ pub struct Request {
     pub profile: Option<String>,
     /// Offer and register options.
     pub journey: Journey,
+}
+
+/// The journey options of a request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Journey {
+    /// `register --at UNIX`: the appointment.
+    pub at: Option<i64>,
+    /// `register --slot N`: the N-th of `CBSTATUS_SLOTS` (from 1).
+    pub slot: Option<u32>,
+    /// `offer --menu`: the whole interaction in one call.
+    pub menu: bool,
+    /// Why the request cannot be sent (a slot that is not in `CBSTATUS_SLOTS`, a bad time).
+    pub invalid: Option<String>,
 }
 
 impl Request {
@@ -70,10 +84,10 @@ pub fn perform(
     match request.action {
         Action::Cancel => client.cancel_callback(number),
         Action::Register => {
-            let appointment = match request.journey.at.map(jiff::Timestamp::from_second) {
+            let appointment = match request.journey.at.map(appointment_from_unix) {
                 None => None,
-                Some(Ok(at)) if at > jiff::Timestamp::UNIX_EPOCH => Some(at),
-                Some(_) => {
+                Some(Some(at)) => Some(at),
+                Some(None) => {
                     let error = Error::new(
                         ErrorKind::InvalidArgument,
                         "the appointment must be a Unix time in seconds",

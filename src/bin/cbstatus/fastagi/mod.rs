@@ -18,11 +18,11 @@ mod profiles;
 mod reload;
 
 use crate::agi::action_named;
-use crate::agi::journey::Journey;
 use crate::agi::protocol::AgiEnv;
-use crate::agi::session::Request;
+use crate::agi::session::{Journey, Request};
+use crate::exit::{EXIT_OK, EXIT_USAGE};
 use crate::notify::Notifier;
-use crate::{http, signals, EXIT_OK, EXIT_USAGE};
+use crate::{http, signals};
 use calllog::{Log, LogFormat};
 use calls::Calls;
 use cbstatus::log::Level;

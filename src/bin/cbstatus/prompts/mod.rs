@@ -10,7 +10,7 @@
 
 mod wav;
 
-use crate::{EXIT_LOOKUP_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::exit::{EXIT_LOOKUP_FAILED, EXIT_OK, EXIT_USAGE};
 use cbstatus::speech::{manifest_text, playlist_prompts, project_prompts, Locale, PROMPT_DIR};
 use std::path::{Path, PathBuf};
 use std::process::Command;
