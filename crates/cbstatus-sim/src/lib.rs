@@ -121,6 +121,8 @@
 
 mod faults;
 mod http;
+mod options;
+mod recorded;
 mod registry;
 mod routes;
 mod scenarios;
@@ -130,6 +132,8 @@ mod template;
 #[cfg(test)]
 mod tests;
 
+pub use options::Options;
+pub use recorded::RecordedRequest;
 pub use scenarios::{Scenarios, DEFAULT_ORGANIZATION};
 
 use server::Shared;
@@ -137,70 +141,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
-
-/// How the simulator behaves on the wire, beyond the scenarios (see [`Simulator::start_with`]).
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// Write every answer as two segments, the head and then the body, with Nagle's algorithm
-    /// on (no `TCP_NODELAY`), as Python's `http.server` and many frameworks do: the body
-    /// waits until the client acknowledges the head. Default: off (one write, `TCP_NODELAY`).
-    pub two_segments: bool,
-    /// Close a kept-alive connection after this long without a request (default 30 s).
-    pub idle_timeout: Duration,
-    /// Announce `Keep-Alive: timeout=N` (seconds) on kept-alive answers (default: none).
-    /// Independent of [`Options::idle_timeout`], so a test can announce one and do another.
-    pub keep_alive_timeout: Option<u64>,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            two_segments: false,
-            idle_timeout: Duration::from_secs(30),
-            keep_alive_timeout: None,
-        }
-    }
-}
-
-/// One request the simulator received.
-#[derive(Clone, Debug)]
-pub struct RecordedRequest {
-    /// `GET`, `POST`, ...
-    pub method: String,
-    /// The path, without the query string (not percent-decoded).
-    pub path: String,
-    /// The raw query string, without `?` (empty if none).
-    pub query: String,
-    /// Headers in the order received; names lower-cased.
-    pub headers: Vec<(String, String)>,
-    /// The request body.
-    pub body: Vec<u8>,
-    /// Which TCP connection carried it (1 for the first accepted connection, ...).
-    pub connection: u64,
-    /// When the request was complete.
-    pub received_at: Instant,
-}
-
-impl RecordedRequest {
-    /// The first header called `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The body as text (lossy).
-    pub fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    /// The body parsed as JSON, if it is.
-    pub fn body_json(&self) -> Option<serde_json::Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
-}
+use std::time::Duration;
 
 /// A running simulator. Dropping it (or [`Simulator::shutdown`]) stops the server: the accept
 /// loop ends, open connections (even hanging or dripping ones) are closed and every thread is
