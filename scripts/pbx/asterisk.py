@@ -450,5 +450,14 @@ def run(r: Results, ast: Asterisk) -> None:
     r.equal("asterisk: a bad reload keeps the previous settings", v3.get("CBSTATUS_RESULT"), "FOUND")
     ast.write_cbstatus_conf()
     ast.rx("module reload func_cbstatus")
+    # A proxy URL's credentials are masked like the token (issue 19, class 1).
+    ast.write_cbstatus_conf("proxy = http://pbx-proxy-user:pbx-proxy-secret@127.0.0.1:9\n")
+    ast.rx("module reload func_cbstatus")
+    out = ast.rx("cbstatus show settings") or ""
+    r.check("asterisk: cbstatus show settings masks a proxy's credentials",
+            "http://***@127.0.0.1:9" in out and "pbx-proxy-secret" not in out
+            and "pbx-proxy-user" not in out, out)
+    ast.write_cbstatus_conf()
+    ast.rx("module reload func_cbstatus")
     r.check("asterisk: no crash (process alive at the end)", ast.proc is not None and ast.proc.alive(),
             ast.proc.output()[-2000:] if ast.proc else "")
