@@ -570,7 +570,7 @@ impl State {
         // Not ureq's default resolver: it starts a thread per request (see resolver.rs).
         let resolver = RoutedResolver::new(&inner.route, inner.timeout);
         let freshness = Arc::new(Freshness::default());
-        let tunnel = Tunnel::new(inner.route.clone(), inner.timeout);
+        let tunnel = Tunnel::new(inner.route.clone(), inner.timeout, USER_AGENT);
         let connector = transport::Connector::new(config.idle_timeout, tunnel);
         let counted = || {
             connector

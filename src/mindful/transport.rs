@@ -1,7 +1,8 @@
 //! The client's connections: how they are opened, kept and watched (issue 11, issue 10 class 3).
 //!
 //! ureq's `DefaultConnector` is replaced by [`Connector`], a chain of
-//! [`Tunnel`] ([`Tcp`], and through an HTTP proxy its `CONNECT` tunnel: see `proxy/`) →
+//! the head the client gives ([`Tcp`], wrapped by the proxy step of `proxy/` that opens an
+//! HTTP proxy's `CONNECT` tunnel when the client's route takes one) →
 //! ureq's `RustlsConnector` → [`Tracked`]:
 //!
 //! - [`Tcp`] opens the socket like ureq's own TCP connector, and sets Linux `TCP_QUICKACK`
@@ -37,7 +38,6 @@ use ureq::unversioned::transport::{
 use ureq::Timeout;
 
 use super::chunks::ChunkWatch;
-use super::proxy::Tunnel;
 use super::MAX_BODY_BYTES;
 
 /// Reuse a connection whose server announced `Keep-Alive: timeout=N` for at most N seconds
@@ -49,7 +49,8 @@ const KEEP_ALIVE_MARGIN: Duration = Duration::from_secs(1);
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// The connector chain below [`Tracked`].
-type Chain = ureq::unversioned::transport::ChainedConnector<(), Tunnel, RustlsConnector>;
+/// (Boxed: the head is the caller's, and this module does not depend on the proxy step.)
+type Chain = Box<dyn UreqConnector<(), Out = Box<dyn Transport>>>;
 
 /// See the module documentation. Clones share the spare connection and the registry.
 #[derive(Clone)]
@@ -92,10 +93,13 @@ impl Connector {
     /// Idle connections are reused for at most `idle_timeout` (or the server's shorter
     /// `Keep-Alive: timeout`). Every connection opens through `tunnel` (the client's route:
     /// direct or through a proxy, the same for all its connections, spare and pooled alike).
-    pub(crate) fn new(idle_timeout: Duration, tunnel: Tunnel) -> Connector {
+    pub(crate) fn new<H>(idle_timeout: Duration, head: H) -> Connector
+    where
+        H: UreqConnector<()>,
+    {
         Connector {
             inner: Arc::new(Inner {
-                chain: tunnel.chain(RustlsConnector::default()),
+                chain: Box::new(head.chain(RustlsConnector::default()).chain(Boxed)),
                 idle_timeout,
                 warm: Mutex::new(Warm::default()),
                 warmed: Condvar::new(),
@@ -174,7 +178,7 @@ impl Connector {
             timeout: next(Timeout::Connect),
             current_time: Arc::new(ureq::unversioned::transport::time::Instant::now),
             // Only ureq's own CONNECT proxy step uses it, which cbstatus does not run (its
-            // proxy step is the chain's `Tunnel`).
+            // proxy step is the head of the chain, `proxy::Tunnel`).
             run_connector: Arc::new(|_: &ConnectionDetails| Err(ureq::Error::ConnectionFailed)),
             // The agent's shutdown never runs on the client's agents (fork abandons them).
             register_shutdown: Arc::new(|_| Ok(())),
@@ -219,7 +223,7 @@ impl Connector {
             live.push(Arc::downgrade(&state));
         }
         Ok(Tracked {
-            inner: Box::new(transport),
+            inner: transport,
             state,
             idle_timeout: self.inner.idle_timeout,
             chunks: ChunkWatch::default(),
@@ -456,6 +460,22 @@ impl Transport for Tracked {
 
     fn is_tls(&self) -> bool {
         self.inner.is_tls()
+    }
+}
+
+/// The last link of the chain: the transport, boxed (whatever the head and TLS made).
+#[derive(Debug)]
+struct Boxed;
+
+impl<In: Transport> UreqConnector<In> for Boxed {
+    type Out = Box<dyn Transport>;
+
+    fn connect(
+        &self,
+        _details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        Ok(chained.map(Transport::boxed))
     }
 }
 

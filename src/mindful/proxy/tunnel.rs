@@ -14,7 +14,6 @@
 use super::Route;
 use crate::config::ProxyUrl;
 use crate::error::{Error, ErrorKind};
-use crate::mindful::client::USER_AGENT;
 use crate::mindful::resolver::CachingResolver;
 use crate::mindful::transport::{Tcp, TcpTransport};
 use std::io;
@@ -69,11 +68,17 @@ pub(crate) struct Tunnel {
     route: Route,
     /// The client's deadline, for the messages.
     deadline: Duration,
+    /// The client's `User-Agent`, sent with the `CONNECT` too.
+    user_agent: &'static str,
 }
 
 impl Tunnel {
-    pub(crate) fn new(route: Route, deadline: Duration) -> Tunnel {
-        Tunnel { route, deadline }
+    pub(crate) fn new(route: Route, deadline: Duration, user_agent: &'static str) -> Tunnel {
+        Tunnel {
+            route,
+            deadline,
+            user_agent,
+        }
     }
 
     fn ms(&self) -> u128 {
@@ -158,8 +163,9 @@ impl Tunnel {
         };
 
         let mut request = format!(
-            "CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {USER_AGENT}\r\n\
-             Proxy-Connection: Keep-Alive\r\n"
+            "CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {}\r\n\
+             Proxy-Connection: Keep-Alive\r\n",
+            self.user_agent
         );
         if let Some(authorization) = proxy.authorization() {
             request.push_str("Proxy-Authorization: ");
