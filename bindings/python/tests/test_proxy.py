@@ -96,10 +96,17 @@ except cbstatus.CbError as e:
 """
 
 
+#: The variables a client reads for its proxy: the child gets only those a test gives it.
+PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+              "no_proxy", "NO_PROXY", "CBSTATUS_PROXY")
+
+
 def child(**env: str) -> str:
+    clean = {k: v for k, v in subprocess_env().items() if k not in PROXY_VARS}
+    clean.update(env)
     done = subprocess.run(
         [sys.executable, "-c", CHILD, LIBRARY],
-        env=subprocess_env(**env),
+        env=clean,
         capture_output=True,
         timeout=30,
         text=True,
