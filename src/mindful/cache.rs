@@ -352,6 +352,54 @@ mod tests {
     }
 
     #[test]
+    fn a_change_of_the_number_outdates_what_was_cached_and_what_was_in_flight() {
+        let freshness = Arc::new(Freshness::default());
+        let cache = LookupCache::new(Duration::from_secs(60), Duration::from_secs(60))
+            .with_freshness(Arc::clone(&freshness));
+        let wait = Duration::from_secs(5);
+        cache.get_or_fetch("a", wait, || Ok(found())).unwrap();
+        cache.get_or_fetch("b", wait, || Ok(found())).unwrap();
+        drop(freshness.change("a"));
+        let asked = AtomicUsize::new(0);
+        let fetch = || {
+            asked.fetch_add(1, Ordering::SeqCst);
+            Ok(StatusReport::default())
+        };
+        assert!(
+            !cache.get_or_fetch("a", wait, fetch).unwrap().found(),
+            "asked again"
+        );
+        assert!(
+            cache.get_or_fetch("b", wait, fetch).unwrap().found(),
+            "b untouched"
+        );
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+
+        // A fetch in flight when a change starts: its answer goes to its caller only; a
+        // lookup that starts meanwhile fetches for itself and its answer is the one kept.
+        let (started, in_flight) = std::sync::mpsc::channel();
+        let (finish, release) = std::sync::mpsc::channel::<()>();
+        let cache = &cache;
+        std::thread::scope(|s| {
+            let early = s.spawn(move || {
+                cache.get_or_fetch("c", wait, || {
+                    started.send(()).unwrap();
+                    release.recv().unwrap();
+                    Ok(found())
+                })
+            });
+            in_flight.recv().unwrap();
+            drop(freshness.change("c"));
+            let late = cache.get_or_fetch("c", wait, || Ok(StatusReport::default()));
+            assert!(!late.unwrap().found(), "did not join the older lookup");
+            finish.send(()).unwrap();
+            assert!(early.join().unwrap().unwrap().found());
+        });
+        let kept = cache.get_or_fetch("c", wait, || panic!("the late answer is cached"));
+        assert!(!kept.unwrap().found(), "the older answer was put back");
+    }
+
+    #[test]
     fn a_panicking_fetch_releases_waiters() {
         let cache = LookupCache::new(Duration::from_secs(1), Duration::from_secs(1));
         let (started, fetching) = std::sync::mpsc::channel();

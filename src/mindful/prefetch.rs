@@ -273,6 +273,31 @@ mod tests {
     }
 
     #[test]
+    fn a_change_of_the_number_outdates_kept_and_in_flight_prefetches() {
+        let freshness = Arc::new(Freshness::default());
+        let p = Prefetches::new(Duration::from_secs(30), 4, Arc::clone(&freshness));
+        let kept = run(&p, "a");
+        p.finish("a", kept, Ok(found()));
+        let flying = run(&p, "b");
+        drop(freshness.change("a"));
+        drop(freshness.change("b"));
+        assert!(
+            p.take("a", Duration::ZERO).is_none(),
+            "kept before the change"
+        );
+        assert!(
+            p.take("b", Duration::ZERO).is_none(),
+            "in flight: not joined"
+        );
+        assert!(
+            matches!(p.start("b"), Start::Run(_)),
+            "a new prefetch replaces it"
+        );
+        p.finish("b", flying, Ok(found()));
+        assert_eq!(p.in_flight(), 1, "the old one still counted out");
+    }
+
+    #[test]
     fn expires_after_the_ttl() {
         let p = Prefetches::new(Duration::from_millis(20), 4, Default::default());
         let t = run(&p, "a");
