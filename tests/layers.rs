@@ -14,7 +14,8 @@
 //!   contents, not uses.
 //! - **submodules of one top-level module** (`mindful::client` and `mindful::cache`): a circle
 //!   between siblings fails. The parent (`mindful/mod.rs`) is left out at this level: a parent
-//!   declares and re-exports its children, and children may use what it declares.
+//!   declares and re-exports its children, and children may use what it declares. A name the
+//!   parent takes from a child (`pub use client::Client`) counts as that child.
 //!
 //! The crates checked: the library (`src/lib.rs`), the CLI (`src/bin/cbstatus/main.rs`) and
 //! every workspace crate under `crates/*/src/lib.rs`.
@@ -356,6 +357,35 @@ struct Graph {
 /// The name the root node goes by.
 const ROOT: &str = "(crate root)";
 
+/// The names a module file imports or re-exports from its own children (`pub use
+/// client::{Client, USER_AGENT}`, `use send::Idempotent`), by the child they come from: a
+/// child's `super::USER_AGENT` uses `client`, not the parent.
+fn names_from_children(code: &str, children: &BTreeSet<String>) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for statement in code.split(';') {
+        let trimmed = statement.trim_start();
+        let item = trimmed
+            .rfind("]\n")
+            .map_or(trimmed, |at| trimmed[at + 1..].trim_start());
+        let rest = ["pub use ", "pub(crate) use ", "pub(super) use ", "use "]
+            .iter()
+            .find_map(|prefix| item.strip_prefix(prefix));
+        let Some(rest) = rest else { continue };
+        let mut reader = Reader {
+            text: rest.as_bytes(),
+            at: 0,
+        };
+        for path in reader.tree() {
+            if let (Some(first), Some(last)) = (path.first(), path.last()) {
+                if children.contains(first) && path.len() > 1 {
+                    names.insert(last.clone(), first.clone());
+                }
+            }
+        }
+    }
+    names
+}
+
 fn graph(krate: &Crate) -> Graph {
     let mut files = Vec::new();
     rust_files(&krate.dir, krate.skip.as_deref(), &mut files);
@@ -409,6 +439,25 @@ fn graph(krate: &Crate) -> Graph {
             }
         }
     }
+    // Per top-level module: its children, and the names its own file takes from them.
+    let mut children: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        if let [top, child, ..] = &module_path(krate, file)[..] {
+            children
+                .entry(top.clone())
+                .or_default()
+                .insert(child.clone());
+        }
+    }
+    let mut parent_names: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for file in &files {
+        if let [top] = &module_path(krate, file)[..] {
+            if let Some(kids) = children.get(top) {
+                let code = code_only(&std::fs::read_to_string(file).unwrap());
+                parent_names.insert(top.clone(), names_from_children(&code, kids));
+            }
+        }
+    }
     let mut top: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut nested: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     if !root_uses.is_empty() {
@@ -436,14 +485,18 @@ fn graph(krate: &Crate) -> Graph {
                 top.entry(from.clone()).or_default().insert(target);
                 continue;
             }
-            // Within one top-level module: between children, the parent left out.
-            let (Some(from_child), Some(to_child)) = (here.get(1), path.get(1)) else {
+            // Within one top-level module: between children, the parent left out (a name
+            // the parent takes from a child counts as that child).
+            let (Some(from_child), Some(named)) = (here.get(1), path.get(1)) else {
                 continue;
             };
-            let is_child = files.iter().any(|f| {
-                module_path(krate, f).get(..2) == Some(&[from.clone(), to_child.clone()][..])
-            });
-            if is_child && from_child != to_child {
+            let to_child = if children.get(from).is_some_and(|kids| kids.contains(named)) {
+                Some(named)
+            } else {
+                parent_names.get(from).and_then(|names| names.get(named))
+            };
+            let Some(to_child) = to_child else { continue };
+            if from_child != to_child {
                 nested
                     .entry(from.clone())
                     .or_default()
@@ -590,6 +643,23 @@ fn the_checker_sees_a_circle_and_skips_comments_and_strings() {
     .iter()
     .map(|(f, t)| (f.to_string(), t.iter().map(|s| s.to_string()).collect()))
     .collect();
+    let kids: BTreeSet<String> = ["client", "send"].map(String::from).into();
+    let names = names_from_children(
+        &code_only("pub use client::{Client, USER_AGENT};\n#[cfg(x)]\nuse send::Idempotent;\nuse std::x::Y;"),
+        &kids,
+    );
+    let names: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Client", "client"),
+            ("Idempotent", "send"),
+            ("USER_AGENT", "client")
+        ]
+    );
     let found = circles(&edges);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].circle, ["a", "b", "c", "a"]);

@@ -13,6 +13,7 @@ use super::prefetch::Prefetches;
 use super::proxy::{ProxyFailure, Route, RoutedResolver, Source, Tunnel};
 use super::transport;
 use super::wire;
+use super::{MAX_BODY_BYTES, USER_AGENT};
 use crate::cancel::CancelOutcome;
 use crate::config::{ApiUrl, Config, Secret};
 use crate::error::{Error, ErrorKind, Result};
@@ -34,9 +35,6 @@ mod send;
 
 use send::Idempotent;
 
-/// Largest reply body read from the API.
-pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
-
 /// Idle keep-alive connections kept for reuse (ureq keeps 3 per host by default). Every lookup
 /// in flight needs its own connection: with more concurrent lookups than idle connections,
 /// the extra connections were closed after each answer and reopened for the next lookup
@@ -46,9 +44,6 @@ const IDLE_CONNECTIONS: usize = 64;
 
 /// The only `Accept-Encoding` cbstatus takes: it decodes no compression.
 pub(crate) const IDENTITY: &str = "identity";
-
-/// The `User-Agent` sent with every request.
-pub const USER_AGENT: &str = concat!("cbstatus/", env!("CARGO_PKG_VERSION"));
 
 /// A Mindful Scheduler API client. Clone it freely: clones share connections.
 ///

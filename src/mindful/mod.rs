@@ -14,10 +14,16 @@ mod resolver;
 mod transport;
 mod wire;
 
+/// Largest reply body read from the API (the client's reads and the transport's chunk watch).
+pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
+
+/// The `User-Agent` sent with every request (and every proxy `CONNECT`).
+pub const USER_AGENT: &str = concat!("cbstatus/", env!("CARGO_PKG_VERSION"));
+
 pub use breaker::Breaker;
 pub use cache::LookupCache;
+pub use client::Client;
 pub(crate) use client::Replied;
-pub use client::{Client, MAX_BODY_BYTES, USER_AGENT};
 // The URL is validated with the configuration (config/url.rs); re-exported where it was.
 pub use crate::config::ApiUrl;
 pub use reply::MAX_ENTRIES;

@@ -8,9 +8,10 @@
 
 use super::super::wire::{data_entries, integer_field, text_field};
 use super::send::Idempotent;
-use super::{status_error, Client, Replied, MAX_BODY_BYTES};
+use super::{status_error, Client, Replied};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::masked;
+use crate::mindful::MAX_BODY_BYTES;
 use crate::number::PhoneNumber;
 use crate::register::{safe_callback_id, RegisterOutcome, RegisterRequest, Registration};
 use serde_json::{Map, Value};
