@@ -4,9 +4,13 @@
 //! number up with the Mindful (Medallia) Scheduler API `callback_status` endpoint and renders the
 //! answer as plain text for a TTS engine, SSML, or a playlist of Asterisk sound files.
 //!
-//! The pipeline: [`number`] (caller number → E.164) → [`mindful`] (HTTP client, wire types,
-//! lenient parsing) → [`status`] (the domain result) → [`speech`] (decide the message, render
-//! it). [`ffi`] is the C ABI; the `cbstatus` binary is the CLI, AGI and simulator shell.
+//! The layers (ARCHITECTURE.md draws them; `tests/layers.rs` keeps them free of import
+//! circles): base ([`error`], [`token`], [`number`], [`log`]) → domain ([`action`],
+//! [`status`], [`widget`], [`cancel`], [`register`], [`stats`]) → [`speech`] (decide the
+//! message, render it) and [`config`] → [`mindful`] (HTTP client, wire types, lenient
+//! parsing) → requests ([`LookupResult`] and the [`Client`] methods that make one, the
+//! [`channel`] variables) → shells: [`ffi`] is the C ABI; the `cbstatus` binary is the CLI, AGI
+//! and FastAGI shell.
 //!
 //! # Example
 //!

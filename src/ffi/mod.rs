@@ -27,6 +27,7 @@ pub mod testing;
 mod boundary;
 
 pub use self::log::*;
+pub use client::*;
 pub use codes::*;
 pub use result::*;
 pub use variables::*;
