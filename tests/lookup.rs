@@ -283,3 +283,42 @@ fn json_rendering_carries_every_field_and_all_three_renderings() {
     assert_eq!(v["error"]["http_status"], 503);
     assert_eq!(v["locale"], "en-US");
 }
+
+/// Each result carries the HTTP status of its own request, returned with it (not read from
+/// whatever a previous request on the thread left behind): a cached answer and a request
+/// that could not start have none, even right after requests that had one.
+#[test]
+fn each_result_has_the_upstream_status_of_its_own_request() {
+    let sim = demo();
+    let client = client_for(&sim, &[("cache_ttl_ms", "60000"), ("widget_id", "w-open")]);
+    assert_eq!(client.status("5551230001").upstream_status(), Some(200));
+    assert_eq!(
+        client.status("5551230001").upstream_status(),
+        None,
+        "answered from the cache: no request"
+    );
+    assert_eq!(client.status("5551230500").upstream_status(), Some(503));
+    assert_eq!(
+        client.status("not a number").upstream_status(),
+        None,
+        "a bad number asks nothing"
+    );
+    assert_eq!(client.widget(None).upstream_status(), Some(200));
+    assert_eq!(client.offer(None).upstream_status(), Some(200));
+    assert_eq!(
+        client.cancel_callback("5551230500").upstream_status(),
+        Some(503)
+    );
+    assert_eq!(
+        client.widget(Some("bad id!")).upstream_status(),
+        None,
+        "a bad widget id asks nothing"
+    );
+    let from_another_thread = std::thread::scope(|s| {
+        s.spawn(|| client.status("5551230500").upstream_status())
+            .join()
+            .unwrap()
+    });
+    assert_eq!(from_another_thread, Some(503));
+    assert_eq!(client.status("5551230001").upstream_status(), None);
+}
