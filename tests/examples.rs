@@ -232,7 +232,6 @@ fn asterisk_module_compiles_against_real_headers() {
         cmd.args(["-shared", "-fPIC", "-std=gnu99", "-Wall", "-Werror"])
             .arg(format!("-I{}", common::include_dir().display()))
             .arg(format!("-I{}", include.display()))
-            .arg(format!("-I{}", root().join("bindings/common").display()))
             .arg(root().join("bindings/asterisk/func_cbstatus.c"))
             .arg("-o")
             .arg(&out)

@@ -645,7 +645,6 @@ fn deb_contents() {
         "/usr/share/doc/libcbstatus-dev/examples/lookup.c".to_owned(),
     ]);
     for file in [
-        "common/cbstatus_words.h",
         "asterisk/README.md",
         "asterisk/Makefile",
         "asterisk/cbstatus.conf.sample",

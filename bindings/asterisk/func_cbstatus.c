@@ -22,8 +22,12 @@
  * the log callback (this code is unmapped next) and calls cb_shutdown(). libcbstatus.so is
  * linked with -z nodelete, so its code stays mapped for thread-local destructors.
  *
- * Values that come from the API (status, type, widget state) reach the dialplan only as a
- * safe word (lower-case [a-z0-9_], at most 32 characters, else "other").
+ * The CBSTATUS_* variables are the library's list (cb_result_variables()): this module sets
+ * exactly its names, in its order (CBSTATUS_RESULT last), with its values, and CBSTATUS()
+ * reads one of them (cb_result_variable()); it derives no value itself. Values that come from
+ * the API (status, type, widget state) are safe words (lower-case [a-z0-9_], at most 32
+ * characters, else "other"). The channel's language goes to the library as it is; the
+ * library picks the locale.
  *
  * Build and install: see Makefile and README.md beside this file.
  *
@@ -59,9 +63,8 @@
 #include <asterisk/utils.h>
 
 #include <cbstatus.h>
-#include <cbstatus_words.h> /* bindings/common: the variables' words */
 
-#include <inttypes.h>
+#include <ctype.h> /* tolower */
 #include <stdio.h>
 #include <stdlib.h> /* strtoll */
 #include <string.h>
@@ -102,10 +105,15 @@
 					unknown).</para></enum>
 					<enum name="count"><para>How many callbacks the number has.</para></enum>
 				</enumlist>
+				<para>Any other variable of <literal>CBStatus()</literal> too, by its name without
+				<literal>CBSTATUS_</literal>, with the same value.</para>
 			</parameter>
 			<parameter name="locale">
-				<para><literal>en-US</literal>, <literal>es-US</literal>, ... Default:
-				<literal>es-US</literal> when the channel language is Spanish, else the configured
+				<para><literal>en-US</literal>, <literal>es-US</literal>, <literal>es</literal>,
+				... Default: the channel's language. Either is given to cbstatus as it is:
+				a locale's tag or another language with a locale (<literal>es</literal>,
+				<literal>es_MX</literal>: es-US) picks it; <literal>en</literal> (every channel's
+				language unless set), a language without a locale or nothing leave the configured
 				locale.</para>
 			</parameter>
 		</syntax>
@@ -178,16 +186,22 @@
 					token, locale...; one client per profile). An unknown profile gives
 					<literal>ERROR</literal> with <literal>invalid_config</literal>.</para></enum>
 					<enum name="locale=TAG"><para>Speak in this locale (<literal>en-US</literal>,
-					<literal>es-US</literal>). Default: Spanish for a Spanish channel language,
-					else the configured locale.</para></enum>
+					<literal>es-US</literal>, <literal>es</literal>). Default: the channel's
+					language, as for <literal>CBSTATUS()</literal>.</para></enum>
 				</enumlist>
 			</parameter>
 		</syntax>
 		<description>
-			<para>Does one request and sets, on every run (empty when not applicable):</para>
+			<para>Does one request and sets the variables of its action, in this order, each
+			empty when unknown; <variable>CBSTATUS_RESULT</variable> is always set last, so an
+			empty or earlier <variable>CBSTATUS_RESULT</variable> means the request did not
+			finish. Every action sets <variable>CBSTATUS_ERROR</variable> to
+			<variable>CBSTATUS_COUNT</variable>; widget also sets
+			<variable>CBSTATUS_WIDGET_STATE</variable> to <variable>CBSTATUS_MENU</variable>;
+			register also sets <variable>CBSTATUS_REGISTER_RESULT</variable> and
+			<variable>CBSTATUS_CALLBACK_ID</variable>. A variable the action does not set keeps
+			its earlier value.</para>
 			<variablelist>
-				<variable name="CBSTATUS_RESULT"><para>FOUND, NOT_FOUND or ERROR (see options for
-				cancel and widget).</para></variable>
 				<variable name="CBSTATUS_ERROR"><para>The error name after a failure, else
 				empty.</para></variable>
 				<variable name="CBSTATUS_TEXT"><para>What to say (the fallback sentence after an
@@ -213,9 +227,24 @@
 				are offered.</para></variable>
 				<variable name="CBSTATUS_EWT_SECONDS"><para>widget: current estimated callback
 				wait.</para></variable>
+				<variable name="CBSTATUS_OFFER"><para>widget: yes when there is a choice to
+				offer, else no.</para></variable>
+				<variable name="CBSTATUS_SLOT_COUNT"><para>widget: how many time slots are
+				offered.</para></variable>
+				<variable name="CBSTATUS_SLOTS"><para>widget: the time slots, comma-separated
+				Unix seconds.</para></variable>
+				<variable name="CBSTATUS_MENU"><para>widget: what each key chooses, key 1 first
+				(asap or Unix seconds).</para></variable>
+				<variable name="CBSTATUS_REGISTER_RESULT"><para>register: the
+				outcome.</para></variable>
+				<variable name="CBSTATUS_CALLBACK_ID"><para>register: Mindful's request
+				id.</para></variable>
+				<variable name="CBSTATUS_RESULT"><para>Last. FOUND, NOT_FOUND or ERROR (see options
+				for cancel, widget and register).</para></variable>
 			</variablelist>
-			<para>The same variables as <literal>AGI(/usr/bin/cbstatus,agi)</literal>. The
-			dialplan always continues, even after an error.</para>
+			<para>The same variables, order and values as
+			<literal>AGI(/usr/bin/cbstatus,agi)</literal>. The dialplan always continues, even
+			after an error.</para>
 		</description>
 		<see-also>
 			<ref type="function">CBSTATUS</ref>
@@ -433,90 +462,14 @@ static struct cb_client *profile_client(struct cbstatus_state *state, const char
 	return client;
 }
 
-/* The locale to speak in: the one asked for, else es-US for a Spanish channel, else NULL
- * (the configured locale). */
-static const char *choose_locale(struct ast_channel *chan, const char *requested)
+/* The language to speak: the locale asked for, else the channel's language, given to the
+ * library as it is (cb_result_variables() picks the locale, or keeps the configured one). */
+static const char *language_of(struct ast_channel *chan, const char *requested)
 {
-	const char *language;
-
 	if (!ast_strlen_zero(requested)) {
 		return requested;
 	}
-	language = chan ? ast_channel_language(chan) : NULL;
-	if (language && strncmp(language, "es", 2) == 0) {
-		return "es-US";
-	}
-	return NULL;
-}
-
-
-/* A rendering (text, ssml, prompts) into buf. */
-static void copy_rendering(const struct cb_result *result, int32_t format, const char *locale,
-	char *buf, size_t len)
-{
-	char *rendered = NULL;
-	int32_t status = cb_result_render(result, format, locale, &rendered);
-
-	/* CB_E_UNKNOWN_LOCALE still renders (in English). */
-	if (status != CB_OK && status != CB_E_UNKNOWN_LOCALE) {
-		ast_log(LOG_WARNING, "cbstatus: cannot render: %s\n", cb_status_str(status));
-	}
-	ast_copy_string(buf, rendered ? rendered : "", len);
-	cb_string_free(rendered); /* cbstatus's allocator, never ast_free()/free() */
-}
-
-/* -1 means unknown: the field reads as "". */
-static void copy_int(int64_t value, char *buf, size_t len)
-{
-	if (value < 0) {
-		ast_copy_string(buf, "", len);
-	} else {
-		snprintf(buf, len, "%" PRId64, value);
-	}
-}
-
-
-/* One field of a result into buf. Returns -1 for an unknown field name. */
-static int copy_field(const struct cb_result *result, const char *field, const char *locale,
-	char *buf, size_t len)
-{
-	if (!strcasecmp(field, "text")) {
-		copy_rendering(result, CB_FORMAT_TEXT, locale, buf, len);
-	} else if (!strcasecmp(field, "ssml")) {
-		copy_rendering(result, CB_FORMAT_SSML, locale, buf, len);
-	} else if (!strcasecmp(field, "prompts")) {
-		copy_rendering(result, CB_FORMAT_PROMPTS, locale, buf, len);
-	} else if (!strcasecmp(field, "result")) {
-		ast_copy_string(buf, cbw_result_word(result), len);
-	} else if (!strcasecmp(field, "error")) {
-		int32_t code = cb_result_error(result);
-		ast_copy_string(buf, code == CB_OK ? "" : cb_status_name(code), len);
-	} else if (!strcasecmp(field, "status")) {
-		ast_copy_string(buf, cbw_safe_word(cb_result_status(result)), len);
-	} else if (!strcasecmp(field, "type")) {
-		ast_copy_string(buf, cbw_safe_word(cb_result_type(result)), len);
-	} else if (!strcasecmp(field, "position")) {
-		copy_int(cb_result_position(result), buf, len);
-	} else if (!strcasecmp(field, "wait_seconds")) {
-		copy_int(cb_result_wait_seconds(result), buf, len);
-	} else if (!strcasecmp(field, "estimated_for")) {
-		copy_int(cb_result_estimated_for(result), buf, len);
-	} else if (!strcasecmp(field, "count")) {
-		snprintf(buf, len, "%" PRIu32, cb_result_count(result));
-	} else if (!strcasecmp(field, "widget_state")) {
-		ast_copy_string(buf, cbw_safe_word(cb_result_widget_state(result)), len);
-	} else if (!strcasecmp(field, "offer_asap")) {
-		ast_copy_string(buf, cb_result_offer_asap(result) ? "1" : "0", len);
-	} else if (!strcasecmp(field, "offer_scheduled")) {
-		ast_copy_string(buf, cb_result_offer_scheduled(result) ? "1" : "0", len);
-	} else if (!strcasecmp(field, "ewt_seconds")) {
-		copy_int(cb_result_ewt_seconds(result), buf, len);
-	} else if (!strcasecmp(field, "callback_id")) {
-		ast_copy_string(buf, cb_result_callback_id(result), len); /* safe characters only */
-	} else {
-		return -1;
-	}
-	return 0;
+	return chan ? ast_channel_language(chan) : NULL;
 }
 
 /* The current state with a reference the caller releases (ao2_cleanup), or NULL. */
@@ -612,6 +565,7 @@ static int cbstatus_read(struct ast_channel *chan, const char *cmd, char *data, 
 	struct cb_result *result = NULL;
 	struct reused *reused;
 	const char *number;
+	char *value = NULL;
 	int32_t status;
 	int res;
 	AST_DECLARE_APP_ARGS(args,
@@ -653,10 +607,15 @@ static int cbstatus_read(struct ast_channel *chan, const char *cmd, char *data, 
 			reuse_put(reused);
 		}
 	}
-	res = copy_field(reused->result, ast_strip(args.field), choose_locale(chan, args.locale), buf,
-		len);
-	if (res) {
+	/* One variable of the library's list, as CBStatus() would set it. */
+	res = 0;
+	if (cb_result_variable(reused->result, ast_strip(args.field), language_of(chan, args.locale),
+			&value) == CB_OK) {
+		ast_copy_string(buf, value, len);
+		cb_string_free(value); /* cbstatus's allocator, never ast_free()/free() */
+	} else {
 		ast_log(LOG_WARNING, "%s: unknown field '%s'\n", cmd, args.field);
+		res = -1;
 	}
 	ao2_ref(reused, -1);
 	return res;
@@ -713,51 +672,25 @@ static void set_var(struct ast_channel *chan, const char *name, const char *valu
 	pbx_builtin_setvar_helper(chan, name, value);
 }
 
-/* Every CBSTATUS_* variable of a result, RESULT first as `cbstatus agi` does. */
+/* Every CBSTATUS_* variable of a result: the library's list, in its order (CBSTATUS_RESULT
+ * last), exactly as `cbstatus agi` sets it. */
 static void set_variables(struct ast_channel *chan, const struct cb_result *result,
-	const char *locale)
+	const char *language)
 {
-	static const char *const fields[][2] = {
-		{ "CBSTATUS_RESULT", "result" },
-		{ "CBSTATUS_ERROR", "error" },
-		{ "CBSTATUS_TEXT", "text" },
-		{ "CBSTATUS_SSML", "ssml" },
-		{ "CBSTATUS_PROMPTS", "prompts" },
-		{ "CBSTATUS_STATUS", "status" },
-		{ "CBSTATUS_TYPE", "type" },
-		{ "CBSTATUS_POSITION", "position" },
-		{ "CBSTATUS_WAIT_SECONDS", "wait_seconds" },
-		{ "CBSTATUS_ESTIMATED_FOR", "estimated_for" },
-		{ "CBSTATUS_COUNT", "count" },
-	};
-	static const char *const widget_fields[][2] = {
-		{ "CBSTATUS_WIDGET_STATE", "widget_state" },
-		{ "CBSTATUS_OFFER_ASAP", "offer_asap" },
-		{ "CBSTATUS_OFFER_SCHEDULED", "offer_scheduled" },
-		{ "CBSTATUS_EWT_SECONDS", "ewt_seconds" },
-	};
-	char value[4096];
+	struct cb_variables *vars = cb_result_variables(result, language);
 	size_t i;
-	int widget = cb_result_action(result) == CB_ACTION_WIDGET;
 
-	for (i = 0; i < ARRAY_LEN(fields); i++) {
-		copy_field(result, fields[i][1], locale, value, sizeof value);
-		set_var(chan, fields[i][0], value);
+	for (i = 0; i < cb_variables_count(vars); i++) {
+		set_var(chan, cb_variables_name(vars, i), cb_variables_value(vars, i));
 	}
-	for (i = 0; i < ARRAY_LEN(widget_fields); i++) {
-		if (widget) {
-			copy_field(result, widget_fields[i][1], locale, value, sizeof value);
-		} else {
-			*value = '\0';
-		}
-		set_var(chan, widget_fields[i][0], value);
-	}
-	/* As `cbstatus agi --action register`: the outcome word and Mindful's request id. */
-	if (cb_result_action(result) == CB_ACTION_REGISTER) {
-		set_var(chan, "CBSTATUS_REGISTER_RESULT", cbw_result_word(result));
-		copy_field(result, "callback_id", locale, value, sizeof value);
-		set_var(chan, "CBSTATUS_CALLBACK_ID", value);
-	}
+	cb_variables_free(vars);
+}
+
+/* A request that could not be made at all: its error, then CBSTATUS_RESULT, last as always. */
+static void set_failure(struct ast_channel *chan, const char *error)
+{
+	set_var(chan, "CBSTATUS_ERROR", error);
+	set_var(chan, "CBSTATUS_RESULT", "ERROR");
 }
 
 /* The options of CBStatus(): action words and key=value pairs. */
@@ -833,14 +766,12 @@ static int cbstatus_exec(struct ast_channel *chan, const char *data)
 	}
 	if (!state) {
 		ast_log(LOG_ERROR, "%s: cbstatus is not configured (see %s)\n", APP_NAME, CONFIG_FILE);
-		set_var(chan, "CBSTATUS_RESULT", "ERROR");
-		set_var(chan, "CBSTATUS_ERROR", "not_configured");
+		set_failure(chan, "not_configured");
 		return 0;
 	}
 	client = ast_strlen_zero(opts.profile) ? state->client : profile_client(state, opts.profile);
 	if (!client) { /* an unknown profile: never another organization's client */
-		set_var(chan, "CBSTATUS_RESULT", "ERROR");
-		set_var(chan, "CBSTATUS_ERROR", "invalid_config");
+		set_failure(chan, "invalid_config");
 		return 0;
 	}
 	switch (opts.action) {
@@ -858,11 +789,10 @@ static int cbstatus_exec(struct ast_channel *chan, const char *data)
 		break;
 	}
 	if (!result) { /* only for NULL arguments: not here */
-		set_var(chan, "CBSTATUS_RESULT", "ERROR");
-		set_var(chan, "CBSTATUS_ERROR", "internal");
+		set_failure(chan, "internal");
 		return 0;
 	}
-	set_variables(chan, result, choose_locale(chan, opts.locale));
+	set_variables(chan, result, language_of(chan, opts.locale));
 	cb_result_free(result);
 	return 0;
 }
@@ -942,18 +872,17 @@ static char *cli_show_settings(struct ast_cli_entry *e, int cmd, struct ast_cli_
 static char *cli_lookup(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a)
 {
 	RAII_VAR(struct cbstatus_state *, state, NULL, ao2_cleanup);
-	static const char *const fields[] = { "result", "error", "status", "type", "position",
-		"wait_seconds", "estimated_for", "count", "text", "prompts" };
 	struct cb_result *result = NULL;
+	struct cb_variables *vars;
 	const char *locale;
-	char value[4096];
 	size_t i;
 
 	switch (cmd) {
 	case CLI_INIT:
 		e->command = "cbstatus lookup";
 		e->usage = "Usage: cbstatus lookup <number> [locale]\n"
-			"       Looks the number up with the current settings and shows every field.\n";
+			"       Looks the number up with the current settings and shows the CBSTATUS_*\n"
+			"       variables CBStatus() would set, in its order.\n";
 		return NULL;
 	case CLI_GENERATE:
 		return NULL;
@@ -971,12 +900,20 @@ static char *cli_lookup(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a
 	if (!result) {
 		return CLI_FAILURE;
 	}
-	for (i = 0; i < ARRAY_LEN(fields); i++) {
-		copy_field(result, fields[i], locale, value, sizeof value);
-		ast_cli(a->fd, "%-14s %s\n", fields[i], value);
+	vars = cb_result_variables(result, locale); /* the variables CBStatus() would set */
+	for (i = 0; i < cb_variables_count(vars); i++) {
+		/* Shown by field, as CBSTATUS() reads it: CBSTATUS_WAIT_SECONDS is wait_seconds. */
+		char field[64];
+		size_t k;
+		ast_copy_string(field, cb_variables_name(vars, i) + strlen("CBSTATUS_"), sizeof field);
+		for (k = 0; field[k]; k++) {
+			field[k] = tolower((unsigned char)field[k]);
+		}
+		ast_cli(a->fd, "%-18s %s\n", field, cb_variables_value(vars, i));
 	}
+	cb_variables_free(vars);
 	if (cb_result_error(result) != CB_OK) {
-		ast_cli(a->fd, "%-14s %s\n", "message", cb_result_error_message(result));
+		ast_cli(a->fd, "%-18s %s\n", "message", cb_result_error_message(result));
 	}
 	cb_result_free(result);
 	return CLI_SUCCESS;

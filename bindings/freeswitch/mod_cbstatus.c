@@ -4,15 +4,16 @@
  *
  *   API (fs_cli, event socket):  cbstatus <number> [field] [locale]
  *       field: text (default), ssml, prompts, playlist, json, result, error, status, type,
- *              position, wait_seconds, estimated_for, count
+ *              position, wait_seconds, estimated_for, count (any channel variable's field)
  *   API:                         cbstatus stats   (the client's counters, JSON)
  *   Dialplan application:        cbstatus [number] [locale=<tag>]
  *                                         [action=status|cancel|widget|register] [widget=<id>]
  *                                         [at=<unix>]
  *                                cbstatus_prefetch [number]   (start the lookup early)
- *       sets the CBSTATUS_* channel variables of `cbstatus agi`, plus CBSTATUS_PLAYLIST: a
- *       file_string:// playlist for `playback` over the sounds of
- *       `cbstatus prompts generate --layout freeswitch --dir <sound_dir>`.
+ *       sets CBSTATUS_PLAYLIST (a file_string:// playlist for `playback` over the sounds of
+ *       `cbstatus prompts generate --layout freeswitch --dir <sound_dir>`), then the CBSTATUS_*
+ *       channel variables of `cbstatus agi`: the library's list (cb_result_variables()),
+ *       exactly its names, in its order (CBSTATUS_RESULT last), with its values.
  *
  * Configuration: autoload_configs/cbstatus.conf.xml,
  *   <configuration name="cbstatus.conf"><settings>
@@ -28,7 +29,9 @@
  * progress (at most timeout_ms) before freeing the client. FreeSWITCH itself refuses to
  * unload the module while a channel is inside its application ("Module in use").
  *
- * Values from the API (status, type, widget state) reach the channel only as safe words.
+ * No value is derived here: the library makes them, with values from the API (status, type,
+ * widget state) only as safe words. The locale (locale=<tag>, else the channel's
+ * cbstatus_locale) goes to the library as it is; the library picks it.
  *
  * Build: see Makefile and README.md beside this file (`pkg-config freeswitch cbstatus`).
  * This module links FreeSWITCH (MPL 1.1).
@@ -37,9 +40,7 @@
 #include <switch.h>
 
 #include <cbstatus.h>
-#include <cbstatus_words.h> /* bindings/common: the variables' words */
 
-#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,21 +87,20 @@ static void log_to_freeswitch(int32_t level, const char *message, void *userdata
 
 
 
-/* A rendering or the playlist as a new string (cb_string_free), never NULL unless out of
- * memory; "" on error. An unknown locale still renders (in English). */
-static char *rendering(const struct cb_result *result, const char *field, const char *locale,
+/* The playlist (in the locale `cb_result_variables()` picks for `language`) or the JSON as a
+ * new string (cb_string_free), or NULL (logged). */
+static char *rendering(const struct cb_result *result, const char *field, const char *language,
 	const char *sound_dir)
 {
 	char *out = NULL;
 	int32_t status;
 
 	if (!strcasecmp(field, "playlist")) {
-		status = cb_result_playlist(result, locale, sound_dir, &out);
+		struct cb_variables *vars = cb_result_variables(result, language);
+		status = cb_result_playlist(result, cb_variables_locale(vars), sound_dir, &out);
+		cb_variables_free(vars);
 	} else {
-		int32_t format = !strcasecmp(field, "ssml") ? CB_FORMAT_SSML
-			: !strcasecmp(field, "prompts") ? CB_FORMAT_PROMPTS
-			: !strcasecmp(field, "json") ? CB_FORMAT_JSON : CB_FORMAT_TEXT;
-		status = cb_result_render(result, format, locale, &out);
+		status = cb_result_render(result, CB_FORMAT_JSON, language, &out);
 	}
 	if (status != CB_OK && status != CB_E_UNKNOWN_LOCALE) {
 		char message[256];
@@ -109,58 +109,6 @@ static char *rendering(const struct cb_result *result, const char *field, const 
 			message);
 	}
 	return out;
-}
-
-static int is_rendering(const char *field)
-{
-	return !strcasecmp(field, "text") || !strcasecmp(field, "ssml")
-		|| !strcasecmp(field, "prompts") || !strcasecmp(field, "playlist")
-		|| !strcasecmp(field, "json");
-}
-
-/* A non-rendering field into buf; -1 for an unknown field. */
-static int scalar_field(const struct cb_result *result, const char *field, char *buf, size_t len)
-{
-	int64_t n = -2;
-
-	if (!strcasecmp(field, "result")) {
-		switch_copy_string(buf, cbw_result_word(result), len);
-	} else if (!strcasecmp(field, "error")) {
-		int32_t code = cb_result_error(result);
-		switch_copy_string(buf, code == CB_OK ? "" : cb_status_name(code), len);
-	} else if (!strcasecmp(field, "status")) {
-		switch_copy_string(buf, cbw_safe_word(cb_result_status(result)), len);
-	} else if (!strcasecmp(field, "type")) {
-		switch_copy_string(buf, cbw_safe_word(cb_result_type(result)), len);
-	} else if (!strcasecmp(field, "widget_state")) {
-		switch_copy_string(buf, cbw_safe_word(cb_result_widget_state(result)), len);
-	} else if (!strcasecmp(field, "offer_asap")) {
-		switch_copy_string(buf, cb_result_offer_asap(result) ? "1" : "0", len);
-	} else if (!strcasecmp(field, "offer_scheduled")) {
-		switch_copy_string(buf, cb_result_offer_scheduled(result) ? "1" : "0", len);
-	} else if (!strcasecmp(field, "callback_id")) {
-		switch_copy_string(buf, cb_result_callback_id(result), len); /* safe characters only */
-	} else if (!strcasecmp(field, "count")) {
-		snprintf(buf, len, "%" PRIu32, cb_result_count(result));
-	} else if (!strcasecmp(field, "position")) {
-		n = cb_result_position(result);
-	} else if (!strcasecmp(field, "wait_seconds")) {
-		n = cb_result_wait_seconds(result);
-	} else if (!strcasecmp(field, "estimated_for")) {
-		n = cb_result_estimated_for(result);
-	} else if (!strcasecmp(field, "ewt_seconds")) {
-		n = cb_result_ewt_seconds(result);
-	} else {
-		return -1;
-	}
-	if (n != -2) {
-		if (n < 0) {
-			*buf = '\0'; /* unknown */
-		} else {
-			snprintf(buf, len, "%" PRId64, n);
-		}
-	}
-	return 0;
 }
 
 /* --- API: cbstatus <number> [field] [locale] ------------------------------------------------ */
@@ -172,7 +120,7 @@ SWITCH_STANDARD_API(cbstatus_api)
 	int argc;
 	const char *field, *locale;
 	struct cb_result *result = NULL;
-	char value[256];
+	char *value = NULL;
 
 	(void)session;
 	if (zstr(cmd)) {
@@ -212,12 +160,14 @@ SWITCH_STANDARD_API(cbstatus_api)
 	}
 	switch_thread_rwlock_unlock(globals.lock);
 	if (result) {
-		if (is_rendering(field)) {
+		if (!strcasecmp(field, "playlist") || !strcasecmp(field, "json")) {
 			char *text = rendering(result, field, locale, globals.sound_dir);
 			stream->write_function(stream, "%s\n", text ? text : "");
 			cb_string_free(text);
-		} else if (scalar_field(result, field, value, sizeof value) == 0) {
+		} else if (cb_result_variable(result, field, locale, &value) == CB_OK) {
+			/* One variable of the library's list, as the application sets it. */
 			stream->write_function(stream, "%s\n", value);
+			cb_string_free(value);
 		} else {
 			stream->write_function(stream, "-ERR unknown field '%s'; usage: cbstatus %s\n", field,
 				API_SYNTAX);
@@ -292,27 +242,6 @@ static struct cb_client *profile_client(const char *name)
 SWITCH_STANDARD_APP(cbstatus_app)
 {
 	switch_channel_t *channel = switch_core_session_get_channel(session);
-	static const char *const scalars[][2] = {
-		{ "CBSTATUS_STATUS", "status" },
-		{ "CBSTATUS_TYPE", "type" },
-		{ "CBSTATUS_POSITION", "position" },
-		{ "CBSTATUS_WAIT_SECONDS", "wait_seconds" },
-		{ "CBSTATUS_ESTIMATED_FOR", "estimated_for" },
-		{ "CBSTATUS_COUNT", "count" },
-		{ "CBSTATUS_ERROR", "error" },
-	};
-	static const char *const widget[][2] = {
-		{ "CBSTATUS_WIDGET_STATE", "widget_state" },
-		{ "CBSTATUS_OFFER_ASAP", "offer_asap" },
-		{ "CBSTATUS_OFFER_SCHEDULED", "offer_scheduled" },
-		{ "CBSTATUS_EWT_SECONDS", "ewt_seconds" },
-	};
-	static const char *const renderings[][2] = {
-		{ "CBSTATUS_TEXT", "text" },
-		{ "CBSTATUS_SSML", "ssml" },
-		{ "CBSTATUS_PROMPTS", "prompts" },
-		{ "CBSTATUS_PLAYLIST", "playlist" },
-	};
 	char *argv[8] = { 0 };
 	char *copy = switch_core_session_strdup(session, switch_str_nil(data));
 	const char *number = NULL, *locale = NULL, *widget_id = NULL, *action = "status";
@@ -321,8 +250,10 @@ SWITCH_STANDARD_APP(cbstatus_app)
 	int64_t at = 0;
 	const char *sound_dir = switch_channel_get_variable(channel, "cbstatus_sound_dir");
 	struct cb_result *result = NULL;
-	char value[256];
-	int argc, i, is_widget;
+	struct cb_variables *vars;
+	char *playlist;
+	size_t k;
+	int argc, i;
 
 	argc = switch_separate_string(copy, ' ', argv, 8);
 	for (i = 0; i < argc; i++) {
@@ -390,31 +321,23 @@ SWITCH_STANDARD_APP(cbstatus_app)
 		set_var(channel, "CBSTATUS_RESULT", "ERROR");
 		return;
 	}
-	for (i = 0; i < (int)(sizeof renderings / sizeof renderings[0]); i++) {
-		char *text = rendering(result, renderings[i][1], locale, sound_dir);
-		set_var(channel, renderings[i][0], text);
-		cb_string_free(text);
+	/* This module's own variable first, in the locale of the list that follows... */
+	vars = cb_result_variables(result, locale);
+	playlist = NULL;
+	if (cb_result_playlist(result, cb_variables_locale(vars), sound_dir, &playlist) != CB_OK) {
+		char message[256];
+		cb_last_error_message(message, sizeof message);
+		switch_log_printf(SWITCH_CHANNEL_SESSION_LOG(session), SWITCH_LOG_WARNING,
+			"cbstatus: playlist: %s\n", message);
 	}
-	for (i = 0; i < (int)(sizeof scalars / sizeof scalars[0]); i++) {
-		scalar_field(result, scalars[i][1], value, sizeof value);
-		set_var(channel, scalars[i][0], value);
+	set_var(channel, "CBSTATUS_PLAYLIST", playlist);
+	cb_string_free(playlist);
+	/* ... then the library's list, in its order: CBSTATUS_RESULT last, so an empty one means
+	 * the application did not finish. */
+	for (k = 0; k < cb_variables_count(vars); k++) {
+		set_var(channel, cb_variables_name(vars, k), cb_variables_value(vars, k));
 	}
-	is_widget = cb_result_action(result) == CB_ACTION_WIDGET;
-	for (i = 0; i < (int)(sizeof widget / sizeof widget[0]); i++) {
-		if (is_widget) {
-			scalar_field(result, widget[i][1], value, sizeof value);
-		} else {
-			*value = '\0';
-		}
-		set_var(channel, widget[i][0], value);
-	}
-	if (cb_result_action(result) == CB_ACTION_REGISTER) {
-		set_var(channel, "CBSTATUS_REGISTER_RESULT", cbw_result_word(result));
-		scalar_field(result, "callback_id", value, sizeof value);
-		set_var(channel, "CBSTATUS_CALLBACK_ID", value);
-	}
-	/* Last: an empty CBSTATUS_RESULT means the application did not finish. */
-	set_var(channel, "CBSTATUS_RESULT", cbw_result_word(result));
+	cb_variables_free(vars);
 	cb_result_free(result);
 }
 

@@ -14,9 +14,9 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
-from common import (check_found, CANCEL, REGISTER, JOURNEY, JOURNEY_CLOSED, JOURNEY_MENU, EN_FOUND_TEXT, ES_FOUND_TEXT, FAILS, FOUND, HOSTILE, HUNG, NOT_FOUND,
+from common import (check_found, check_library_list, library_variables, CANCEL, REGISTER, JOURNEY, JOURNEY_CLOSED, JOURNEY_MENU, EN_FOUND_TEXT, ES_FOUND_TEXT, FAILS, FOUND, HOSTILE, HUNG, NOT_FOUND,
                     REPO, Process, Results, free_port, log, wait_until)
 
 MODULES = [
@@ -116,12 +116,20 @@ class Asterisk:
             f"ASTDATADIR={self.dir}/data",
             f"ASTETCDIR={self.dir}/etc",
             f"CBSTATUS_CFLAGS=-I{REPO}/include",
-            f"CBSTATUS_COMMON={REPO}/bindings/common",
             f"CBSTATUS_LIBS=-L{self.lib_dir} -lcbstatus -Wl,-rpath,{self.lib_dir}",
         ]
         out = subprocess.run(args, capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise RuntimeError(f"building func_cbstatus.so failed:\n{out.stdout}\n{out.stderr}")
+
+    # --- what every surface must set ---------------------------------------------------
+
+    def library_variables(self, action: str, target: str, language: str = "") -> List[Tuple[str, str]]:
+        """The library's CBSTATUS_* list for this request, with this Asterisk's settings."""
+        return library_variables(self.lib_dir, self.api_url,
+                                 {"timeout_ms": str(TIMEOUT_MS), "breaker_threshold": "1000",
+                                  "config": str(self.dir / "etc/cbstatus.toml")},
+                                 action, target, language)
 
     # --- running ----------------------------------------------------------------------
 
@@ -305,6 +313,10 @@ def run(r: Results, ast: Asterisk) -> None:
             r.equal(f"asterisk func {lang}: unknown field reads empty", v.get("BOGUS"), "")
         if case == "fastagi" and v:
             r.equal(f"asterisk fastagi {lang}: AGISTATUS", v.get("AGISTATUS"), "SUCCESS")
+    # Every surface sets the library's list (cb_result_variables()): the same names and values.
+    for case, lang, call_id in calls:
+        check_library_list(r, f"asterisk {case} {lang}", ast.result(call_id, 30),
+                           ast.library_variables("status", FOUND, lang))
     text = ast.log_text()
     r.check("asterisk: no sound file 'does not exist'", "does not exist" not in text,
             "\n".join(l for l in text.splitlines() if "does not exist" in l)[:2000])
@@ -328,6 +340,12 @@ def run(r: Results, ast: Asterisk) -> None:
         "profile-unknown": ast.call("app", FOUND, OPTS="profile=nosuch"),
     }
     v = {k: ast.result(i, 30) or {} for k, i in ids.items()}
+    for k, (action, target, lang) in {
+        "app-notfound": ("status", NOT_FOUND, "en"), "func-notfound": ("status", NOT_FOUND, "en"),
+        "app-503": ("status", FAILS, "en"), "func-503": ("status", FAILS, "en"),
+        "app-widget": ("widget", "w-open", "en"), "app-widget-es": ("widget", "w-open", "es-US"),
+    }.items():
+        check_library_list(r, f"asterisk {k}", v[k], ast.library_variables(action, target, lang))
     for k in ["app-notfound", "func-notfound"]:
         r.equal(f"asterisk {k}: RESULT", v[k].get("CBSTATUS_RESULT"), "NOT_FOUND")
         r.equal(f"asterisk {k}: COUNT", v[k].get("CBSTATUS_COUNT"), "0")
@@ -372,6 +390,9 @@ def run(r: Results, ast: Asterisk) -> None:
     hostile["widget"] = ast.call("app", FOUND, OPTS="widget=w-hostile")
     for c, i in hostile.items():
         hv = ast.result(i, 30) or {}
+        want = ast.library_variables("widget", "w-hostile") if c == "widget" else \
+            ast.library_variables("status", HOSTILE)
+        check_library_list(r, f"asterisk hostile {c}", hv, want)
         r.equal(f"asterisk hostile {c}: dialplan branch unchanged", hv.get("BRANCH"), "other")
         r.equal(f"asterisk hostile {c}: nothing executed", hv.get("PWNED"), "")
         for name in ["CBSTATUS_STATUS", "CBSTATUS_TYPE", "CBSTATUS_WIDGET_STATE"]:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parents[2]
 FOUND = "+15551230001"
@@ -32,6 +32,52 @@ FAILS = "+15551230500"
 HOSTILE = "+15551230666"
 EN_FOUND_TEXT = "You are number 4 in line for your callback."
 ES_FOUND_TEXT = "Usted es el número 4 en la fila"
+
+
+def library_variables(lib_dir: Path, url: str, settings: Dict[str, str], action: str, target: str,
+                      language: str = "") -> List[Tuple[str, str]]:
+    """The CBSTATUS_* list the library makes for one request (``cb_result_variables()``,
+    read through the Python package over the same libcbstatus.so the PBXs load), in its
+    order: what every surface must set. ``settings`` are the PBX's cbstatus settings."""
+    script = (
+        "import sys, cbstatus\n"
+        "action, target, language = sys.argv[1], sys.argv[2], sys.argv[3] or None\n"
+        "with cbstatus.Client() as client:\n"
+        "    ask = {'cancel': client.cancel, 'widget': client.widget_status}.get(action, client.lookup)\n"
+        "    with ask(target) as result:\n"
+        "        for name, value in cbstatus.channel_variables(result, language).items():\n"
+        "            sys.stdout.write(name + '\\t' + value + '\\n')\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO / "bindings/python"),
+           "PYTHONIOENCODING": "utf-8", "CBSTATUS_LIBRARY": str(lib_dir / "libcbstatus.so"),
+           "CBSTATUS_API_URL": url}
+    env.update({f"CBSTATUS_{k.upper()}": v for k, v in settings.items()})
+    out = subprocess.run([sys.executable, "-c", script, action, target, language], env=env,
+                         capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        raise RuntimeError(f"the library's list for {action} {target}: {out.stderr}")
+    return [tuple(line.split("\t", 1)) for line in out.stdout.splitlines()]  # type: ignore[misc]
+
+
+def _same(got: Optional[str], want: str) -> bool:
+    """Equal, or both the same Unix times (comma-separated) within 2 minutes: the
+    simulator's times are relative to each request ("now + 720 s"), and the library's list
+    is asked for after the calls of a batch finished."""
+    if got == want:
+        return True
+    g, w = (got or "").split(","), want.split(",")
+    return (len(g) == len(w) and all(a.isdigit() and b.isdigit() and int(b) > 10**9
+                                     and abs(int(a) - int(b)) <= 120 for a, b in zip(g, w)))
+
+
+def check_library_list(r: "Results", name: str, v: Optional[Dict[str, str]],
+                       expected: List[Tuple[str, str]]) -> bool:
+    """A call's CBTEST report holds every variable of the library's list with its value."""
+    v = v or {}
+    wrong = {n: (v.get(n), w) for n, w in expected if not _same(v.get(n), w)}
+    return r.check(f"{name}: the library's {len(expected)} variables, same values",
+                   bool(expected) and expected[-1][0] == "CBSTATUS_RESULT" and not wrong,
+                   repr(wrong)[:2000])
 
 
 class Results:

@@ -15,9 +15,9 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Tuple
 
-from common import (check_found, CANCEL_FS, REGISTER_FS, JOURNEY_FS, EN_FOUND_TEXT, ES_FOUND_TEXT, FOUND, HOSTILE, HUNG, NOT_FOUND, REPO,
+from common import (check_found, check_library_list, library_variables, CANCEL_FS, REGISTER_FS, JOURNEY_FS, EN_FOUND_TEXT, ES_FOUND_TEXT, FOUND, HOSTILE, HUNG, NOT_FOUND, REPO,
                     Process, Results, free_port, log, wait_until)
 
 MODULES = ["mod_console", "mod_logfile", "mod_event_socket", "mod_commands", "mod_dptools",
@@ -148,11 +148,17 @@ class FreeSwitch:
         out = subprocess.run(
             ["make", "-C", str(build), "install", f"FS_MODDIR={self.dir}/mod",
              f"CBSTATUS_CFLAGS=-I{REPO}/include",
-            f"CBSTATUS_COMMON={REPO}/bindings/common",
              f"CBSTATUS_LIBS=-L{self.lib_dir} -lcbstatus -Wl,-rpath,{self.lib_dir}"],
             capture_output=True, text=True, timeout=120, env=env)
         if out.returncode != 0:
             raise RuntimeError(f"building mod_cbstatus.so failed:\n{out.stdout}\n{out.stderr}")
+
+    def library_variables(self, action: str, target: str, language: str = "") -> List[Tuple[str, str]]:
+        """The library's CBSTATUS_* list for this request, with this FreeSWITCH's settings."""
+        return library_variables(self.lib_dir, self.api_url,
+                                 {"timeout_ms": str(TIMEOUT_MS), "breaker_threshold": "1000",
+                                  "config": str(self.dir / "conf/cbstatus.toml")},
+                                 action, target, language)
 
     def env(self) -> Dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CBSTATUS_")}
@@ -264,6 +270,9 @@ def run(r: Results, fs: FreeSwitch) -> None:
     calls = [(c, lang, fs.call(c, FOUND, lang)) for c in ["app", "py"] for lang in ["en", "es"]]
     for case, lang, call_id in calls:
         check_fs_found(r, f"freeswitch {case} {lang}", fs.result(call_id, 30), lang, play=True)
+        # The module and the handler set the library's list (cb_result_variables()).
+        check_library_list(r, f"freeswitch {case} {lang}", fs.result(call_id, 30),
+                           fs.library_variables("status", FOUND, lang))
     for lang in ["en", "es"]:
         v = fs.result(fs.call("pyspeak", FOUND, lang), 30) or {}
         r.check(f"freeswitch python handler speaks the playlist ({lang})",
@@ -287,6 +296,13 @@ def run(r: Results, fs: FreeSwitch) -> None:
         "noprofile": fs.call("noprofile", FOUND),
     }
     v = {k: fs.result(i, 30) or {} for k, i in ids.items()}
+    for k, (action, target, lang) in {
+        "notfound": ("status", NOT_FOUND, ""), "503": ("status", "+15551230500", ""),
+        "explicit": ("status", FOUND, "es-US"), "widget": ("widget", "w-open", ""),
+        "hostile": ("status", HOSTILE, ""), "hwidget": ("widget", "w-hostile", ""),
+        "py-hostile": ("status", HOSTILE, "en"),
+    }.items():
+        check_library_list(r, f"freeswitch {k}", v[k], fs.library_variables(action, target, lang))
     r.equal("freeswitch app not found", v["notfound"].get("CBSTATUS_RESULT"), "NOT_FOUND")
     r.equal("freeswitch app 503", (v["503"].get("CBSTATUS_RESULT"), v["503"].get("CBSTATUS_ERROR")),
             ("ERROR", "http_status"))
