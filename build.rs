@@ -53,11 +53,11 @@ fn test_tools() {
             println!("cargo:rustc-cfg=cbstatus_has_{cfg}");
         }
     }
-    // The Asterisk sound packages (asterisk-core-sounds-{en,es}-gsm), both languages.
+    // The Asterisk sound packages (asterisk-core-sounds-{en,es,fr}-gsm), every language.
     println!("cargo:rustc-check-cfg=cfg(cbstatus_has_asterisk_sounds)");
     let sounds = Path::new("/usr/share/asterisk/sounds");
     if ci
-        || ["en/digits", "es/digits"]
+        || ["en/digits", "es/digits", "fr/digits"]
             .iter()
             .all(|d| sounds.join(d).is_dir())
     {

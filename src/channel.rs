@@ -422,7 +422,18 @@ mod tests {
         let spanish = ChannelVariables::of(&result, Some("es_MX"));
         assert_eq!(spanish.locale(), Locale::ES_US);
         assert!(spanish.get(Variable::Ssml).unwrap().contains("es-US"));
-        for language in [None, Some("en"), Some("fr"), Some("\u{1b}[31m")] {
+        for (language, french) in [("fr", "Désolé"), ("fr_CA", "Désolé"), ("fr-CA", "Désolé")]
+        {
+            let vars = ChannelVariables::of(&result, Some(language));
+            assert_eq!(vars.locale(), Locale::FR_CA, "{language}");
+            assert!(vars.get(Variable::Text).unwrap().starts_with(french));
+            assert!(vars
+                .get(Variable::Ssml)
+                .unwrap()
+                .contains("xml:lang=\"fr-CA\""));
+            assert!(vars.get(Variable::Prompts).unwrap().contains("cbstatus/"));
+        }
+        for language in [None, Some("en"), Some("de"), Some("\u{1b}[31m")] {
             let vars = ChannelVariables::of(&result, language);
             assert_eq!(vars.locale(), Locale::EN_US, "{language:?}");
             assert!(vars.get(Variable::Text).unwrap().starts_with("Sorry"));

@@ -115,13 +115,15 @@ fn sweep() -> Vec<Message> {
 #[test]
 #[cfg_attr(
     not(cbstatus_has_asterisk_sounds),
-    ignore = "the Asterisk sound packages are not installed (asterisk-core-sounds-en-gsm, -es-gsm; scripts/test installs them)"
+    ignore = "the Asterisk sound packages are not installed (asterisk-core-sounds-en-gsm, -es-gsm, -fr-gsm; scripts/test installs them)"
 )]
 fn every_prompt_exists_in_the_sound_packs_or_the_manifest() {
     let en = installed(&Path::new(SOUNDS).join("en"))
         .unwrap_or_else(|| panic!("{SOUNDS}/en is not installed (asterisk-core-sounds-en-gsm)"));
     let es = installed(&Path::new(SOUNDS).join("es"))
         .unwrap_or_else(|| panic!("{SOUNDS}/es is not installed (asterisk-core-sounds-es-gsm)"));
+    let fr = installed(&Path::new(SOUNDS).join("fr"))
+        .unwrap_or_else(|| panic!("{SOUNDS}/fr is not installed (asterisk-core-sounds-fr-gsm)"));
     let messages = sweep();
     for locale in Locale::all() {
         let own: HashSet<String> = project_prompts(locale)
@@ -131,6 +133,7 @@ fn every_prompt_exists_in_the_sound_packs_or_the_manifest() {
         let pack = match locale.sound_dir() {
             "en" => &en,
             "es" => &es,
+            "fr" => &fr,
             other => panic!("no sound pack test for {other}"),
         };
         let mut missing = BTreeSet::new();
@@ -167,7 +170,7 @@ fn every_prompt_exists_in_the_sound_packs_or_the_manifest() {
 #[test]
 #[cfg_attr(
     not(cbstatus_has_asterisk_sounds),
-    ignore = "the Asterisk sound packages are not installed (asterisk-core-sounds-en-gsm, -es-gsm; scripts/test installs them)"
+    ignore = "the Asterisk sound packages are not installed (asterisk-core-sounds-en-gsm, -es-gsm, -fr-gsm; scripts/test installs them)"
 )]
 fn playlist_golden_sequences_use_real_spanish_files() {
     let es = installed(&Path::new(SOUNDS).join("es"))
@@ -205,6 +208,49 @@ fn playlist_golden_sequences_use_real_spanish_files() {
     assert_eq!(
         render(&m, Format::Prompts, &opts),
         "cbstatus/you-are-number&digits/700&digits/40&digits/and&digits/7&cbstatus/in-line-for-your-callback"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(cbstatus_has_asterisk_sounds),
+    ignore = "the Asterisk sound packages are not installed (asterisk-core-sounds-en-gsm, -es-gsm, -fr-gsm; scripts/test installs them)"
+)]
+fn playlist_golden_sequences_use_real_french_files() {
+    let fr = installed(&Path::new(SOUNDS).join("fr"))
+        .unwrap_or_else(|| panic!("{SOUNDS}/fr is not installed (asterisk-core-sounds-fr-gsm)"));
+    // Files the French rules rely on exist in the French pack.
+    for name in [
+        "digits/et",
+        "digits/60",
+        "digits/80",
+        "digits/hundred",
+        "digits/oclock",
+        "digits/at",
+        "digits/h-1",
+        "digits/h-4",
+        "digits/h-hundred",
+        "digits/day-3",
+        "digits/mon-2",
+        "hours",
+        "minutes",
+        "queue-minute",
+        "vm-youhave",
+        "vm-press",
+    ] {
+        assert!(fr.contains(name), "{name} missing from the fr pack");
+    }
+    // ... and the ones it avoids really are missing there (Asterisk's feminine "une").
+    assert!(!fr.contains("digits/1F"));
+    assert!(!fr.contains("digits/21"));
+    let opts = SpeechOptions {
+        locale: Locale::FR_CA,
+        ..SpeechOptions::default()
+    };
+    let m = Message::new(vec![Sentence::AsapPositionNoWait { position: 71 }]);
+    assert_eq!(
+        render(&m, Format::Prompts, &opts),
+        "cbstatus/you-are-number&digits/60&digits/et&digits/h-11&cbstatus/in-line-for-your-callback"
     );
 }
 

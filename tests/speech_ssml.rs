@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-/// Every SSML document to check: all samples, both locales, plain and templated.
+/// Every SSML document to check: all samples, every locale, plain and templated.
 fn documents() -> Vec<(String, String)> {
     let table: toml::Table = toml::from_str(
         r#"
@@ -18,6 +18,9 @@ fn documents() -> Vec<(String, String)> {
         [templates.es-US]
         scheduled_today = "Le llamaremos {day} {at_time} — ¿de acuerdo?"
         not_found = "No hay <nada> & nadie."
+        [templates.fr-CA]
+        asap_position = "Vous êtes le {position} « en ligne » & <bientôt>. Attente : {wait}."
+        scheduled_date = "À {day} {date}, {at_time} !"
         "#,
     )
     .expect("template TOML");
@@ -130,4 +133,45 @@ fn espeak_does_not_read_markup_or_periods_aloud() {
             "{label}: says \"slash\": {phonemes}\n{doc}"
         );
     }
+}
+
+#[test]
+#[cfg_attr(
+    not(cbstatus_has_espeak_ng),
+    ignore = "espeak-ng is not installed (scripts/test installs it)"
+)]
+fn french_is_spoken_by_the_french_voice_in_words() {
+    // xml:lang="fr-CA" selects espeak-ng's French voice (the same phonemes as `-v fr`), and
+    // nothing written for the eye is read letter by letter: "_!'aS" is the letter h of "15 h
+    // 45", "_!'@" the e of "4e", "d'e" a "d'" cut from its word.
+    let mut spoken_ordinal = false;
+    for (label, doc) in documents() {
+        if !label.starts_with("fr-CA") || label.ends_with("templated=true") {
+            continue;
+        }
+        let phonemes = |voice: &[&str]| {
+            let out = Command::new("espeak-ng")
+                .args(voice)
+                .args(["-m", "-q", "-x"])
+                .arg(&doc)
+                .output()
+                .expect("run espeak-ng");
+            assert!(out.status.success(), "{label}: espeak-ng failed");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let by_lang = phonemes(&[]);
+        assert_eq!(
+            by_lang,
+            phonemes(&["-v", "fr"]),
+            "{label}: not the French voice\n{doc}"
+        );
+        for letter in ["_!'aS", "_!'@", "d'e_"] {
+            assert!(
+                !by_lang.contains(letter),
+                "{label}: reads {letter:?} as a letter: {by_lang}\n{doc}"
+            );
+        }
+        spoken_ordinal |= by_lang.contains("katri'Em");
+    }
+    assert!(spoken_ordinal, "\"le 4e\" is never said \"quatrième\"");
 }

@@ -341,12 +341,12 @@ mod tests {
         assert!(err.detail().contains("asap_position"));
 
         let err = load(
-            r#"[templates.fr-FR]
+            r#"[templates.de-DE]
             completed = "x""#,
         )
         .unwrap_err();
         assert!(
-            err.detail().contains("templates.fr-FR: unknown locale"),
+            err.detail().contains("templates.de-DE: unknown locale"),
             "{}",
             err.detail()
         );

@@ -117,6 +117,9 @@ const GRAMMAR: Grammar = Grammar {
     weekday_article: None,
     date: DateStyle::MonthOrdinal,
     on_weekday: Some(("on", &["cbstatus/on"])),
+    position_ordinal: false,
+    first_of_month_ordinal: false,
+    elides_de: false,
 };
 
 /// The words of every phrase. A `cbstatus/` prompt is a project prompt: its transcript in
@@ -129,7 +132,7 @@ fn phrase(phrase: Phrase) -> Words {
         MoreThan => ("more than", &["cbstatus/more-than"]),
         LessThan => ("less than", &["queue-less-than"]),
         UnderAMinute => ("less than a minute", &["cbstatus/less-than-a-minute"]),
-        And => ("and", &["vm-and"]),
+        And | RangeTo => ("and", &["vm-and"]),
         Minute => ("minute", &["queue-minute"]),
         Minutes => ("minutes", &["minutes"]),
         Hour => ("hour", &["cbstatus/hour"]),

@@ -124,6 +124,9 @@ const GRAMMAR: Grammar = Grammar {
     date: DateStyle::DayOfMonth(("de", &["digits/es-de"])),
     // "el miércoles" already has its article.
     on_weekday: None,
+    position_ordinal: false,
+    first_of_month_ordinal: false,
+    elides_de: false,
 };
 
 /// Project prompts the number and time rules play.
@@ -146,7 +149,7 @@ fn phrase(phrase: Phrase) -> Words {
             "menos de un minuto",
             &["queue-less-than", "digits/1M", "queue-minute"],
         ),
-        And => ("y", &["vm-and"]),
+        And | RangeTo => ("y", &["vm-and"]),
         Minute => ("minuto", &["queue-minute"]),
         Minutes => ("minutos", &["minutes"]),
         Hour => ("hora", &["cbstatus/hour"]),

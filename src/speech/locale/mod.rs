@@ -1,4 +1,4 @@
-//! Locales. A locale file (`en_us.rs`, `es_us.rs`) is data plus its language's rules: it
+//! Locales. A locale file (`en_us.rs`, `es_us.rs`, `fr_ca.rs`) is data plus its language's rules: it
 //! implements [`Language`] with the words of every [`Phrase`] (and the Asterisk prompts that
 //! say them), day and month names, a few [`Grammar`] choices, and the number and clock-time
 //! rules for each renderer. How sentences are built from those words is shared, in
@@ -9,6 +9,7 @@
 
 mod en_us;
 mod es_us;
+mod fr_ca;
 pub(crate) mod phrases;
 
 pub(crate) use phrases::{DateStyle, Grammar, Phrase, Words};
@@ -20,9 +21,9 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 
 /// Every available language, the default (English) first.
-const REGISTRY: &[&dyn Language] = &[&en_us::EnUs, &es_us::EsUs];
+const REGISTRY: &[&dyn Language] = &[&en_us::EnUs, &es_us::EsUs, &fr_ca::FrCa];
 
-/// A speech locale (`en-US` by default, or `es-US`).
+/// A speech locale (`en-US` by default, `es-US` or `fr-CA`).
 #[derive(Clone, Copy)]
 pub struct Locale(&'static dyn Language);
 
@@ -31,8 +32,11 @@ impl Locale {
     pub const EN_US: Locale = Locale(&en_us::EnUs);
     /// Latin American Spanish as spoken in the US.
     pub const ES_US: Locale = Locale(&es_us::EsUs);
+    /// Canadian (Quebec) French.
+    pub const FR_CA: Locale = Locale(&fr_ca::FrCa);
 
-    /// Parse a locale name: `en`, `en-US`, `en_US`, `es`, `es-US`, `es-MX`, `es-419` ...
+    /// Parse a locale name: `en`, `en-US`, `en_US`, `es`, `es-US`, `es-MX`, `es-419`, `fr`,
+    /// `fr-CA`, `fr_CA` ...
     /// (case-insensitive). An unknown name gives [`UnknownLocale`], which carries the fallback
     /// (English) and says so: "locale xx-YY is not available; using en-US".
     pub fn parse(name: &str) -> Result<Locale, UnknownLocale> {
@@ -56,7 +60,7 @@ impl Locale {
     ///    caller chose English, and the configured locale (a profile's, say) applies;
     /// 3. another language, bare or with any region (`es`, `es_MX`, `es-419`), picks the
     ///    locale of that language;
-    /// 4. anything else (`fr`, empty, garbage) picks nothing: the configured locale applies.
+    /// 4. anything else (`de`, empty, garbage) picks nothing: the configured locale applies.
     ///
     /// Adding a locale to the registry is all it takes for channels of its language to get it.
     pub fn for_language(language: &str) -> Option<Locale> {
@@ -205,7 +209,8 @@ fn sanitize(name: &str) -> String {
     }
 }
 
-/// Grammatical gender of what a number counts (Spanish "un minuto", "una hora").
+/// Grammatical gender of what a number counts (Spanish "un minuto", "una hora", French
+/// "une minute").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Gender {
     /// Counting on its own ("número uno").
@@ -235,6 +240,15 @@ pub(crate) enum Piece {
     Clock(String),
     /// Phone digits read one by one.
     Digits(Digits),
+    /// A value written one way and spoken another, for text and SSML only: fr "4e" said
+    /// "quatrième", the "h" of "15 h 45" said "heures" (SSML `<sub alias>`), where no
+    /// engine's reading of the written form can be trusted.
+    Written {
+        /// What text shows and SSML wraps.
+        text: String,
+        /// What SSML says (`<sub alias="...">`).
+        spoken: String,
+    },
     /// End of a sentence: "." in text, `</s>` in SSML.
     End,
     /// A short pause (SSML `<break>`; nothing in text and prompts).
@@ -316,6 +330,12 @@ pub(crate) trait Language: Sync {
     fn number_word(&self, _n: u32, _gender: Gender) -> Option<&'static str> {
         None
     }
+    /// An ordinal for text and SSML when the locale writes it its own way (fr `4e` said
+    /// "quatrième"): the written and spoken forms. `None` (English): the number, and SSML
+    /// `say-as interpret-as="ordinal"`.
+    fn ordinal_words(&self, _n: u32) -> Option<(String, String)> {
+        None
+    }
     /// A clock time as Asterisk prompts.
     fn time_prompts(&self, time: Time) -> Vec<String>;
     /// A cardinal number as Asterisk prompts.
@@ -364,7 +384,14 @@ mod tests {
         assert_eq!(Locale::default().tag(), "en-US");
         assert_eq!(Locale::ES_US.tag(), "es-US");
         assert_eq!(Locale::ES_US.sound_dir(), "es");
-        assert_eq!(Locale::all().count(), 2);
+        for name in ["fr", "fr-CA", "fr_CA", "FR-ca"] {
+            assert_eq!(Locale::parse(name).unwrap(), Locale::FR_CA, "{name}");
+        }
+        // A configured locale names what it wants: France's French is not available.
+        assert!(Locale::parse("fr-FR").is_err());
+        assert_eq!(Locale::FR_CA.tag(), "fr-CA");
+        assert_eq!(Locale::FR_CA.sound_dir(), "fr");
+        assert_eq!(Locale::all().count(), 3);
     }
 
     #[test]
@@ -379,7 +406,12 @@ mod tests {
             (" es\n", Some(Locale::ES_US)),
             ("en", None),
             ("en_GB", None),
-            ("fr", None),
+            ("fr", Some(Locale::FR_CA)),
+            ("fr_CA", Some(Locale::FR_CA)),
+            ("fr-CA", Some(Locale::FR_CA)),
+            ("FR_fr", Some(Locale::FR_CA)),
+            ("de", None),
+            ("de_DE", None),
             ("", None),
             ("-", None),
             ("\u{0}\u{7f}garbage;${x}", None),

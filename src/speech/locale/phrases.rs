@@ -34,6 +34,13 @@ pub(crate) struct Grammar {
     pub(crate) date: DateStyle,
     /// Said before a weekday or date when a callback is confirmed for it (en "on Wednesday").
     pub(crate) on_weekday: Option<Words>,
+    /// A place in line is an ordinal (fr "Vous êtes le 4e"), not a number (en "number 4").
+    pub(crate) position_ordinal: bool,
+    /// The first day of a month is an ordinal (fr "le 1er mars"), the others cardinals.
+    pub(crate) first_of_month_ordinal: bool,
+    /// "de" before a vowel is elided in text and SSML (fr "plus d'une heure", "est
+    /// d'environ"); see [`elide`].
+    pub(crate) elides_de: bool,
 }
 
 /// Asterisk's weekday prompts, Sunday first: every sound pack names them alike, so a locale
@@ -70,6 +77,8 @@ pub(crate) enum DateStyle {
     MonthOrdinal,
     /// "el miércoles 13 de marzo": the day as a cardinal, the connector, the month.
     DayOfMonth(Words),
+    /// "le mercredi 13 mars 2027": the day as a cardinal, the month, the year, no connector.
+    DayMonth,
 }
 
 listed_enum! {
@@ -79,7 +88,7 @@ listed_enum! {
     pub(crate) enum Phrase {
         /// "about" (a wait).
         About,
-        /// "between" (a range).
+        /// "between" (a range; fr says none: "dans 10 à 15 minutes").
         Between,
         /// "more than".
         MoreThan,
@@ -87,8 +96,10 @@ listed_enum! {
         LessThan,
         /// "less than a minute".
         UnderAMinute,
-        /// "and" (in ranges and spans).
+        /// "and" (in spans: "1 hour and 20 minutes").
         And,
+        /// "and" between the ends of a range ("between 10 and 15"; fr "de 10 à 15").
+        RangeTo,
         /// "minute".
         Minute,
         /// "minutes".
@@ -409,7 +420,7 @@ pub(crate) fn value(
 ) -> Option<Vec<Piece>> {
     let g = lang.grammar();
     Some(match placeholder {
-        Placeholder::Position => vec![Piece::Number(sentence.position()?, Gender::Neutral)],
+        Placeholder::Position => vec![position(lang, sentence.position()?)],
         Placeholder::Wait => eta(lang, sentence.eta()?),
         Placeholder::Time => vec![Piece::Time(sentence.when()?.time)],
         Placeholder::AtTime => at_time(lang, sentence.when()?.time),
@@ -461,10 +472,62 @@ pub(crate) fn project_prompts(lang: &dyn Language) -> Vec<(&'static str, String)
     out
 }
 
-fn position_in_line(lang: &dyn Language, position: u32) -> Vec<Piece> {
+/// A place in line: "4" (en "number 4") or "4e" (fr "le 4e").
+fn position(lang: &dyn Language, n: u32) -> Piece {
+    if lang.grammar().position_ordinal {
+        Piece::Ordinal(n)
+    } else {
+        Piece::Number(n, Gender::Neutral)
+    }
+}
+
+/// The word starts with a vowel sound, so a language that elides ("de" + "environ" →
+/// "d'environ") uses its elided form before it. A leading "h" does not count: whether it
+/// elides depends on the word, and no built-in word after an elision starts with one.
+/// Digits never elide ("de 11", "de 8" are said "de onze", "de huit").
+fn starts_with_vowel(text: &str) -> bool {
+    text.chars()
+        .next()
+        .is_some_and(|c| "aeiouyàâäéèêëîïôöùûüœæAEIOUYÀÂÉÈÊÎÔÙÛ".contains(c))
+}
+
+/// Elision for text and SSML, in a language that elides "de" ([`Grammar::elides_de`]):
+/// words ending in "de" before words starting with a vowel end in "d'" and join them
+/// ("plus de" + "une heure" → "plus d'une heure"). The pieces are already expanded (numbers
+/// said as words are words). Prompts keep their recordings: an elided recording cannot be
+/// cut from its next word.
+pub(crate) fn elide(lang: &dyn Language, pieces: &mut [Piece]) {
+    if !lang.grammar().elides_de {
+        return;
+    }
+    for i in 0..pieces.len() {
+        let Piece::Words(text, _) = pieces[i] else {
+            continue;
+        };
+        if text != "de" && !text.ends_with(" de") {
+            continue;
+        }
+        // The next word said (a word a locale leaves empty, fr "entre", says nothing).
+        let next = pieces[i + 1..].iter().find_map(|piece| match piece {
+            Piece::Words("", _) => None,
+            Piece::Words(text, _) => Some(starts_with_vowel(text)),
+            Piece::Written { text, .. } => Some(starts_with_vowel(text)),
+            _ => Some(false),
+        });
+        if next == Some(true) {
+            let elided = format!("{}d'", &text[..text.len() - 2]);
+            pieces[i] = Piece::Written {
+                spoken: elided.clone(),
+                text: elided,
+            };
+        }
+    }
+}
+
+fn position_in_line(lang: &dyn Language, n: u32) -> Vec<Piece> {
     vec![
         say(lang, Phrase::YouAreNumber),
-        Piece::Number(position, Gender::Neutral),
+        position(lang, n),
         say(lang, Phrase::InLineForYourCallback),
         Piece::End,
     ]
@@ -495,7 +558,7 @@ pub(crate) fn eta(lang: &dyn Language, eta: &Eta) -> Vec<Piece> {
             vec![
                 say(lang, Phrase::Between),
                 Piece::Number(low, low_gender),
-                say(lang, Phrase::And),
+                say(lang, Phrase::RangeTo),
                 Piece::Number(high, gender),
                 say(lang, noun),
             ]
@@ -550,12 +613,18 @@ fn weekday(lang: &dyn Language, date: Date) -> Piece {
     Piece::Words(lang.grammar().days[day], DAY_PROMPTS[day])
 }
 
-/// "March 13th" / "13 de marzo"; with `year`, "March 13th, 2027" / "13 de marzo de 2027".
+/// "March 13th" / "13 de marzo" / "13 mars"; with `year`, "March 13th, 2027" / "13 de marzo
+/// de 2027" / "13 mars 2027".
 fn month_day(lang: &dyn Language, date: Date, year: bool) -> Vec<Piece> {
     let g = lang.grammar();
     let index = (date.month() - 1) as usize;
     let month = Piece::Words(g.months[index], MONTH_PROMPTS[index]);
     let day = date.day() as u32;
+    let day_piece = if day == 1 && g.first_of_month_ordinal {
+        Piece::Ordinal(day)
+    } else {
+        Piece::Number(day, Gender::Neutral)
+    };
     let year = year.then(|| Piece::Number(date.year().unsigned_abs().into(), Gender::Neutral));
     match g.date {
         DateStyle::MonthOrdinal => {
@@ -566,16 +635,16 @@ fn month_day(lang: &dyn Language, date: Date, year: bool) -> Vec<Piece> {
             v
         }
         DateStyle::DayOfMonth((of, of_prompts)) => {
-            let mut v = vec![
-                Piece::Number(day, Gender::Neutral),
-                Piece::Words(of, of_prompts),
-                month,
-            ];
+            let mut v = vec![day_piece, Piece::Words(of, of_prompts), month];
             if let Some(year) = year {
                 v.extend([Piece::Words(of, of_prompts), year]);
             }
             v
         }
+        DateStyle::DayMonth => [Some(day_piece), Some(month), year]
+            .into_iter()
+            .flatten()
+            .collect(),
     }
 }
 

@@ -28,18 +28,19 @@ pub(crate) fn word(message: &Message, locale: Locale, templates: Option<&Templat
             let templated = templates
                 .and_then(|t| t.get(locale, sentence.situation()))
                 .and_then(|t| fill(t.parts(), sentence, lang));
-            Unit {
-                pieces: expand(
-                    templated.unwrap_or_else(|| phrases::sentence(lang, sentence)),
-                    lang,
-                ),
-            }
+            let mut pieces = expand(
+                templated.unwrap_or_else(|| phrases::sentence(lang, sentence)),
+                lang,
+            );
+            phrases::elide(lang, &mut pieces);
+            Unit { pieces }
         })
         .collect()
 }
 
-/// For text and SSML: clock times become the locale's time words, and numbers that grammar
-/// wants as words (es "una hora") become words.
+/// For text and SSML: clock times become the locale's time words, numbers that grammar
+/// wants as words (es "una hora") become words, and ordinals the locale writes its own way
+/// (fr "4e", said "quatrième") become [`Piece::Written`].
 fn expand(pieces: Vec<Piece>, lang: &dyn Language) -> Vec<Piece> {
     let mut out = Vec::with_capacity(pieces.len());
     for piece in pieces {
@@ -48,6 +49,10 @@ fn expand(pieces: Vec<Piece>, lang: &dyn Language) -> Vec<Piece> {
             Piece::Number(n, gender) => match lang.number_word(n, gender) {
                 Some(word) => out.push(Piece::Words(word, &[])),
                 None => out.push(Piece::Number(n, gender)),
+            },
+            Piece::Ordinal(n) => match lang.ordinal_words(n) {
+                Some((text, spoken)) => out.push(Piece::Written { text, spoken }),
+                None => out.push(Piece::Ordinal(n)),
             },
             other => out.push(other),
         }
@@ -81,7 +86,10 @@ impl Joiner {
         if fragment.is_empty() {
             return;
         }
+        // An elided word ("d'", SSML "d&apos;") joins the next one: "d'environ".
+        let elided = self.out.ends_with(['\'', '’']) || self.out.ends_with("&apos;");
         let need_space = !self.out.is_empty()
+            && !elided
             && !literal
             && !self.prev_literal
             && !starts_with_punct

@@ -22,7 +22,11 @@ pub(crate) fn names(message: &Message, lang: &dyn Language) -> Vec<String> {
                 Piece::Time(time) => names.extend(lang.time_prompts(time)),
                 Piece::Digits(digits) => names.extend(lang.digit_prompts(&digits)),
                 // Templates and written clock times never reach prompts.
-                Piece::Literal(_) | Piece::Clock(_) | Piece::End | Piece::Pause => {}
+                Piece::Literal(_)
+                | Piece::Clock(_)
+                | Piece::Written { .. }
+                | Piece::End
+                | Piece::Pause => {}
             }
         }
     }

@@ -1,6 +1,7 @@
 //! SSML 1.0 for cloud and local TTS engines: a complete `<speak>` document on one line, one
 //! `<s>` per sentence, `say-as` for every value (cardinal, ordinal, time `hms12`, telephone
-//! digits) and `<break>` before read-back digits and after "here is the soonest one". Every
+//! digits), `<sub alias>` for a value a locale writes one way and says another (fr "4e" said
+//! "quatrième", "15 h 45" said "15 heures 45") and `<break>` before read-back digits and after "here is the soonest one". Every
 //! word and value is XML-escaped.
 //!
 //! Dates are said as month name plus `say-as interpret-as="ordinal"` (es: cardinal day, "13 de
@@ -33,6 +34,14 @@ pub(crate) fn render(units: &[Unit], lang: &dyn Language) -> String {
                     );
                     j.push(&markup, false, false);
                 }
+                Piece::Written { text, spoken } if text == spoken => {
+                    j.push(&escape(text), false, false)
+                }
+                Piece::Written { text, spoken } => {
+                    let markup =
+                        format!("<sub alias=\"{}\">{}</sub>", escape(spoken), escape(text));
+                    j.push(&markup, false, false);
+                }
                 // Expanded into time words before rendering.
                 Piece::Time(_) => {}
                 Piece::Digits(digits) => {
@@ -62,7 +71,7 @@ fn flush(out: &mut String, j: &mut Joiner) {
     if sentence.is_empty() {
         return;
     }
-    if sentence.ends_with("</say-as>.") {
+    if sentence.ends_with("</say-as>.") || sentence.ends_with("</sub>.") {
         sentence.pop();
     }
     out.push_str("<s>");

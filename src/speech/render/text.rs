@@ -15,6 +15,7 @@ pub(crate) fn render(units: &[Unit]) -> String {
                 Piece::Literal(text) => j.push(text, true, false),
                 Piece::Number(n, _) | Piece::Ordinal(n) => j.push(&n.to_string(), false, false),
                 Piece::Clock(clock) => j.push(clock, false, false),
+                Piece::Written { text, .. } => j.push(text, false, false),
                 // Expanded into time words before rendering.
                 Piece::Time(_) => {}
                 Piece::Digits(digits) => j.push(&spaced(digits.as_str()), false, false),
