@@ -37,7 +37,10 @@ def test_journey_names_match_the_library(client):
         assert names[-1] == "CBSTATUS_RESULT"
         assert [n for n in names if n in cbstatus.JOURNEY_VARIABLES] == list(cbstatus.JOURNEY_VARIABLES[:4])
         assert list(cbstatus.journey_variables(offer)) == list(cbstatus.JOURNEY_VARIABLES[:4])
-    with client.register("+15557779001", widget_id="w-open") as registration:
+    # Refused (a closed widget): nothing is stored in the session's simulator, whose w-open
+    # line other tests count.
+    with client.register("+15557779001", widget_id="w-closed") as registration:
+        assert registration.register_outcome == "refused"
         names = list(cbstatus.channel_variables(registration))
         assert names[-3:] == list(cbstatus.JOURNEY_VARIABLES[4:]) + ["CBSTATUS_RESULT"]
 
