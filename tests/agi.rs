@@ -336,6 +336,17 @@ fn classic_agi_speaks_the_channel_language_when_asked() {
         "{}",
         call.vars["CBSTATUS_TEXT"]
     );
+    // Asterisk's French channels are `fr` (or `fr_CA`): Canadian French.
+    for language in ["fr", "fr_CA", "fr-CA"] {
+        let (call, code, _) = agi_call(&sim, &["--locale", language], &env, Behaviour::default());
+        assert_eq!(code, 0);
+        assert!(
+            call.vars["CBSTATUS_TEXT"].starts_with("Vous êtes le 4e dans la file d'attente"),
+            "{language}: {}",
+            call.vars["CBSTATUS_TEXT"]
+        );
+        assert!(call.vars["CBSTATUS_SSML"].contains("xml:lang=\"fr-CA\""));
+    }
 }
 
 #[test]
@@ -465,7 +476,13 @@ fn fastagi_serves_concurrent_calls_with_one_client() {
 
     // The channel language picks the locale per call: agi://host/cbstatus?locale=${CHANNEL(language)}
     // (an unknown one is spoken in English).
-    for (locale, said) in [("es", "12 minutos"), ("xx", "12 minutes")] {
+    for (locale, said) in [
+        ("es", "12 minutos"),
+        ("fr", "dans environ 12 minutes"),
+        ("fr_CA", "Vous êtes le 4e"),
+        ("fr-CA", "Vous êtes le 4e"),
+        ("xx", "12 minutes"),
+    ] {
         let script = format!("cbstatus?locale={locale}");
         let call = fastagi_call(&addr, &script, &["5551230001"], Behaviour::default());
         let text = &call.vars["CBSTATUS_TEXT"];

@@ -98,6 +98,9 @@ fn cases() -> Vec<Case> {
         case("widget", "w-open", None),
         case("widget", "w-nosuch", None),
         case("offer", "w-open", Some("es")),
+        case("status", "+15551700001", Some("fr")),
+        case("status", "+15551700001", Some("fr_CA")),
+        case("offer", "w-open", Some("fr-CA")),
     ];
     for i in 0..hostile().len() {
         cases.push(Case {

@@ -165,3 +165,48 @@ fn demo_walks_through_the_scenarios() {
         );
     }
 }
+
+#[test]
+fn french_from_the_flag_the_environment_and_the_demo() {
+    let sim = Simulator::start("127.0.0.1:0", Scenarios::demo()).unwrap();
+    let french = "Vous êtes le 4e dans la file d'attente pour votre rappel. \
+                  Nous devrions vous rappeler dans environ 12 minutes.";
+    for locale in ["fr-CA", "fr_CA", "fr"] {
+        let (code, out, err) =
+            run(cbstatus(&sim).args(["lookup", "5551230001", "--locale", locale]));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.trim(), french, "--locale {locale}");
+    }
+    let (code, out, _) = run(cbstatus(&sim).env("CBSTATUS_LOCALE", "fr-CA").args([
+        "lookup",
+        "5551230001",
+        "--format",
+        "ssml",
+    ]));
+    assert_eq!(code, 0);
+    assert!(out.contains("xml:lang=\"fr-CA\""), "{out}");
+    assert!(out.contains("<sub alias=\"quatrième\">4e</sub>"), "{out}");
+    let (code, out, _) = run(cbstatus(&sim).env("CBSTATUS_LOCALE", "fr-CA").args([
+        "lookup",
+        "5551230001",
+        "--format",
+        "prompts",
+    ]));
+    assert_eq!(code, 0);
+    assert!(out.contains("digits/h-4"), "{out}");
+
+    let (code, out, _) = run(Command::new(env!("CARGO_BIN_EXE_cbstatus"))
+        .env_clear()
+        .args(["demo", "--locale", "fr-CA", "--timezone", "America/Toronto"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("(locale fr-CA,"), "{out}");
+    for expected in [french, "Désolé, nous ne pouvons pas vérifier votre rappel"] {
+        assert!(out.contains(expected), "demo lacks {expected:?}:\n{out}");
+    }
+    // What callers hear is French (the scenario descriptions stay English).
+    for heard in out.lines().filter(|l| l.contains("caller hears:")) {
+        for english in ["number", "Sorry", "callback", " you", " in line"] {
+            assert!(!heard.contains(english), "demo says {english:?}: {heard}");
+        }
+    }
+}

@@ -200,7 +200,7 @@ def pick_number(argv: Sequence[str], env: Dict[str, str]) -> Tuple[str, str]:
 def pick_locale(argv: Sequence[str]) -> Optional[str]:
     """The language to render in: argv[2] when given (a locale such as ``es-US``, or an
     Asterisk language such as ``es`` from ``${CHANNEL(language)}``), as it is: the library
-    picks the locale (``es``, ``es_MX`` speak es-US; ``en``, an unknown language or nothing
+    picks the locale (``es``, ``es_MX`` speak es-US, ``fr``, ``fr_CA`` fr-CA; ``en``, an unknown language or nothing
     keep the configured ``CBSTATUS_LOCALE``, default en-US)."""
     value = argv[2].strip() if len(argv) > 2 else ""
     return value or None

@@ -110,9 +110,10 @@
 			</parameter>
 			<parameter name="locale">
 				<para><literal>en-US</literal>, <literal>es-US</literal>, <literal>es</literal>,
-				... Default: the channel's language. Either is given to cbstatus as it is:
+				<literal>fr-CA</literal>, <literal>fr</literal>, ... Default: the channel's language. Either is given to cbstatus as it is:
 				a locale's tag or another language with a locale (<literal>es</literal>,
-				<literal>es_MX</literal>: es-US) picks it; <literal>en</literal> (every channel's
+				<literal>es_MX</literal>: es-US; <literal>fr</literal>, <literal>fr_CA</literal>:
+				fr-CA) picks it; <literal>en</literal> (every channel's
 				language unless set), a language without a locale or nothing leave the configured
 				locale.</para>
 			</parameter>
@@ -186,7 +187,8 @@
 					token, locale...; one client per profile). An unknown profile gives
 					<literal>ERROR</literal> with <literal>invalid_config</literal>.</para></enum>
 					<enum name="locale=TAG"><para>Speak in this locale (<literal>en-US</literal>,
-					<literal>es-US</literal>, <literal>es</literal>). Default: the channel's
+					<literal>es-US</literal>, <literal>es</literal>, <literal>fr-CA</literal>,
+					<literal>fr</literal>). Default: the channel's
 					language, as for <literal>CBSTATUS()</literal>.</para></enum>
 				</enumlist>
 			</parameter>

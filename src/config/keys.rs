@@ -199,7 +199,7 @@ keys! {
         },
     }
     "locale" => speech.locale {
-        meaning: "speech language: `en-US`, `es-US`",
+        meaning: "speech language: `en-US`, `es-US`, `fr-CA`",
         default: "`en-US`",
         set: |c, v| match Locale::parse(v) {
             Ok(locale) => {

@@ -255,7 +255,7 @@ class Result(Handle, kind="Result", free="cb_result_free"):
     def render(self, fmt: Union[str, int] = "text", locale: Optional[str] = None, *, strict: bool = False) -> str:
         """Render as ``"text"``, ``"ssml"``, ``"prompts"`` or ``"json"`` (or a :class:`Format`).
 
-        ``locale`` ("en-US", "es-US", ...) defaults to the client's locale. An unknown locale
+        ``locale`` ("en-US", "es-US", "fr-CA", ...) defaults to the client's locale. An unknown locale
         renders in English and logs a warning; with ``strict=True`` it raises
         :class:`~cbstatus.UnknownLocale` instead.
 
@@ -318,7 +318,8 @@ class Result(Handle, kind="Result", free="cb_result_free"):
 
         ``language`` is the channel's language as the PBX has it (``en``, ``es``, ``es_MX``,
         ``en-US``, ``fr``, anything; None: none). The library picks the locale: a locale's
-        tag or another language with a locale (``es``, ``es_MX``: es-US) picks it; ``en``,
+        tag or another language with a locale (``es``, ``es_MX``: es-US; ``fr``, ``fr_CA``:
+        fr-CA) picks it; ``en``,
         a language without a locale, garbage or None keep the client's locale. Never raises
         for the language.
 

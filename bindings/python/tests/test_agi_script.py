@@ -137,15 +137,21 @@ def test_channel_language_is_not_guessed():
     for arg in ("es", "es-US", "es_US"):
         v = assert_complete(run(FakeAsterisk(callerid="+15551230001"), "", arg))
         assert "número" in v["CBSTATUS_TEXT"] and 'xml:lang="es-US"' in v["CBSTATUS_SSML"], arg
+    for arg in ("fr", "fr-CA", "fr_CA"):
+        v = assert_complete(run(FakeAsterisk(callerid="+15551230001"), "", arg))
+        assert v["CBSTATUS_TEXT"].startswith("Vous êtes le 4e"), arg
+        assert 'xml:lang="fr-CA"' in v["CBSTATUS_SSML"], arg
 
 
 def test_configured_locale(monkeypatch):
     v = assert_complete(run(FakeAsterisk(callerid="+15551230001", language="en"), CBSTATUS_LOCALE="es-US"))
     assert "número" in v["CBSTATUS_TEXT"]
+    v = assert_complete(run(FakeAsterisk(callerid="+15551230001", language="en"), CBSTATUS_LOCALE="fr-CA"))
+    assert v["CBSTATUS_TEXT"].startswith("Vous êtes le 4e")
 
 
 def test_unknown_locale_argument_renders_english():
-    v = assert_complete(run(FakeAsterisk(callerid="+15551230001"), "", "fr"))
+    v = assert_complete(run(FakeAsterisk(callerid="+15551230001"), "", "de"))
     assert "number 4" in v["CBSTATUS_TEXT"]
 
 

@@ -29,6 +29,13 @@ def test_channel_variables_are_the_librarys_list_in_order(client):
         assert cbstatus.channel_variables(result, "es_MX")["CBSTATUS_TEXT"].startswith("Usted")
         assert result.variables_locale("es_MX") == "es-US"
         assert result.variables_locale("en") == result.variables_locale(None) == "en-US"
+        # Asterisk's and FreeSWITCH's French channels speak Canadian French.
+        for language in ("fr", "fr_CA", "fr-CA"):
+            assert result.variables_locale(language) == "fr-CA", language
+            values = cbstatus.channel_variables(result, language)
+            assert values["CBSTATUS_TEXT"].startswith("Vous êtes le 4e"), language
+            assert 'xml:lang="fr-CA"' in values["CBSTATUS_SSML"], language
+            assert "digits/h-4" in values["CBSTATUS_PROMPTS"].split("&"), language
 
 
 def test_journey_names_match_the_library(client):

@@ -33,7 +33,7 @@ def results():
 
 
 @pytest.mark.parametrize("number", NUMBERS)
-@pytest.mark.parametrize("locale", [None, "en-US", "es-US"])
+@pytest.mark.parametrize("locale", [None, "en-US", "es-US", "fr-CA"])
 def test_all_formats(results, number, locale):
     r = results[number]
     text = r.render("text", locale)

@@ -29,7 +29,7 @@ pub struct Common {
     /// What to print.
     #[arg(long, value_enum, default_value = "text")]
     pub(crate) format: OutputFormat,
-    /// Speech language (en-US, es-US); overrides CBSTATUS_LOCALE.
+    /// Speech language (en-US, es-US, fr-CA); overrides CBSTATUS_LOCALE.
     #[arg(long)]
     locale: Option<String>,
     /// IANA time zone for clock times; overrides CBSTATUS_TIMEZONE.

@@ -7,7 +7,7 @@ use cbstatus_sim::{Scenarios, Simulator};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Speech language (en-US, es-US).
+    /// Speech language (en-US, es-US, fr-CA).
     #[arg(long, default_value = "en-US")]
     locale: String,
     /// IANA time zone for clock times (default: the system zone).

@@ -106,7 +106,7 @@ pub struct Args {
     /// + 10 s more, while the file plays).
     #[arg(long)]
     play: bool,
-    /// Speech language (en-US, es-US); overrides CBSTATUS_LOCALE.
+    /// Speech language (en-US, es-US, fr-CA); overrides CBSTATUS_LOCALE.
     #[arg(long)]
     locale: Option<String>,
     /// TOML configuration file; overrides CBSTATUS_CONFIG.

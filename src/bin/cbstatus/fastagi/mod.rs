@@ -44,7 +44,7 @@ pub struct Args {
     /// (CBSTATUS_ERROR=busy).
     #[arg(long, default_value_t = 256)]
     max_calls: usize,
-    /// Speech language (en-US, es-US); overrides CBSTATUS_LOCALE.
+    /// Speech language (en-US, es-US, fr-CA); overrides CBSTATUS_LOCALE.
     #[arg(long)]
     locale: Option<String>,
     /// TOML configuration file; overrides CBSTATUS_CONFIG. Re-read on SIGHUP.
