@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from common import (check_found, check_library_list, library_variables, CANCEL, REGISTER, JOURNEY, JOURNEY_CLOSED, JOURNEY_MENU, EN_FOUND_TEXT, ES_FOUND_TEXT, FAILS, FOUND, HOSTILE, HUNG, NOT_FOUND,
+from common import (check_found, check_library_list, library_variables, LANGUAGES, FR_FOUND_TEXT, CANCEL, REGISTER, JOURNEY, JOURNEY_CLOSED, JOURNEY_MENU, EN_FOUND_TEXT, ES_FOUND_TEXT, FAILS, FOUND, HOSTILE, HUNG, NOT_FOUND,
                     REPO, Process, Results, free_port, log, wait_until)
 
 MODULES = [
@@ -61,7 +61,7 @@ class Asterisk:
                 (d / "data/documentation" / f.name).symlink_to(f)
         self.make_module()
         # Sounds: the Debian packs (every entry linked) plus the project prompts.
-        for lang in ["en", "es"]:
+        for lang in LANGUAGES:
             ld = d / "data/sounds" / lang
             ld.mkdir()
             for entry in (Path("/usr/share/asterisk/sounds") / lang).iterdir():
@@ -299,10 +299,13 @@ def run(r: Results, ast: Asterisk) -> None:
     out = ast.rx(f"cbstatus lookup {FOUND} es-US") or ""
     r.check("asterisk: cbstatus lookup es-US", ES_FOUND_TEXT in out, out)
 
-    log("asterisk: every integration, en and es, with playback")
+    out = ast.rx(f"cbstatus lookup {FOUND} fr-CA") or ""
+    r.check("asterisk: cbstatus lookup fr-CA", FR_FOUND_TEXT in out, out)
+
+    log("asterisk: every integration, en, es and fr, with playback")
     calls = []
     for case in ["agi", "fastagi", "pyagi", "app", "func"]:
-        for lang in ["en", "es"]:
+        for lang in LANGUAGES:
             calls.append((case, lang, ast.call(case, FOUND, LANG=lang, PLAY="1")))
     for case, lang, call_id in calls:
         v = ast.result(call_id, 30)

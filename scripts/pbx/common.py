@@ -32,6 +32,12 @@ FAILS = "+15551230500"
 HOSTILE = "+15551230666"
 EN_FOUND_TEXT = "You are number 4 in line for your callback."
 ES_FOUND_TEXT = "Usted es el número 4 en la fila"
+FR_FOUND_TEXT = "Vous êtes le 4e dans la file d'attente"
+# Every language the suite calls in: what FOUND (4th in line) starts with, and the prompt
+# that says its position (French says an ordinal, "le quatrième": digits/h-4).
+FOUND_TEXT = {"en": EN_FOUND_TEXT, "es": ES_FOUND_TEXT, "fr": FR_FOUND_TEXT}
+FOUND_POSITION_PROMPT = {"en": "digits/4", "es": "digits/4", "fr": "digits/h-4"}
+LANGUAGES = list(FOUND_TEXT)
 
 
 def library_variables(lib_dir: Path, url: str, settings: Dict[str, str], action: str, target: str,
@@ -187,7 +193,7 @@ def free_port() -> int:
 
 
 def check_found(r: Results, name: str, v: Optional[Dict[str, str]], lang: str) -> bool:
-    """The CBSTATUS_* variables of a call for FOUND (ASAP, 4th in line) in `lang` (en, es),
+    """The CBSTATUS_* variables of a call for FOUND (ASAP, 4th in line) in `lang` (en, es, fr),
     and the dialplan's branch on the status. False when the call did not finish."""
     if not r.check(f"{name}: call finished", v is not None and "DONE" in v,
                    f"no DONE line in the log: {v}"):
@@ -202,12 +208,12 @@ def check_found(r: Results, name: str, v: Optional[Dict[str, str]], lang: str) -
     r.equal(f"{name}: CBSTATUS_ERROR", v.get("CBSTATUS_ERROR"), "")
     r.check(f"{name}: CBSTATUS_ESTIMATED_FOR", v.get("CBSTATUS_ESTIMATED_FOR", "").isdigit(),
             repr(v.get("CBSTATUS_ESTIMATED_FOR")))
-    want = EN_FOUND_TEXT if lang == "en" else ES_FOUND_TEXT
+    want = FOUND_TEXT[lang]
     r.check(f"{name}: CBSTATUS_TEXT in {lang}", v.get("CBSTATUS_TEXT", "").startswith(want),
             repr(v.get("CBSTATUS_TEXT")))
     r.check(f"{name}: CBSTATUS_SSML", v.get("CBSTATUS_SSML", "").startswith("<speak"),
             repr(v.get("CBSTATUS_SSML", "")[:80]))
     prompts = v.get("CBSTATUS_PROMPTS", "")
-    r.check(f"{name}: CBSTATUS_PROMPTS", "digits/4" in prompts.split("&"), repr(prompts))
+    r.check(f"{name}: CBSTATUS_PROMPTS", FOUND_POSITION_PROMPT[lang] in prompts.split("&"), repr(prompts))
     r.equal(f"{name}: branch", v.get("BRANCH"), "waitlisted")
     return True

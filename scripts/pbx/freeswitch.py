@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from common import (check_found, check_library_list, library_variables, CANCEL_FS, REGISTER_FS, JOURNEY_FS, EN_FOUND_TEXT, ES_FOUND_TEXT, FOUND, HOSTILE, HUNG, NOT_FOUND, REPO,
+from common import (check_found, check_library_list, library_variables, LANGUAGES, FOUND_POSITION_PROMPT, FR_FOUND_TEXT, CANCEL_FS, REGISTER_FS, JOURNEY_FS, EN_FOUND_TEXT, ES_FOUND_TEXT, FOUND, HOSTILE, HUNG, NOT_FOUND, REPO,
                     Process, Results, free_port, log, wait_until)
 
 MODULES = ["mod_console", "mod_logfile", "mod_event_socket", "mod_commands", "mod_dptools",
@@ -240,7 +240,8 @@ def check_fs_found(r: Results, name: str, v: Optional[Dict[str, str]], lang: str
     assert v is not None
     playlist = v.get("CBSTATUS_PLAYLIST", "")
     r.check(f"{name}: CBSTATUS_PLAYLIST over the {lang} sounds",
-            playlist.startswith("file_string://") and f"/{lang}/digits/4.wav" in playlist, repr(playlist))
+            playlist.startswith("file_string://") and f"/{lang}/{FOUND_POSITION_PROMPT[lang]}.wav" in playlist,
+            repr(playlist))
     if play:
         r.check(f"{name}: playback of CBSTATUS_PLAYLIST", v.get("PLAYBACK", "").startswith("FILE PLAYED"),
                 repr(v.get("PLAYBACK")))
@@ -254,6 +255,8 @@ def run(r: Results, fs: FreeSwitch) -> None:
     r.check("freeswitch api: text", out.startswith(EN_FOUND_TEXT), repr(out))
     out = esl.api(f"cbstatus {FOUND} text es-US")
     r.check("freeswitch api: text es-US", out.startswith(ES_FOUND_TEXT), repr(out))
+    out = esl.api(f"cbstatus {FOUND} text fr-CA")
+    r.check("freeswitch api: text fr-CA", out.startswith(FR_FOUND_TEXT), repr(out))
     r.equal("freeswitch api: position", esl.api(f"cbstatus {FOUND} position").strip(), "4")
     r.equal("freeswitch api: result", esl.api(f"cbstatus {NOT_FOUND} result").strip(), "NOT_FOUND")
     r.equal("freeswitch api: status of hostile values", esl.api(f"cbstatus {HOSTILE} status").strip(), "other")
@@ -266,14 +269,14 @@ def run(r: Results, fs: FreeSwitch) -> None:
     out = esl.api("cbstatus")
     r.check("freeswitch api: usage", out.startswith("-USAGE"), out)
 
-    log("freeswitch: the module's application and the mod_python3 handler, en and es, with playback")
-    calls = [(c, lang, fs.call(c, FOUND, lang)) for c in ["app", "py"] for lang in ["en", "es"]]
+    log("freeswitch: the module's application and the mod_python3 handler, en, es and fr, with playback")
+    calls = [(c, lang, fs.call(c, FOUND, lang)) for c in ["app", "py"] for lang in LANGUAGES]
     for case, lang, call_id in calls:
         check_fs_found(r, f"freeswitch {case} {lang}", fs.result(call_id, 30), lang, play=True)
         # The module and the handler set the library's list (cb_result_variables()).
         check_library_list(r, f"freeswitch {case} {lang}", fs.result(call_id, 30),
                            fs.library_variables("status", FOUND, lang))
-    for lang in ["en", "es"]:
+    for lang in LANGUAGES:
         v = fs.result(fs.call("pyspeak", FOUND, lang), 30) or {}
         r.check(f"freeswitch python handler speaks the playlist ({lang})",
                 v.get("HANDLER_PLAYBACK", "").startswith("FILE PLAYED"), repr(v.get("HANDLER_PLAYBACK")))
