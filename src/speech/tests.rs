@@ -661,3 +661,82 @@ fn defaults() {
     assert!(!o.read_back_number);
     assert!(o.templates.is_empty());
 }
+
+fn fr() -> SpeechOptions {
+    SpeechOptions {
+        locale: Locale::FR_CA,
+        ..SpeechOptions::default()
+    }
+}
+
+#[test]
+fn french_dates_ordinals_noon_and_elision() {
+    // The 1st of a month is "1er" (said "premier", digits/h-1); a far date has its year.
+    let (text, ssml, prompts) = all3(&scheduled(Day::DateYear(date(2027, 4, 1)), 12, 0), &fr());
+    assert_eq!(
+        text,
+        "Votre rappel est prévu le jeudi 1er avril 2027 à midi."
+    );
+    assert_eq!(
+        ssml,
+        "<s>Votre rappel est prévu le jeudi <sub alias=\"premier\">1er</sub> avril \
+         <say-as interpret-as=\"cardinal\">2027</say-as> à midi.</s>"
+    );
+    assert_eq!(
+        prompts,
+        "cbstatus/your-callback-is-scheduled&cbstatus/le&digits/day-4&digits/h-1&digits/mon-3\
+         &digits/2&digits/thousand&digits/20&digits/7&digits/at&cbstatus/midi"
+    );
+    // Other days are cardinals; 21 h is "vingt et une heures" (hours are feminine).
+    let (text, ssml, prompts) = all3(&scheduled(Day::Date(date(2026, 3, 13)), 21, 0), &fr());
+    assert_eq!(text, "Votre rappel est prévu le vendredi 13 mars à 21 h.");
+    assert!(
+        ssml.ends_with("<sub alias=\"vingt et une heures\">21 h</sub></s>"),
+        "{ssml}"
+    );
+    assert!(
+        prompts.ends_with(
+            "digits/13&digits/mon-2&digits/at&digits/20&digits/et&cbstatus/une&digits/oclock"
+        ),
+        "{prompts}"
+    );
+    // "plus d'une heure": "de" elides before a vowel in text and SSML, not before a digit.
+    let more = |s| {
+        render(
+            &one(Sentence::AsapWait {
+                eta: Eta::MoreThan(s),
+            }),
+            Format::Text,
+            &fr(),
+        )
+    };
+    assert_eq!(
+        more(Span::hours_and_minutes(60)),
+        "Nous devrions vous rappeler dans plus d'une heure."
+    );
+    assert_eq!(
+        more(Span::minutes(11)),
+        "Nous devrions vous rappeler dans plus de 11 minutes."
+    );
+    let wait = one(Sentence::CurrentWait {
+        eta: Eta::Between {
+            low: 1,
+            high: 2,
+            unit: RangeUnit::Hours,
+        },
+    });
+    let (text, ssml, _) = all3(&wait, &fr());
+    assert_eq!(text, "Le temps d'attente actuel est d'une à 2 heures.");
+    assert!(ssml.contains("est d&apos;une à"), "{ssml}");
+    // Spanish keeps its "de": elision is French's rule only.
+    assert_eq!(
+        render(
+            &one(Sentence::AsapWait {
+                eta: Eta::MoreThan(Span::hours_and_minutes(60))
+            }),
+            Format::Text,
+            &es()
+        ),
+        "El tiempo estimado para devolverle la llamada es de más de una hora."
+    );
+}
