@@ -87,17 +87,18 @@ fn sweep() -> Vec<Message> {
             Eta::MoreThan(Span::hours_and_minutes(total)),
         ] {
             sentences.push(Sentence::AsapWait { eta });
+            sentences.push(Sentence::CurrentWait { eta });
         }
     }
     for low in 1..=120 {
         for unit in [RangeUnit::Minutes, RangeUnit::Hours] {
-            sentences.push(Sentence::AsapWait {
-                eta: Eta::Between {
-                    low,
-                    high: low + 5,
-                    unit,
-                },
-            });
+            let eta = Eta::Between {
+                low,
+                high: low + 5,
+                unit,
+            };
+            sentences.push(Sentence::AsapWait { eta });
+            sentences.push(Sentence::CurrentWait { eta });
         }
     }
     for digits in ["0123", "4567", "8989", "0000"] {

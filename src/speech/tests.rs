@@ -551,9 +551,15 @@ fn builtin_words_match_the_project_prompt_transcripts() {
                 }
             }
         }
+        // Playlists as played: number and time rules, and joined (elided) recordings.
+        let played: std::collections::HashSet<String> = sample_messages()
+            .iter()
+            .chain([&numbers_and_times()])
+            .flat_map(|message| prompt_names(message, locale))
+            .collect();
         for (name, _) in manifest {
             let heard = used.contains(&(locale.tag(), name))
-                || prompt_names(&numbers_and_times(), locale).contains(&format!("cbstatus/{name}"));
+                || played.contains(&format!("cbstatus/{name}"));
             assert!(heard, "{locale}: manifest prompt {name} is never played");
         }
     }
@@ -572,6 +578,23 @@ fn numbers_and_times() -> Message {
             },
         });
     }
+    // Waits whose "de" elides before "une" (fr "moins d'une minute", "est d'une à 2 heures").
+    let hour = Span::hours_and_minutes(60);
+    sentences.extend([
+        Sentence::AsapWait {
+            eta: Eta::LessThan(Span::minutes(1)),
+        },
+        Sentence::AsapWait {
+            eta: Eta::MoreThan(hour),
+        },
+        Sentence::CurrentWait {
+            eta: Eta::Between {
+                low: 1,
+                high: 2,
+                unit: RangeUnit::Hours,
+            },
+        },
+    ]);
     Message::new(sentences)
 }
 
@@ -725,9 +748,23 @@ fn french_dates_ordinals_noon_and_elision() {
             unit: RangeUnit::Hours,
         },
     });
-    let (text, ssml, _) = all3(&wait, &fr());
+    let (text, ssml, prompts) = all3(&wait, &fr());
     assert_eq!(text, "Le temps d'attente actuel est d'une à 2 heures.");
     assert!(ssml.contains("est d&apos;une à"), "{ssml}");
+    // Playlists play the joined recording of an elided pair.
+    assert_eq!(
+        prompts,
+        "cbstatus/current-wait-is-une&digits/at&digits/2&hours"
+    );
+    let more_than_an_hour = one(Sentence::AsapWait {
+        eta: Eta::MoreThan(Span::hours_and_minutes(60)),
+    });
+    assert_eq!(
+        render(&more_than_an_hour, Format::Prompts, &fr()),
+        "cbstatus/we-expect-to-call-you-in&cbstatus/plus-d-une&digits/oclock"
+    );
+    let (_, _, prompts) = all3(&one(Sentence::CurrentWait { eta: eta(10) }), &fr());
+    assert_eq!(prompts, "cbstatus/current-wait-is-about&digits/10&minutes");
     // Spanish keeps its "de": elision is French's rule only.
     assert_eq!(
         render(

@@ -120,6 +120,7 @@ const GRAMMAR: Grammar = Grammar {
     position_ordinal: false,
     first_of_month_ordinal: false,
     elides_de: false,
+    elided_prompts: &[],
 };
 
 /// The words of every phrase. A `cbstatus/` prompt is a project prompt: its transcript in

@@ -127,6 +127,7 @@ const GRAMMAR: Grammar = Grammar {
     position_ordinal: false,
     first_of_month_ordinal: false,
     elides_de: false,
+    elided_prompts: &[],
 };
 
 /// Project prompts the number and time rules play.

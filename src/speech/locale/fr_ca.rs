@@ -25,8 +25,9 @@
 //! core-sounds-fr.txt): see [`STOCK`]. `digits/at` and `digits/et` are untranscribed there;
 //! Asterisk's own French rules play them for "à" and "et".
 //!
-//! Known limit: prompts keep "de" before a vowel ("plus de une heure"): a recording of "d'"
-//! cannot be cut from its next word. Text and SSML elide ("plus d'une heure").
+//! Elision: text and SSML elide "de" before a vowel ("plus d'une heure", "est d'environ");
+//! playlists play a joined recording for each pair that elides (`elided_prompts`: "plus
+//! d'une" instead of "plus de" + "une").
 
 use super::{DateStyle, Gender, Grammar, Language, Phrase, Piece, Profile, Words};
 use jiff::civil::Time;
@@ -142,6 +143,20 @@ const GRAMMAR: Grammar = Grammar {
     position_ordinal: true,
     first_of_month_ordinal: true,
     elides_de: true,
+    elided_prompts: &[
+        ("queue-less-than", "cbstatus/une", "cbstatus/moins-d-une"),
+        ("cbstatus/more-than", "cbstatus/une", "cbstatus/plus-d-une"),
+        (
+            "cbstatus/current-wait-is",
+            "cbstatus/about",
+            "cbstatus/current-wait-is-about",
+        ),
+        (
+            "cbstatus/current-wait-is",
+            "cbstatus/une",
+            "cbstatus/current-wait-is-une",
+        ),
+    ],
 };
 
 /// Project prompts the number and time rules play.
@@ -150,6 +165,14 @@ const RULE_PROMPTS: &[(&str, &str)] = &[
     ("unieme", "unième"),
     ("midi", "midi"),
     ("minuit", "minuit"),
+    // The elided pairs of `elided_prompts`.
+    ("moins-d-une", "moins d'une"),
+    ("plus-d-une", "plus d'une"),
+    (
+        "current-wait-is-about",
+        "Le temps d'attente actuel est d'environ",
+    ),
+    ("current-wait-is-une", "Le temps d'attente actuel est d'une"),
 ];
 
 /// The words of every phrase. A `cbstatus/` prompt is a project prompt: its transcript in

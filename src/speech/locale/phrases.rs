@@ -41,6 +41,10 @@ pub(crate) struct Grammar {
     /// "de" before a vowel is elided in text and SSML (fr "plus d'une heure", "est
     /// d'environ"); see [`elide`].
     pub(crate) elides_de: bool,
+    /// The same elision in prompts: two recordings played one after the other ("plus de",
+    /// "une") and the one recording that says them elided ("plus d'une"), which is played
+    /// instead; see [`elide_prompts`].
+    pub(crate) elided_prompts: &'static [ElidedPrompt],
 }
 
 /// Asterisk's weekday prompts, Sunday first: every sound pack names them alike, so a locale
@@ -70,6 +74,36 @@ const MONTH_PROMPTS: [&[&str]; 12] = [
     &["digits/mon-10"],
     &["digits/mon-11"],
 ];
+
+/// Two prompts that elide when played together, and the recording that says them so:
+/// `before`, `after`, the joined prompt.
+pub(crate) type ElidedPrompt = (&'static str, &'static str, &'static str);
+
+/// Elision in a playlist ([`Grammar::elided_prompts`]): each pair the locale lists is played as
+/// its joined recording ("plus de" + "une" → "plus d'une"). A recording of "d'" alone cannot be
+/// cut from its next word, so the joined recordings are prompts of their own.
+pub(crate) fn elide_prompts(lang: &dyn Language, names: Vec<String>) -> Vec<String> {
+    let pairs = lang.grammar().elided_prompts;
+    if pairs.is_empty() {
+        return names;
+    }
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for name in names {
+        let joined = out.last().and_then(|before| {
+            pairs
+                .iter()
+                .find(|(b, a, _)| *b == before.as_str() && *a == name.as_str())
+        });
+        match joined {
+            Some((_, _, joined)) => {
+                out.pop();
+                out.push(joined.to_string());
+            }
+            None => out.push(name),
+        }
+    }
+    out
+}
 
 /// How a date is said after its weekday.
 pub(crate) enum DateStyle {

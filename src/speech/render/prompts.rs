@@ -30,6 +30,7 @@ pub(crate) fn names(message: &Message, lang: &dyn Language) -> Vec<String> {
             }
         }
     }
+    let mut names = phrases::elide_prompts(lang, names);
     debug_assert!(names.iter().all(|n| is_valid_prompt_name(n)), "{names:?}");
     names.retain(|n| is_valid_prompt_name(n));
     names
