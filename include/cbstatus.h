@@ -774,6 +774,18 @@ void cb_result_free(struct cb_result *result);
 struct cb_variables *cb_result_variables(const struct cb_result *result, const char *language);
 
 /**
+ * The channel variables of a request that could not be made at all, so that there is no
+ * `cb_result` (a module that is not configured, an unknown profile): the list of `action`
+ * (`CB_ACTION_STATUS`, `_CANCEL`, `_WIDGET`, `_REGISTER`) for a failure with the code `code`
+ * (a `CB_E_*`, e.g. `CB_E_NOT_CONFIGURED`): `CBSTATUS_ERROR` its name, the fallback sentence
+ * to say in the locale `language` picks (as `cb_result_variables`; else en-US, the default),
+ * `CBSTATUS_RESULT` `ERROR`, last. Returns a new handle to release with `cb_variables_free`,
+ * or NULL with `CB_E_INVALID_ARGUMENT` for an unknown action or a code that is not a
+ * `CB_E_*` failure (`CB_OK` included). Thread-safe.
+ */
+struct cb_variables *cb_failed_variables(int32_t action, int32_t code, const char *language);
+
+/**
  * How many variables `variables` holds (0 for NULL). Thread-safe.
  */
 size_t cb_variables_count(const struct cb_variables *variables);

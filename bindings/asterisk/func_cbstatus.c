@@ -688,11 +688,18 @@ static void set_variables(struct ast_channel *chan, const struct cb_result *resu
 	cb_variables_free(vars);
 }
 
-/* A request that could not be made at all: its error, then CBSTATUS_RESULT, last as always. */
-static void set_failure(struct ast_channel *chan, const char *error)
+/* A request that could not be made at all (no result): the library's list for that failure
+ * (the fallback sentence, CBSTATUS_ERROR, CBSTATUS_RESULT=ERROR last), set the same way. */
+static void set_failure(struct ast_channel *chan, int32_t action, int32_t code,
+	const char *language)
 {
-	set_var(chan, "CBSTATUS_ERROR", error);
-	set_var(chan, "CBSTATUS_RESULT", "ERROR");
+	struct cb_variables *vars = cb_failed_variables(action, code, language);
+	size_t i;
+
+	for (i = 0; i < cb_variables_count(vars); i++) {
+		set_var(chan, cb_variables_name(vars, i), cb_variables_value(vars, i));
+	}
+	cb_variables_free(vars);
 }
 
 /* The options of CBStatus(): action words and key=value pairs. */
@@ -768,12 +775,12 @@ static int cbstatus_exec(struct ast_channel *chan, const char *data)
 	}
 	if (!state) {
 		ast_log(LOG_ERROR, "%s: cbstatus is not configured (see %s)\n", APP_NAME, CONFIG_FILE);
-		set_failure(chan, "not_configured");
+		set_failure(chan, opts.action, CB_E_NOT_CONFIGURED, language_of(chan, opts.locale));
 		return 0;
 	}
 	client = ast_strlen_zero(opts.profile) ? state->client : profile_client(state, opts.profile);
 	if (!client) { /* an unknown profile: never another organization's client */
-		set_failure(chan, "invalid_config");
+		set_failure(chan, opts.action, CB_E_INVALID_CONFIG, language_of(chan, opts.locale));
 		return 0;
 	}
 	switch (opts.action) {
@@ -791,7 +798,7 @@ static int cbstatus_exec(struct ast_channel *chan, const char *data)
 		break;
 	}
 	if (!result) { /* only for NULL arguments: not here */
-		set_failure(chan, "internal");
+		set_failure(chan, opts.action, CB_E_INTERNAL, language_of(chan, opts.locale));
 		return 0;
 	}
 	set_variables(chan, result, language_of(chan, opts.locale));

@@ -239,6 +239,23 @@ static struct cb_client *profile_client(const char *name)
 	return client;
 }
 
+/* A request that could not be made at all (no result): the library's list for that failure
+ * (the fallback sentence, CBSTATUS_ERROR, CBSTATUS_RESULT=ERROR last), set the same way. */
+static void set_failure(switch_channel_t *channel, const char *action, int32_t code,
+	const char *locale)
+{
+	int32_t action_code = !strcasecmp(action, "cancel") ? CB_ACTION_CANCEL
+		: !strcasecmp(action, "widget") ? CB_ACTION_WIDGET
+		: !strcasecmp(action, "register") ? CB_ACTION_REGISTER : CB_ACTION_STATUS;
+	struct cb_variables *vars = cb_failed_variables(action_code, code, locale);
+	size_t i;
+
+	for (i = 0; i < cb_variables_count(vars); i++) {
+		set_var(channel, cb_variables_name(vars, i), cb_variables_value(vars, i));
+	}
+	cb_variables_free(vars);
+}
+
 SWITCH_STANDARD_APP(cbstatus_app)
 {
 	switch_channel_t *channel = switch_core_session_get_channel(session);
@@ -310,15 +327,13 @@ SWITCH_STANDARD_APP(cbstatus_app)
 	switch_thread_rwlock_unlock(globals.lock);
 
 	if (!result && profile && globals.client) { /* never fall back to another client */
-		set_var(channel, "CBSTATUS_ERROR", "invalid_config");
-		set_var(channel, "CBSTATUS_RESULT", "ERROR");
+		set_failure(channel, action, CB_E_INVALID_CONFIG, locale);
 		return;
 	}
 	if (!result) {
 		switch_log_printf(SWITCH_CHANNEL_SESSION_LOG(session), SWITCH_LOG_ERROR,
 			"cbstatus: not configured (see %s.xml)\n", CONFIG_FILE);
-		set_var(channel, "CBSTATUS_ERROR", "not_configured");
-		set_var(channel, "CBSTATUS_RESULT", "ERROR");
+		set_failure(channel, action, CB_E_NOT_CONFIGURED, locale);
 		return;
 	}
 	/* This module's own variable first, in the locale of the list that follows... */

@@ -5,9 +5,12 @@
 use super::boundary::{
     boundary, boundary_code, c_string, out_arg, owned_c_string, set_last_error, str_arg, write_out,
 };
-use super::result::{cb_result, result_arg};
+use super::result::{
+    cb_result, result_arg, CB_ACTION_CANCEL, CB_ACTION_REGISTER, CB_ACTION_STATUS, CB_ACTION_WIDGET,
+};
 use crate::channel::{ChannelVariables, Variable};
 use crate::error::{Error, ErrorKind};
+use crate::{Action, Config, LookupResult};
 use std::ffi::{c_char, CStr, CString};
 
 /// The channel variables of one result (opaque): names and values in the order to set them,
@@ -77,13 +80,56 @@ pub unsafe extern "C" fn cb_result_variables(
                 return std::ptr::null_mut();
             }
         };
-        let vars = ChannelVariables::of(r, language);
-        let handle = cb_variables {
-            names: vars.entries().iter().map(|(v, _)| c_name(*v)).collect(),
-            values: vars.iter().map(|(_, value)| c_string(value)).collect(),
-            locale: c_string(vars.locale().tag()),
+        into_handle(&ChannelVariables::of(r, language))
+    })
+}
+
+/// The handle of `vars`.
+fn into_handle(vars: &ChannelVariables) -> *mut cb_variables {
+    let handle = cb_variables {
+        names: vars.entries().iter().map(|(v, _)| c_name(*v)).collect(),
+        values: vars.iter().map(|(_, value)| c_string(value)).collect(),
+        locale: c_string(vars.locale().tag()),
+    };
+    Box::into_raw(Box::new(handle))
+}
+
+/// The channel variables of a request that could not be made at all, so that there is no
+/// `cb_result` (a module that is not configured, an unknown profile): the list of `action`
+/// (`CB_ACTION_STATUS`, `_CANCEL`, `_WIDGET`, `_REGISTER`) for a failure with the code `code`
+/// (a `CB_E_*`, e.g. `CB_E_NOT_CONFIGURED`): `CBSTATUS_ERROR` its name, the fallback sentence
+/// to say in the locale `language` picks (as `cb_result_variables`; else en-US, the default),
+/// `CBSTATUS_RESULT` `ERROR`, last. Returns a new handle to release with `cb_variables_free`,
+/// or NULL with `CB_E_INVALID_ARGUMENT` for an unknown action or a code that is not a
+/// `CB_E_*` failure (`CB_OK` included). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn cb_failed_variables(
+    action: i32,
+    code: i32,
+    language: *const c_char,
+) -> *mut cb_variables {
+    boundary(std::ptr::null_mut(), || {
+        let asked = action;
+        let action = match action {
+            CB_ACTION_STATUS => Some(Action::Status),
+            CB_ACTION_CANCEL => Some(Action::Cancel),
+            CB_ACTION_WIDGET => Some(Action::Widget),
+            CB_ACTION_REGISTER => Some(Action::Register),
+            _ => None,
         };
-        Box::into_raw(Box::new(handle))
+        let kind = ErrorKind::from_code(code).filter(|_| code != 0);
+        let (Some(action), Some(kind)) = (action, kind) else {
+            set_last_error(Some(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("action {asked} or code {code} is not a CB_ACTION_* and a CB_E_* failure"),
+            )));
+            return std::ptr::null_mut();
+        };
+        let error = Error::new(kind, "the request could not be made");
+        let result = LookupResult::failed(action, error, &Config::new());
+        // SAFETY: the caller promises NULL or a valid string.
+        let language = unsafe { language_arg(language) };
+        into_handle(&ChannelVariables::of(&result, language))
     })
 }
 

@@ -391,6 +391,20 @@ static void test_variables(cb_client *client) {
   CHECK(strcmp(value, "") == 0);
   cb_string_free(value);
   cb_variables_free(vars);
+  /* A request that could not be made: the same list shape, the fallback, RESULT last. */
+  CHECK(cb_failed_variables(99, CB_E_NOT_CONFIGURED, NULL) == NULL);
+  CHECK(cb_last_error_code() == CB_E_INVALID_ARGUMENT);
+  CHECK(cb_failed_variables(CB_ACTION_STATUS, CB_OK, NULL) == NULL);
+  vars = cb_failed_variables(CB_ACTION_REGISTER, CB_E_NOT_CONFIGURED, "es");
+  n = cb_variables_count(vars);
+  CHECK(n == 13);
+  CHECK(strcmp(cb_variables_name(vars, 0), "CBSTATUS_ERROR") == 0);
+  CHECK(strcmp(cb_variables_value(vars, 0), "not_configured") == 0);
+  CHECK(strcmp(cb_variables_name(vars, n - 1), "CBSTATUS_RESULT") == 0);
+  CHECK(strcmp(cb_variables_value(vars, n - 1), "ERROR") == 0);
+  CHECK(strcmp(cb_variables_locale(vars), "es-US") == 0);
+  CHECK(strlen(cb_variables_value(vars, 1)) > 0); /* the fallback sentence */
+  cb_variables_free(vars);
   vars = cb_result_variables(result, "\xff\xfe");
   CHECK(strcmp(cb_variables_locale(vars), "en-US") == 0);
   cb_variables_free(vars);

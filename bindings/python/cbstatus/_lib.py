@@ -134,6 +134,7 @@ PROTOTYPES: Dict[str, Tuple[Any, Tuple[Any, ...]]] = {
     "cb_variables_locale": (c_char_p, (cb_variables_p,)),  # lent
     "cb_variables_free": (None, (cb_variables_p,)),
     "cb_result_variable": (c_int32, (cb_result_p, c_char_p, c_char_p, POINTER(c_void_p))),  # owned out
+    "cb_failed_variables": (cb_variables_p, (c_int32, c_int32, c_char_p)),
     # Only in builds with the `test-panic` feature.
     "cb_test_panic": (c_int32, ()),
 }
