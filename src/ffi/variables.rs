@@ -58,7 +58,7 @@ fn c_name(variable: Variable) -> &'static CStr {
 /// `fr`, ...; NULL allowed): the renderings (`CBSTATUS_TEXT`, `_SSML`, `_PROMPTS`) speak the
 /// locale it names, exactly (`en-US`, `es-US`) or by its language (`es`, `es_MX` speak
 /// es-US). The default language without a region of a locale (`en`, `en_GB`: every channel's
-/// language unless the dialplan sets one), any language with no locale (`fr`), NULL, empty
+/// language unless the dialplan sets one), any language with no locale (`de`), NULL, empty
 /// or invalid UTF-8 leave the result's configured locale; never an error.
 /// `cb_variables_locale()` tells which locale was used.
 ///
