@@ -229,9 +229,9 @@ def check_lookup(r: Results, name: str, v: Optional[Dict[str, str]], locale: str
 def check_journey(r: Results, ast: Asterisk) -> None:
     """Issue 13's journey through the native AGI: offer, register (ASAP or a slot of
     CBSTATUS_SLOTS), the confirmation played, a duplicate, then the status lookup finds it."""
-    log("asterisk: the callback journey (AGI offer, register, confirm), en and es")
+    log("asterisk: the callback journey (AGI offer, register, confirm), en, es and fr")
     cases = {}
-    for n, (lang, slot) in enumerate([("en", ""), ("es", ""), ("en", "1"), ("es", "2")]):
+    for n, (lang, slot) in enumerate([("en", ""), ("es", ""), ("en", "1"), ("es", "2"), ("fr", ""), ("fr", "1")]):
         cases[f"{lang} {'slot ' + slot if slot else 'asap'}"] = ast.call(
             "journey", JOURNEY[n], LANG=lang, WIDGET="w-journey", SLOT=slot)
     closed = ast.call("journey", JOURNEY_CLOSED, WIDGET="w-closed")
@@ -251,6 +251,9 @@ def check_journey(r: Results, ast: Asterisk) -> None:
         r.check(f"{name}: CBSTATUS_CALLBACK_ID", re.fullmatch(r"[A-Za-z0-9_-]+", v.get("REG_CALLBACK_ID", "")) is not None,
                 repr(v.get("REG_CALLBACK_ID")))
         r.check(f"{name}: confirmation prompts", v.get("REG_PROMPTS", "") != "", repr(v.get("REG_TEXT")))
+        if " fr " in f"{name} ":
+            r.check(f"{name}: confirmed in French", v.get("REG_TEXT", "").startswith("Merci. Nous vous rappellerons"),
+                    repr(v.get("REG_TEXT")))
         r.equal(f"{name}: confirmation PLAYBACKSTATUS", v.get("REG_PLAYBACKSTATUS"), "SUCCESS")
         r.equal(f"{name}: the same number again is a duplicate", v.get("REG_AGAIN_RESULT"), "DUPLICATE")
         r.equal(f"{name}: the status lookup finds the new callback", v.get("CBSTATUS_RESULT"), "FOUND")

@@ -21,7 +21,8 @@ REGISTER = "+15551230777"  # no callback yet: registered through the widget
 REGISTER_FS = "+15551230778"
 # The journey (offer, register, confirm): no callback yet, one number per call (the simulator
 # keeps registrations; the same number within 10 s is a duplicate).
-JOURNEY = ["+15551230781", "+15551230782", "+15551230783", "+15551230784"]
+JOURNEY = ["+15551230781", "+15551230782", "+15551230783", "+15551230784", "+15551230787",
+           "+15551230788"]
 JOURNEY_CLOSED = "+15551230785"
 JOURNEY_MENU = "+15551230786"
 JOURNEY_FS = "+15551230791"
