@@ -187,6 +187,57 @@ fn no_delayed_ack_stall_against_a_server_writing_two_segments() {
     );
 }
 
+/// Data-carrying TCP segments received on `stream` so far (Linux `tcp_info.tcpi_data_segs_in`,
+/// at byte 152 of the kernel's struct since 4.6).
+fn data_segments_in(stream: &std::net::TcpStream) -> u32 {
+    use std::os::fd::AsRawFd;
+    let mut info = [0u8; 256];
+    let mut len = info.len() as libc::socklen_t;
+    // SAFETY: a buffer we own and its length, on a descriptor `stream` keeps open.
+    let rc = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            info.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(rc, 0, "TCP_INFO: {}", std::io::Error::last_os_error());
+    assert!(len >= 156, "kernel tcp_info too short ({len} bytes)");
+    u32::from_ne_bytes(info[152..156].try_into().unwrap())
+}
+
+#[test]
+fn a_lookup_request_reaches_the_server_in_one_tcp_segment() {
+    // Issue 24: the head and the body used to go out in two writes (two segments, two TLS
+    // records, two wake-ups of the server and of every proxy before it).
+    use std::io::{BufReader, Write};
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let server = support::RawServer::start(move |stream, ctx| {
+        let mut reader = BufReader::new(stream);
+        while ctx.read_request(&mut reader).is_some() {
+            let segments = data_segments_in(reader.get_ref());
+            record.lock().unwrap().push(segments);
+            if reader.get_mut().write_all(&keep_alive_reply()).is_err() {
+                return;
+            }
+        }
+    });
+    let client = client(&server.url(), &[("cache_ttl_ms", "0"), ("prewarm", "off")]);
+    for _ in 0..3 {
+        assert!(client.status(NUMBER).found());
+    }
+    assert_eq!(server.connections(), 1, "one reused connection");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [1, 2, 3],
+        "data segments received after each request: one per request"
+    );
+}
+
 /// Wait (bounded) until `done`.
 fn eventually(what: &str, done: impl Fn() -> bool) {
     let until = std::time::Instant::now() + Duration::from_secs(5);

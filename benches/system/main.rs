@@ -94,6 +94,11 @@ fn main() {
         wan::run();
         return;
     }
+    // `--profile-lookups N`: only N warm lookups on one thread, for a profiler (BENCHMARKS.md).
+    if let Some(n) = arg_after("--profile-lookups") {
+        profile_lookups(n.parse().expect("--profile-lookups N"));
+        return;
+    }
     // `cargo bench` passes --bench; `cargo test --all-targets` does not (criterion's rule).
     let plan = if std::env::args().any(|a| a == "--bench") {
         Plan::full()
@@ -160,6 +165,33 @@ fn main() {
     } else {
         println!("system bench smoke run: ok ({} rows)", report.rows.len());
     }
+}
+
+/// The argument after `flag`, if given.
+fn arg_after(flag: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let i = args.iter().position(|a| a == flag)?;
+    args.get(i + 1).cloned()
+}
+
+/// `n` lookups of [`util::NUMBER`] on this thread (cache off) against the simulator in this
+/// process, after 100 to warm up: what `valgrind --tool=callgrind
+/// --toggle-collect='*Client*status*'` or `perf record -g` profile (the client side only, with
+/// the toggle). Prints the wall and CPU time per lookup (client and simulator).
+fn profile_lookups(n: usize) {
+    let sim = cbstatus_sim::Simulator::start("127.0.0.1:0", util::scenarios())
+        .expect("start the simulator");
+    let client = util::client(&sim.organization_url(), util::NO_CACHE);
+    let _ = inproc::lookups(&client, 1, 100);
+    let (t, cpu) = (std::time::Instant::now(), util::cpu_time());
+    let sample = inproc::lookups(&client, 1, n);
+    let (wall, cpu) = (t.elapsed(), util::cpu_time() - cpu);
+    println!(
+        "{n} lookups: {:.1} µs wall, {:.1} µs CPU per lookup (client + simulator), p50 {:.1} µs",
+        wall.as_secs_f64() * 1e6 / n as f64,
+        cpu.as_secs_f64() * 1e6 / n as f64,
+        sample.p50_us()
+    );
 }
 
 fn header(report: &mut Report, plan: &Plan) {

@@ -92,36 +92,53 @@ impl ChunkWatch {
 
 /// Append `bytes` to `line` up to and including the first `end` (which may straddle earlier
 /// bytes already in `line`); returns how many bytes were taken and whether `end` was reached.
+/// At most `MAX_LINE + 1` bytes are kept in `line` (the caller gives up past `MAX_LINE`).
 fn take_until(bytes: &[u8], line: &mut Vec<u8>, end: &[u8]) -> (usize, bool) {
-    for (i, b) in bytes.iter().enumerate() {
-        line.push(*b);
-        if line.ends_with(end) {
-            return (i + 1, true);
+    let before = line.len();
+    // Where a straddling `end` could start: its first bytes may already be in `line`.
+    let from = before.saturating_sub(end.len() - 1);
+    let room = (MAX_LINE + 1).saturating_sub(before);
+    line.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    // One pass over the new bytes looking for `end`'s last byte, instead of a comparison per
+    // byte pushed (a reply head passes through here on every lookup).
+    let last = end[end.len() - 1];
+    let mut at = from + end.len() - 1;
+    while at < line.len() {
+        if line[at] == last && line[at + 1 - end.len()..=at] == *end {
+            line.truncate(at + 1);
+            return (at + 1 - before, true);
         }
-        if line.len() > MAX_LINE {
-            return (i + 1, false);
-        }
+        at += 1;
     }
-    (bytes.len(), false)
+    (line.len() - before, false)
 }
 
 /// What follows a complete head: another head after a 1xx, chunks, or nothing to watch.
+/// Bytes, not text: this runs on every reply.
 fn head_outcome(head: &[u8]) -> Scan {
-    let text = String::from_utf8_lossy(head);
-    let mut lines = text.split("\r\n");
+    let mut lines = head.split(|b| *b == b'\n');
     let status = lines
         .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse::<u16>().ok())
+        .and_then(|l| {
+            l.split(|b| b.is_ascii_whitespace())
+                .filter(|w| !w.is_empty())
+                .nth(1)
+        })
+        .and_then(|s| std::str::from_utf8(s).ok()?.parse::<u16>().ok())
         .unwrap_or(0);
     if (100..200).contains(&status) {
         return Scan::Head;
     }
     let chunked = lines.any(|l| {
-        l.split_once(':').is_some_and(|(name, value)| {
-            name.trim().eq_ignore_ascii_case("transfer-encoding")
-                && value.to_ascii_lowercase().contains("chunked")
-        })
+        let Some(colon) = l.iter().position(|b| *b == b':') else {
+            return false;
+        };
+        l[..colon]
+            .trim_ascii()
+            .eq_ignore_ascii_case(b"transfer-encoding")
+            && l[colon + 1..]
+                .windows(7)
+                .any(|w| w.eq_ignore_ascii_case(b"chunked"))
     });
     if chunked && status != 204 && status != 304 {
         Scan::ChunkLine

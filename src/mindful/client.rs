@@ -290,7 +290,7 @@ impl Client {
             .cache
             .get_or_fetch(number.as_str(), self.inner.timeout, || {
                 let replied = self.guarded(
-                    &format!("callback_status {}", masked(number.as_str())),
+                    || format!("callback_status {}", masked(number.as_str())),
                     || {
                         let started = Instant::now();
                         let url = self.inner.url.callback_status();
@@ -319,7 +319,7 @@ impl Client {
     pub(crate) fn cancel_replied(&self, number: &PhoneNumber) -> Replied<CancelOutcome> {
         let _change = self.state().freshness.change(number.as_str());
         let replied = self.guarded(
-            &format!("cancel_callback {}", masked(number.as_str())),
+            || format!("cancel_callback {}", masked(number.as_str())),
             || {
                 // Never retried: the first attempt may have canceled it already.
                 self.post(&self.inner.url.cancel_callback(), number, Idempotent::No)
@@ -337,12 +337,18 @@ impl Client {
     }
 
     /// Run one API request through the circuit breaker, count its reply, and log how it went.
-    fn guarded<T>(&self, what: &str, request: impl FnOnce() -> Replied<T>) -> Replied<T> {
+    /// `what` names the request in the log; it is made only when a line is logged (issue 24:
+    /// formatting it on every lookup cost two allocations with logging off).
+    fn guarded<T>(
+        &self,
+        what: impl Fn() -> String,
+        request: impl FnOnce() -> Replied<T>,
+    ) -> Replied<T> {
         let permit = match self.state().breaker.admit() {
             Ok(permit) => permit,
             Err(error) => {
                 self.inner.stats.record_rejected(RejectReason::CircuitOpen);
-                log!(Level::Warn, "{what}: {error}");
+                log!(Level::Warn, "{}: {error}", what());
                 return Replied::without_reply(Err(error));
             }
         };
@@ -356,8 +362,8 @@ impl Client {
             .record(permit, replied.outcome.as_ref().map(|_| ()));
         let ms = started.elapsed().as_millis();
         match &replied.outcome {
-            Ok(_) => log!(Level::Info, "{what}: answered in {ms} ms"),
-            Err(error) => log!(Level::Error, "{what}: failed after {ms} ms: {error}"),
+            Ok(_) => log!(Level::Info, "{}: answered in {ms} ms", what()),
+            Err(error) => log!(Level::Error, "{}: failed after {ms} ms: {error}", what()),
         }
         replied
     }
@@ -376,25 +382,28 @@ impl Client {
         };
         let zone = self.inner.config.timezone.iana_name().unwrap_or("UTC");
         let url = self.inner.url.widget(&id);
-        self.guarded(&format!("widget {id}"), || {
-            let started = Instant::now();
-            let sent = self.send(Idempotent::Yes, |agent, timeout| {
-                let mut request = agent
-                    .get(&url)
-                    .query("time_zone", zone)
-                    .header("Accept", "application/json")
-                    .header("Accept-Encoding", IDENTITY);
-                if let Some((name, value)) = &self.inner.auth {
-                    request = request.header(name.as_str(), value.expose());
-                }
-                match timeout {
-                    Some(t) => request.config().timeout_global(Some(t)).build().call(),
-                    None => request.call(),
-                }
-            });
-            self.exchange(sent, |response| self.read_reply(response))
-                .and_then(|body| self.in_time(started, wire::parse_widget(&body)))
-        })
+        self.guarded(
+            || format!("widget {id}"),
+            || {
+                let started = Instant::now();
+                let sent = self.send(Idempotent::Yes, |agent, timeout| {
+                    let mut request = agent
+                        .get(&url)
+                        .query("time_zone", zone)
+                        .header("Accept", "application/json")
+                        .header("Accept-Encoding", IDENTITY);
+                    if let Some((name, value)) = &self.inner.auth {
+                        request = request.header(name.as_str(), value.expose());
+                    }
+                    match timeout {
+                        Some(t) => request.config().timeout_global(Some(t)).build().call(),
+                        None => request.call(),
+                    }
+                });
+                self.exchange(sent, |response| self.read_reply(response))
+                    .and_then(|body| self.in_time(started, wire::parse_widget(&body)))
+            },
+        )
     }
 
     /// `widget_id` (checked like the setting), else the configured one.
@@ -438,7 +447,11 @@ impl Client {
     fn post(&self, url: &str, number: &PhoneNumber, idempotent: Idempotent) -> Replied<Vec<u8>> {
         let config = &self.inner.config;
         let contact = number.formatted(config.number_format, &config.default_country);
-        let payload = serde_json::json!({ "contact_number": contact }).to_string();
+        // The same bytes as `json!({"contact_number": contact})`, without building a map.
+        let payload = format!(
+            "{{\"contact_number\":{}}}",
+            serde_json::Value::from(contact)
+        );
         let sent = self.send_json(url, &payload, idempotent);
         self.exchange(sent, |response| self.read_reply(response))
     }

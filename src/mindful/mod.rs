@@ -7,6 +7,7 @@ mod chunks;
 mod client;
 mod connections;
 mod freshness;
+mod one_write;
 mod prefetch;
 mod proxy;
 mod reply;

@@ -17,6 +17,8 @@
 //!   used (to apply the server's `Keep-Alive: timeout=N`). The client retries a request whose
 //!   *reused* connection failed before any reply byte (the keep-alive race) once, on a new
 //!   connection, and names a failure after the whole request was sent `no_reply`.
+//! - [`Tracked`] also holds a request head until its body is written, so that a lookup goes
+//!   out in one write, one TLS record and one TCP segment (`one_write.rs`, issue 24).
 //! - [`Connector::warm`] opens one connection ahead (DNS, TCP, TLS) and keeps it as a spare
 //!   that the next connection request takes instead of connecting: the first lookup after a
 //!   prewarmed client is made costs one round trip, not three.
@@ -38,6 +40,7 @@ use ureq::unversioned::transport::{
 use ureq::Timeout;
 
 use super::chunks::ChunkWatch;
+use super::one_write::HeldHead;
 use super::MAX_BODY_BYTES;
 
 /// Reuse a connection whose server announced `Keep-Alive: timeout=N` for at most N seconds
@@ -227,6 +230,7 @@ impl Connector {
             state,
             idle_timeout: self.inner.idle_timeout,
             chunks: ChunkWatch::default(),
+            held: HeldHead::default(),
         })
     }
 
@@ -415,6 +419,8 @@ pub(crate) struct Tracked {
     idle_timeout: Duration,
     /// Refuses at once a chunked reply announcing more than the body cap (`chunks.rs`).
     chunks: ChunkWatch,
+    /// A request head waiting for its body, so that both go out in one write (`one_write.rs`).
+    held: HeldHead,
 }
 
 impl std::fmt::Debug for Tracked {
@@ -422,6 +428,15 @@ impl std::fmt::Debug for Tracked {
         f.debug_struct("Tracked")
             .field("inner", &self.inner)
             .finish_non_exhaustive()
+    }
+}
+
+impl Tracked {
+    /// Send the held request head on its own (it came from the output buffer, so it fits).
+    fn send_held(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let head = self.held.take();
+        self.inner.buffers().output()[..head.len()].copy_from_slice(&head);
+        self.inner.transmit_output(head.len(), timeout)
     }
 }
 
@@ -434,10 +449,25 @@ impl Transport for Tracked {
         with_attempt(|a| a.conn = Some(Arc::clone(&self.state)));
         self.state.touch();
         self.chunks.request();
+        if self.held.hold(&self.inner.buffers().output()[..amount]) {
+            return Ok(());
+        }
+        if self.held.is_held() {
+            if let Some(total) = self.held.prepend(self.inner.buffers().output(), amount) {
+                return self.inner.transmit_output(total, timeout);
+            }
+            // The body does not fit beside the head: the head first, then the body.
+            let body = self.inner.buffers().output()[..amount].to_vec();
+            self.send_held(timeout)?;
+            self.inner.buffers().output()[..amount].copy_from_slice(&body);
+        }
         self.inner.transmit_output(amount, timeout)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        if self.held.is_held() {
+            self.send_held(timeout)?;
+        }
         with_attempt(|a| a.request_sent = true);
         let before = self.inner.buffers().input().len();
         let outcome = self.inner.await_input(timeout);
@@ -569,11 +599,25 @@ impl std::fmt::Debug for TcpTransport {
 }
 
 /// The timeout to give the socket for the next read or write: `Err` once spent.
+///
+/// Whole milliseconds, rounded down: the budget left shrinks by microseconds from one request
+/// to the next, and setting `SO_RCVTIMEO`/`SO_SNDTIMEO` anew each time cost two system calls
+/// per lookup (issue 24). A wait may end up to 1 ms early; the kernel counts these timeouts
+/// in scheduler ticks (1-10 ms) anyway.
 fn socket_timeout(timeout: NextTimeout) -> Result<Option<Duration>, ureq::Error> {
     if timeout.after.is_zero() {
         return Err(ureq::Error::Timeout(timeout.reason));
     }
-    Ok(timeout.not_zero().map(|d| *d))
+    Ok(timeout.not_zero().map(|d| whole_millis(*d)))
+}
+
+/// `d` rounded down to whole milliseconds (kept as it is below 1 ms: never zero).
+fn whole_millis(d: Duration) -> Duration {
+    if d < Duration::from_millis(1) {
+        d
+    } else {
+        Duration::from_millis(d.as_millis() as u64)
+    }
 }
 
 fn is_timeout(e: &io::Error) -> bool {
@@ -715,6 +759,22 @@ fn set_quickack(stream: &TcpStream) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socket_timeouts_are_whole_milliseconds_and_never_zero() {
+        assert_eq!(
+            whole_millis(Duration::from_micros(4_999_970)),
+            Duration::from_millis(4999)
+        );
+        assert_eq!(
+            whole_millis(Duration::from_micros(4_999_010)),
+            Duration::from_millis(4999)
+        );
+        assert_eq!(
+            whole_millis(Duration::from_micros(300)),
+            Duration::from_micros(300)
+        );
+    }
 
     #[test]
     fn keep_alive_header_forms() {

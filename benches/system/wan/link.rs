@@ -22,12 +22,24 @@ pub struct LinkConfig {
 
 pub struct Link {
     addr: SocketAddr,
+    trace: Trace,
     stop: Arc<AtomicBool>,
     accepted: Arc<AtomicUsize>,
     closed_idle: Arc<AtomicUsize>,
     open: Arc<Mutex<Vec<TcpStream>>>,
     accept: Option<JoinHandle<()>>,
 }
+
+/// When bytes crossed the link's client side, for the bench's breakdown of a lookup.
+#[derive(Clone, Copy, Debug)]
+pub struct Crossing {
+    pub at: Instant,
+    /// `true`: read from the client (request bytes); `false`: written to the client.
+    pub upstream: bool,
+    pub bytes: usize,
+}
+
+type Trace = Arc<Mutex<Vec<Crossing>>>;
 
 enum Chunk {
     Data(Vec<u8>),
@@ -48,11 +60,13 @@ impl Link {
         let accepted = Arc::new(AtomicUsize::new(0));
         let closed_idle = Arc::new(AtomicUsize::new(0));
         let open = Arc::new(Mutex::new(Vec::new()));
-        let (s, a, c, o) = (
+        let trace = Trace::default();
+        let (s, a, c, o, t) = (
             stop.clone(),
             accepted.clone(),
             closed_idle.clone(),
             open.clone(),
+            trace.clone(),
         );
         let accept = std::thread::spawn(move || {
             for client in listener.incoming() {
@@ -67,12 +81,13 @@ impl Link {
                 if let (Ok(c1), Ok(c2)) = (client.try_clone(), server.try_clone()) {
                     o.lock().unwrap().extend([c1, c2]);
                 }
-                let closed = c.clone();
-                std::thread::spawn(move || carry(client, server, config, closed));
+                let (closed, trace) = (c.clone(), Tracer { trace: t.clone() });
+                std::thread::spawn(move || carry(client, server, config, closed, trace));
             }
         });
         Link {
             addr,
+            trace,
             stop,
             accepted,
             closed_idle,
@@ -88,6 +103,11 @@ impl Link {
     /// Connections the link accepted so far.
     pub fn connections(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Every crossing of the client side so far, in time order per direction.
+    pub fn crossings(&self) -> Vec<Crossing> {
+        self.trace.lock().unwrap().clone()
     }
 
     /// Connections its far end closed for idleness.
@@ -109,7 +129,30 @@ impl Drop for Link {
     }
 }
 
-fn carry(client: TcpStream, server: TcpStream, config: LinkConfig, closed_idle: Arc<AtomicUsize>) {
+/// Records one connection's crossings.
+#[derive(Clone)]
+struct Tracer {
+    trace: Trace,
+}
+
+impl Tracer {
+    fn record(&self, upstream: bool, bytes: usize) {
+        let at = Instant::now();
+        self.trace.lock().unwrap().push(Crossing {
+            at,
+            upstream,
+            bytes,
+        });
+    }
+}
+
+fn carry(
+    client: TcpStream,
+    server: TcpStream,
+    config: LinkConfig,
+    closed_idle: Arc<AtomicUsize>,
+    trace: Tracer,
+) {
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     let one_way = config.rtt / 2;
@@ -122,12 +165,13 @@ fn carry(client: TcpStream, server: TcpStream, config: LinkConfig, closed_idle: 
 
     // Client -> far end.
     let reader = client.try_clone().unwrap();
-    std::thread::spawn(move || pump_in(reader, one_way, to_server));
+    let up = trace.clone();
+    std::thread::spawn(move || pump_in(reader, one_way, to_server, up));
     let (writer, far_w) = (server.try_clone().unwrap(), far.clone());
     std::thread::spawn(move || deliver_to_server(writer, to_server_rx, far_w));
     // Far end -> client.
     let writer = client;
-    std::thread::spawn(move || deliver_to_client(writer, to_client_rx));
+    std::thread::spawn(move || deliver_to_client(writer, to_client_rx, trace));
     let mut buf = vec![0u8; 64 * 1024];
     let _ = server.set_read_timeout(Some(Duration::from_millis(20)));
     let mut reader = server;
@@ -172,7 +216,7 @@ fn carry(client: TcpStream, server: TcpStream, config: LinkConfig, closed_idle: 
     }
 }
 
-fn pump_in(mut from: TcpStream, delay: Duration, to: Sender<(Instant, Chunk)>) {
+fn pump_in(mut from: TcpStream, delay: Duration, to: Sender<(Instant, Chunk)>, trace: Tracer) {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         match from.read(&mut buf) {
@@ -181,6 +225,7 @@ fn pump_in(mut from: TcpStream, delay: Duration, to: Sender<(Instant, Chunk)>) {
                 return;
             }
             Ok(n) => {
+                trace.record(true, n);
                 if to
                     .send((Instant::now() + delay, Chunk::Data(buf[..n].to_vec())))
                     .is_err()
@@ -223,11 +268,13 @@ fn deliver_to_server(mut to: TcpStream, chunks: Receiver<(Instant, Chunk)>, far:
     }
 }
 
-fn deliver_to_client(mut to: TcpStream, chunks: Receiver<(Instant, Chunk)>) {
+fn deliver_to_client(mut to: TcpStream, chunks: Receiver<(Instant, Chunk)>, trace: Tracer) {
     for (due, chunk) in chunks {
         sleep_until(due);
         match chunk {
             Chunk::Data(bytes) => {
+                // Recorded before the write: the client may read and finish before it returns.
+                trace.record(false, bytes.len());
                 if to.write_all(&bytes).is_err() {
                     return;
                 }

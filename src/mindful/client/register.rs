@@ -68,7 +68,7 @@ impl Client {
         let body = Value::Object(payload).to_string();
         let url = format!("{}/request_callback", self.inner.url.widget(&id));
         let replied = self.guarded(
-            &format!("request_callback {id} {}", masked(number.as_str())),
+            || format!("request_callback {id} {}", masked(number.as_str())),
             || {
                 // Idempotent::No: never sent twice, not even after a lost keep-alive race.
                 let sent = self.send_json(&url, &body, Idempotent::No);
