@@ -160,6 +160,7 @@ fn wheel_has_the_library_and_a_py3_none_tag() {
         "cbstatus/_lib.py",
         "cbstatus/py.typed",
         "cbstatus/libcbstatus.so",
+        "cbstatus/tools/__init__.py",
     ] {
         assert!(names.iter().any(|n| n == name), "{name} not in {names:#?}");
     }
@@ -276,7 +277,12 @@ fn fresh_venv(name: &str) -> (PathBuf, PathBuf) {
 )]
 fn installed_wheel_passes_the_python_suite_in_a_fresh_venv() {
     let (dir, python) = fresh_venv("wheel-venv");
-    run(pip(&python).arg("install").arg("pytest").arg(wheel()));
+    // The suite's pinned test dependencies (pytest, the MCP SDK, ...), then the wheel.
+    run(pip(&python)
+        .arg("install")
+        .arg("-r")
+        .arg(python_dir().join("tests").join("requirements.txt"))
+        .arg(wheel()));
     let where_from = stdout(
         Command::new(&python)
             .current_dir(&dir)
