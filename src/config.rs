@@ -10,7 +10,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{log, Level};
-use crate::number::{CountryCode, NumberFormat};
+use crate::number::{CountryCode, NumberFormats};
 use crate::speech::{SpeechOptions, Templates};
 use jiff::tz::TimeZone;
 use std::fmt;
@@ -82,8 +82,9 @@ pub struct Config {
     pub timezone: TimeZone,
     /// Country calling code completing national caller numbers.
     pub default_country: CountryCode,
-    /// How the caller number is written in requests to Mindful.
-    pub number_format: NumberFormat,
+    /// How the caller number is written in requests to Mindful: the formats a lookup tries
+    /// at once, in order (see `number/formats.rs`).
+    pub number_format: NumberFormats,
     /// Widget id for the widget status endpoint.
     pub widget_id: Option<String>,
     /// What to say and how (locale, wait style, templates).
@@ -126,7 +127,7 @@ impl Default for Config {
             timeout: Duration::from_millis(2000),
             timezone: files::system_zone(),
             default_country: CountryCode::default(),
-            number_format: NumberFormat::default(),
+            number_format: NumberFormats::default(),
             widget_id: None,
             speech: SpeechOptions::default(),
             cache_ttl: Duration::from_millis(3000),
@@ -198,6 +199,9 @@ impl Config {
                 toml::Value::String(s) => s.clone(),
                 toml::Value::Integer(i) => i.to_string(),
                 toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Array(items) if Key::find(key).is_some_and(|k| k.list) => {
+                    list_text(key, items)?
+                }
                 other => {
                     return Err(Error::new(
                         ErrorKind::InvalidConfig,
@@ -263,6 +267,37 @@ fn read_config_file(path: &Path) -> Result<String> {
             format!("config file {} is not valid UTF-8", path.display()),
         )
     })
+}
+
+/// A TOML array of strings for a list-valued key: its items joined by `,`, the text form
+/// `Config::set` reads (an item holding a `,` would read as two, so it is refused).
+fn list_text(key: &str, items: &[toml::Value]) -> Result<String> {
+    let mut texts = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            toml::Value::String(s) if !s.contains(',') => texts.push(s.as_str()),
+            other => {
+                let holding = match other {
+                    toml::Value::String(s) => format!("the item {s:?}, which holds a comma"),
+                    other => format!("a value of type {}", other.type_str()),
+                };
+                return Err(Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!(
+                        "{key} must be a string or an array of names such as \
+                         [\"e164\", \"national\"], not an array holding {holding}"
+                    ),
+                ));
+            }
+        }
+    }
+    if texts.is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!("{key} is an empty array; name at least one, e.g. [\"e164\"]"),
+        ));
+    }
+    Ok(texts.join(","))
 }
 
 /// Let a warning-only error ([`ErrorKind::UnknownLocale`]) through as a logged warning.

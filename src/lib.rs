@@ -81,7 +81,7 @@ pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
 pub use lookup::{Answer, LookupResult};
 pub use mindful::Client;
-pub use number::PhoneNumber;
+pub use number::{NumberFormat, NumberFormats, PhoneNumber};
 pub use register::{RegisterOutcome, RegisterRequest, Registration};
 pub use status::{Callback, CallbackStatus, CallbackType, StatusReport};
 pub use token::Token;

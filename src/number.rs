@@ -11,6 +11,10 @@
 use crate::error::{Error, ErrorKind, Result};
 use std::fmt;
 
+mod formats;
+
+pub use formats::NumberFormats;
+
 /// Longest input we look at; anything longer is not a phone number.
 const MAX_INPUT_LEN: usize = 64;
 /// E.164 allows at most 15 digits including the country code.
@@ -108,6 +112,22 @@ pub enum NumberFormat {
 }
 
 impl NumberFormat {
+    /// Every format, in the order the stats list them.
+    pub const ALL: [NumberFormat; 3] = [
+        NumberFormat::E164,
+        NumberFormat::Digits,
+        NumberFormat::National,
+    ];
+
+    /// The name `number_format` takes: `e164`, `digits` or `national`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NumberFormat::E164 => "e164",
+            NumberFormat::Digits => "digits",
+            NumberFormat::National => "national",
+        }
+    }
+
     /// Parse `e164`, `digits` or `national` (case-insensitive).
     pub fn parse(text: &str) -> Result<NumberFormat> {
         match text.trim().to_ascii_lowercase().as_str() {
@@ -119,6 +139,12 @@ impl NumberFormat {
                 format!("number_format must be e164, digits or national, not {text:?}"),
             )),
         }
+    }
+}
+
+impl fmt::Display for NumberFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

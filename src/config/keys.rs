@@ -15,7 +15,7 @@
 use super::parse::{invalid, parse_bool, parse_millis, parse_number, parse_optional_minutes};
 use super::{ApiUrl, Config, ProxySetting, Secret};
 use crate::error::{Error, ErrorKind, Result};
-use crate::number::{CountryCode, NumberFormat};
+use crate::number::{CountryCode, NumberFormats};
 use crate::speech::{EtaStyle, Locale};
 use jiff::tz::TimeZone;
 use std::ffi::CStr;
@@ -59,6 +59,9 @@ pub struct Key {
     /// An empty value is a value of its own (`auth_scheme`: the bare token) instead of
     /// restoring the default.
     pub(super) empty_is_a_value: bool,
+    /// The value is a list: a TOML array of strings is accepted too, read as its items
+    /// joined by `,` (the text form every other surface gives).
+    pub list: bool,
     /// Check a (trimmed) value and apply it.
     pub(super) set: fn(&mut Config, &str) -> Result<()>,
     /// Copy the key's field from a default configuration.
@@ -88,13 +91,14 @@ impl std::fmt::Debug for Key {
 }
 
 /// Builds [`KEY_TABLE`] and [`KEYS`] from one entry per key: `"name" => field.path { meaning,
-/// default, [empty_is_a_value,] set }`. The field path is what an empty value resets.
+/// default, [empty_is_a_value,] [list,] set }`. The field path is what an empty value resets.
 macro_rules! keys {
     ($(
         $name:literal => $($field:ident).+ {
             meaning: $meaning:literal,
             default: $default:literal,
             $(empty_is_a_value: $empty_is_a_value:literal,)?
+            $(list: $list:literal,)?
             set: $set:expr $(,)?
         }
     )*) => {
@@ -109,6 +113,7 @@ macro_rules! keys {
                 meaning: $meaning,
                 default: $default,
                 empty_is_a_value: false $(|| $empty_is_a_value)?,
+                list: false $(|| $list)?,
                 set: $set,
                 reset: |config, defaults| config.$($field).+ = defaults.$($field).+,
             },
@@ -335,10 +340,14 @@ keys! {
     }
     "number_format" => number_format {
         meaning: "how `contact_number` is sent: `e164` (+15551234567), `digits` (15551234567), \
-                  `national` (5551234567); Mindful does not document which it matches on",
+                  `national` (5551234567), or a list tried in order (`e164,national`, a TOML \
+                  array too): a lookup asks for every listed format at once (one request each) \
+                  and cancel/register use the first that found the caller; Mindful does not \
+                  document which it matches on",
         default: "`e164`",
+        list: true,
         set: |c, v| {
-            c.number_format = NumberFormat::parse(v)?;
+            c.number_format = NumberFormats::parse(v)?;
             Ok(())
         },
     }

@@ -446,7 +446,7 @@ impl Client {
     /// POST `{"contact_number": number}` to `url` and return the body of a 2xx reply.
     fn post(&self, url: &str, number: &PhoneNumber, idempotent: Idempotent) -> Replied<Vec<u8>> {
         let config = &self.inner.config;
-        let contact = number.formatted(config.number_format, &config.default_country);
+        let contact = number.formatted(config.number_format.first(), &config.default_country);
         // The same bytes as `json!({"contact_number": contact})`, without building a map.
         let payload = format!(
             "{{\"contact_number\":{}}}",
