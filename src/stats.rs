@@ -10,6 +10,7 @@
 
 use crate::action::Action;
 use crate::error::{Error, ErrorKind};
+use crate::number::NumberFormat;
 use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -173,6 +174,7 @@ pub struct Stats {
     in_flight: AtomicI64,
     rejected: [AtomicU64; RejectReason::ALL.len()],
     connections_opened: AtomicU64,
+    found_by_format: [AtomicU64; NumberFormat::ALL.len()],
 }
 
 impl Default for Stats {
@@ -190,6 +192,7 @@ impl Default for Stats {
             in_flight: AtomicI64::new(0),
             rejected: std::array::from_fn(|_| zeros()),
             connections_opened: zeros(),
+            found_by_format: std::array::from_fn(|_| zeros()),
         }
     }
 }
@@ -277,6 +280,14 @@ impl Stats {
         bump(&self.connections_opened);
     }
 
+    /// A status lookup from the API found the caller under each of `formats` (every format
+    /// whose request found a callback, so an operator sees which their organization matches).
+    pub fn record_found_by_format(&self, formats: &[NumberFormat]) {
+        for format in formats {
+            bump(&self.found_by_format[index_of(&NumberFormat::ALL, format)]);
+        }
+    }
+
     /// Read every counter; `breaker_open` is the breaker's state now.
     pub fn snapshot(&self, breaker_open: bool) -> StatsSnapshot {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -322,6 +333,11 @@ impl Stats {
                 .map(|(r, n)| (*r, load(n)))
                 .collect(),
             connections_opened: load(&self.connections_opened),
+            found_by_format: NumberFormat::ALL
+                .iter()
+                .zip(&self.found_by_format)
+                .map(|(f, n)| (*f, load(n)))
+                .collect(),
         }
     }
 }
@@ -416,6 +432,9 @@ pub struct StatsSnapshot {
     pub rejected: Vec<(RejectReason, u64)>,
     /// Connections opened to the API.
     pub connections_opened: u64,
+    /// Status lookups from the API that found the caller, by number format (every format,
+    /// zeros included; a lookup found under two formats counts for both).
+    pub found_by_format: Vec<(NumberFormat, u64)>,
 }
 
 impl StatsSnapshot {
@@ -439,7 +458,8 @@ impl StatsSnapshot {
     ///  "cache_hits": 1, "coalesced": 0, "prefetch": {"started": 0, "used": 0, "ignored": 0, "failed": 0},
     ///  "breaker_open": false, "calls_in_flight": 0,
     ///  "calls_rejected": {"busy": 0, "circuit_open": 0},
-    ///  "connections_opened": 1}
+    ///  "connections_opened": 1,
+    ///  "found_by_format": {"e164": 3, "digits": 0, "national": 0}}
     /// ```
     pub fn to_json(&self) -> Value {
         let mut requests = Map::new();
@@ -454,6 +474,7 @@ impl StatsSnapshot {
         let upstream = by_label(&self.upstream, |code| upstream_code_label(*code));
         let prefetch = by_label(&self.prefetch, |o| o.as_str().to_string());
         let rejected = by_label(&self.rejected, |r| r.as_str().to_string());
+        let found_by_format = by_label(&self.found_by_format, |f| f.as_str().to_string());
         json!({
             "version": crate::VERSION,
             "requests": requests,
@@ -468,6 +489,7 @@ impl StatsSnapshot {
             "calls_in_flight": self.in_flight,
             "calls_rejected": rejected,
             "connections_opened": self.connections_opened,
+            "found_by_format": found_by_format,
         })
     }
 }

@@ -8,6 +8,7 @@ use super::background::Background;
 use super::breaker::Breaker;
 use super::cache::LookupCache;
 use super::connections::CountingConnector;
+use super::formats::FoundUnder;
 use super::freshness::Freshness;
 use super::prefetch::Prefetches;
 use super::proxy::{ProxyFailure, Route, RoutedResolver, Source, Tunnel};
@@ -30,6 +31,7 @@ use ureq::http::StatusCode;
 use ureq::unversioned::transport::Connector;
 
 mod ahead;
+mod formats;
 mod register;
 mod send;
 
@@ -90,6 +92,8 @@ struct State {
     /// Which answers a register or cancel made stale (shared by `prefetches` and `cache`).
     freshness: Arc<Freshness>,
     breaker: Breaker,
+    /// Which number format found each caller, for their cancel and register.
+    found_under: FoundUnder,
     /// The agent's resolver (the proxy's addresses through a proxy): forgotten after a
     /// transport failure.
     resolver: RoutedResolver,
@@ -289,17 +293,7 @@ impl Client {
             .state()
             .cache
             .get_or_fetch(number.as_str(), self.inner.timeout, || {
-                let replied = self.guarded(
-                    || format!("callback_status {}", masked(number.as_str())),
-                    || {
-                        let started = Instant::now();
-                        let url = self.inner.url.callback_status();
-                        self.post(&url, number, Idempotent::Yes).and_then(|body| {
-                            let report = wire::parse_callback_status(&body, Timestamp::now());
-                            self.in_time(started, report)
-                        })
-                    },
-                );
+                let replied = self.fetch_status(number);
                 http_status = replied.http_status;
                 replied.outcome
             });
@@ -322,7 +316,8 @@ impl Client {
             || format!("cancel_callback {}", masked(number.as_str())),
             || {
                 // Never retried: the first attempt may have canceled it already.
-                self.post(&self.inner.url.cancel_callback(), number, Idempotent::No)
+                let contact = number.formatted(self.change_format(number), &self.inner.country);
+                self.post(&self.inner.url.cancel_callback(), contact, Idempotent::No)
                     .and_then(|body| wire::parse_cancel(&body))
             },
         );
@@ -443,10 +438,8 @@ impl Client {
         ))
     }
 
-    /// POST `{"contact_number": number}` to `url` and return the body of a 2xx reply.
-    fn post(&self, url: &str, number: &PhoneNumber, idempotent: Idempotent) -> Replied<Vec<u8>> {
-        let config = &self.inner.config;
-        let contact = number.formatted(config.number_format.first(), &config.default_country);
+    /// POST `{"contact_number": contact}` to `url` and return the body of a 2xx reply.
+    fn post(&self, url: &str, contact: &str, idempotent: Idempotent) -> Replied<Vec<u8>> {
         // The same bytes as `json!({"contact_number": contact})`, without building a map.
         let payload = format!(
             "{{\"contact_number\":{}}}",
@@ -604,6 +597,7 @@ impl State {
                 .with_freshness(Arc::clone(&freshness)),
             freshness,
             breaker: Breaker::new(config.breaker_threshold, config.breaker_cooldown),
+            found_under: FoundUnder::default(),
             resolver,
         }
     }

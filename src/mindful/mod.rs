@@ -6,6 +6,7 @@ mod cache;
 mod chunks;
 mod client;
 mod connections;
+mod formats;
 mod freshness;
 mod one_write;
 mod prefetch;

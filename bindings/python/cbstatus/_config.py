@@ -54,7 +54,18 @@ def _setting_text(key: str, value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         return value
-    raise TypeError(f"setting {key!r} must be str, int, bool or None, not {type(value).__name__}")
+    if isinstance(value, (list, tuple)):
+        # A list-valued setting (number_format=["e164", "national"]): the names joined by
+        # commas, the text form the library reads; an item holding a comma would read as two.
+        if not value or not all(isinstance(v, str) and "," not in v for v in value):
+            raise ValueError(
+                f"setting {key!r} as a list must hold one or more names without commas, "
+                f"e.g. ['e164', 'national'], not {value!r}"
+            )
+        return ",".join(value)
+    raise TypeError(
+        f"setting {key!r} must be str, int, bool, a list of str or None, not {type(value).__name__}"
+    )
 
 
 class Config(Handle, kind="Config", free="cb_config_free"):
@@ -98,8 +109,9 @@ class Config(Handle, kind="Config", free="cb_config_free"):
     def set(self, key: str, value: Any) -> "Config":
         """Set one setting (``api_url``, ``timeout_ms``, ``locale``, ... see :data:`SETTINGS`).
 
-        ``value`` may be str, int, bool or None (None/"" restores the default; for
-        ``auth_scheme`` it means the bare token).
+        ``value`` may be str, int, bool, a list of str (a list-valued setting such as
+        ``number_format=["e164", "national"]``, the same as ``"e164,national"``) or None
+        (None/"" restores the default; for ``auth_scheme`` it means the bare token).
         Returns ``self`` so calls can be chained. On error the setting keeps its old value.
 
         Raises:

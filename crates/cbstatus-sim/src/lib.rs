@@ -54,9 +54,10 @@
 //! auth_failure_status = 401         # or 403
 //! not_found = "empty"               # unknown numbers: "empty" → {"data":[]}, "status" → InteractionNotFound
 //! fault = { kind = "delay", ms = 50 } # a fault for every request
+//! contact_match = "digits"          # or "exact": contact_number must equal `number` as written
 //!
 //! [[number]]
-//! number = "+15551230001"           # matched on digits, leading 1 optional
+//! number = "+15551230001"           # matched on digits, leading 1 optional (see contact_match)
 //! description = "ASAP, 4th in line" # for `numbers()` / the demo walkthrough
 //! cancel = "FAILED"                 # optional: force the cancel_callback status
 //! register = "InvalidContact"       # optional: force the request_callback status

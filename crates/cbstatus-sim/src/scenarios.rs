@@ -56,6 +56,10 @@ pub(crate) struct Settings {
     pub(crate) auth_failure_status: u16,
     pub(crate) not_found: NotFound,
     pub(crate) fault: Option<Fault>,
+    /// `contact_match = "exact"`: a request's `contact_number` matches only a `number`
+    /// written exactly the same (as Mindful's Datastore matches "exactly as it was
+    /// submitted"); otherwise (`"digits"`, the default) on digits, a leading 1 optional.
+    pub(crate) exact_match: bool,
 }
 
 impl Default for Settings {
@@ -68,6 +72,7 @@ impl Default for Settings {
             auth_failure_status: 401,
             not_found: NotFound::Empty,
             fault: None,
+            exact_match: false,
         }
     }
 }
@@ -242,6 +247,9 @@ impl Scenarios {
     /// The index of the entry matching `contact` (digits only; a leading country code `1` on
     /// either side is optional). `scratch` is a reusable buffer.
     pub(crate) fn find_number(&self, contact: &str, scratch: &mut String) -> Option<usize> {
+        if self.settings.exact_match {
+            return self.index.get(contact).copied();
+        }
         scratch.clear();
         scratch.extend(contact.chars().filter(char::is_ascii_digit));
         if scratch.is_empty() {
@@ -281,7 +289,11 @@ impl Scenarios {
         for (i, entry) in array_of(&top, "number", "[[number]]")?.iter().enumerate() {
             let label = entry_label("number", i, entry.get("number"));
             let n = parse_number(entry).map_err(|e| format!("{label}: {e}"))?;
-            let digits: String = n.number.chars().filter(char::is_ascii_digit).collect();
+            let digits: String = if out.settings.exact_match {
+                n.number.clone()
+            } else {
+                n.number.chars().filter(char::is_ascii_digit).collect()
+            };
             if let Some(&j) = out.index.get(&digits) {
                 return Err(format!(
                     "{label}: same number as number #{} (\"{}\")",
@@ -384,9 +396,19 @@ fn parse_settings(v: &Value) -> Result<Settings, String> {
             "not_found",
             "fault",
             "description",
+            "contact_match",
         ],
     )?;
     let mut s = Settings::default();
+    match opt_string(obj, "contact_match")?.as_deref() {
+        None | Some("digits") => s.exact_match = false,
+        Some("exact") => s.exact_match = true,
+        Some(other) => {
+            return Err(format!(
+                "`contact_match` must be \"digits\" or \"exact\", got \"{other}\""
+            ))
+        }
+    }
     if let Some(org) = opt_string(obj, "organization")? {
         if org.is_empty() || org.contains(['/', '?', '#', ' ']) {
             return Err(format!(

@@ -209,6 +209,17 @@ impl Collector for Scrape {
             "Connections opened to the Mindful API (reused ones are not counted again).",
             |s| vec![(vec![], s.connections_opened)],
         )?;
+        self.counter(
+            e,
+            "cbstatus_found_by_format",
+            "Status lookups from the API that found the caller, by number_format entry (one found under two formats counts for both).",
+            |s| {
+                s.found_by_format
+                    .iter()
+                    .map(|(f, n)| (vec![("format", f.as_str())], *n))
+                    .collect()
+            },
+        )?;
         let mut family = e.encode_descriptor(
             "cbstatus_build_info",
             "The running version (always 1).",
@@ -232,6 +243,7 @@ mod tests {
         stats.record_upstream(Some(200), Duration::from_millis(2));
         stats.record_upstream(None, Duration::from_secs(7));
         stats.record_cache_hit();
+        stats.record_found_by_format(&[cbstatus::NumberFormat::National]);
         let text = render(vec![
             ("default".into(), stats.snapshot(false)),
             ("support".into(), Stats::new().snapshot(true)),
@@ -256,6 +268,8 @@ mod tests {
             "cbstatus_calls_in_flight{profile=\"default\"} 0",
             "cbstatus_calls_rejected_total{profile=\"default\",reason=\"busy\"} 0",
             "cbstatus_connections_opened_total{profile=\"default\"} 0",
+            "cbstatus_found_by_format_total{profile=\"default\",format=\"national\"} 1",
+            "cbstatus_found_by_format_total{profile=\"default\",format=\"e164\"} 0",
             "# TYPE cbstatus_request_duration_seconds histogram",
         ] {
             assert!(

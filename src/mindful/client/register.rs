@@ -47,7 +47,7 @@ impl Client {
             "contact_number".into(),
             Value::String(
                 number
-                    .formatted(config.number_format.first(), &config.default_country)
+                    .formatted(self.change_format(number), &config.default_country)
                     .to_string(),
             ),
         );
