@@ -303,7 +303,8 @@ class Client(Handle, kind="Client", free="cb_client_free"):
         ``upstream_duration_seconds`` (``{"buckets": [{"le": 0.001, "count": n}, ...], "sum":
         s, "count": n}``, cumulative), ``cache_hits``, ``coalesced``, ``prefetch``,
         ``breaker_open``, ``calls_in_flight``, ``calls_rejected``, ``connections_opened``,
-        ``version``. Reading them takes no lock a lookup waits for. Needs a library exporting
+        ``found_by_format`` (status lookups that found the caller, by ``number_format``
+        entry: ``{"e164": n, "digits": n, "national": n}``), ``version``. Reading them takes no lock a lookup waits for. Needs a library exporting
         ``cb_client_stats_json`` (NotImplementedError otherwise).
 
         Raises:
