@@ -161,6 +161,8 @@ fn wheel_has_the_library_and_a_py3_none_tag() {
         "cbstatus/py.typed",
         "cbstatus/libcbstatus.so",
         "cbstatus/tools/__init__.py",
+        "cbstatus/tools/pipecat.py",
+        "cbstatus/tools/livekit.py",
     ] {
         assert!(names.iter().any(|n| n == name), "{name} not in {names:#?}");
     }
