@@ -114,5 +114,18 @@ def test_missing_pipecat_names_the_extra(monkeypatch):
     for name in [m for m in sys.modules if m == "pipecat" or m.startswith("pipecat.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "pipecat", None)  # import pipecat raises ImportError
+    import importlib
+
+    import cbstatus.tools.pipecat as adapter
+
+    importlib.reload(adapter)  # importing the adapter needs no framework: only using it does
     with pytest.raises(ImportError, match=r"pip install 'cbstatus\[pipecat\]'"):
-        callback_tools(FOUND)
+        adapter.callback_tools(FOUND)
+
+
+def test_agent_assist_opt_in_takes_the_number_argument(cbstatus):
+    llm = ScriptedLLM([[("get_callback_status", {"caller_number": NOT_FOUND}), ("get_callback_status", {})]])
+    results = run(llm, callback_tools(FOUND, allow_number_argument=True))
+    assert llm.sent_tools == [schemas(allow_number_argument=True)]
+    assert results["call-0"]["ok"] and results["call-0"]["found"] is False  # the typed number
+    assert results["call-1"]["found"] is True  # omitted: the call's own
