@@ -163,6 +163,7 @@ fn wheel_has_the_library_and_a_py3_none_tag() {
         "cbstatus/tools/__init__.py",
         "cbstatus/tools/pipecat.py",
         "cbstatus/tools/livekit.py",
+        "cbstatus/mcp/__init__.py",
     ] {
         assert!(names.iter().any(|n| n == name), "{name} not in {names:#?}");
     }

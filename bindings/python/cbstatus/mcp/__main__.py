@@ -1,0 +1,7 @@
+"""``python -m cbstatus.mcp``: the ``cbstatus-mcp`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
