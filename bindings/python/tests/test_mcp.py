@@ -109,7 +109,7 @@ async def journey(client: Client, number_tail: str) -> None:
     assert booked["done"] and booked["outcome"] == "requested"
     assert f"ending in {' '.join(number_tail)}" in booked["say"]
     status = await call(client, "get_callback_status")
-    assert status["found"] and status["position"] == 1
+    assert status["found"] and status["position"] >= 1  # behind others booked on the simulator
     dry = await call(client, "cancel_callback", {"confirmed": False})
     assert dry["done"] is False and dry["found"]
     assert (await call(client, "get_callback_status"))["status"] == "waitlisted"
