@@ -8,6 +8,7 @@ through call files on Local channels, and reads what happened from Asterisk's ow
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -121,6 +122,43 @@ class Asterisk:
         out = subprocess.run(args, capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise RuntimeError(f"building func_cbstatus.so failed:\n{out.stdout}\n{out.stderr}")
+        self.make_output = out.stdout + out.stderr
+
+    def buildopt_sum(self, include: Path) -> str:
+        """AST_BUILDOPT_SUM of a header set (asterisk/buildopts.h)."""
+        m = re.search(r'#define AST_BUILDOPT_SUM "([0-9a-f]*)"', (include / "asterisk/buildopts.h").read_text())
+        return m.group(1) if m else ""
+
+    def make_module_other_options(self) -> Tuple[Path, str]:
+        """func_cbstatus.so built by its Makefile against the headers of a build of this
+        Asterisk with one more ABI-changing option, DEBUG_THREADS (it changes the lock
+        structures): the installed headers with asterisk/buildopts.h as
+        build_tools/make_buildopts_h writes it for that build (the define, and the checksum of
+        the option list). Installed as func_cbstatus_otheropts.so; returns it and its sum."""
+        include = self.dir / "include-debug-threads"
+        shutil.copytree(self.prefix / "include", include, symlinks=True)
+        buildopts = include / "asterisk/buildopts.h"
+        text = buildopts.read_text()
+        m = re.search(r'#define AST_BUILDOPTS "(.*)"', text)
+        opts = ", ".join(["DEBUG_THREADS"] + [o for o in (m.group(1) if m else "").split(", ") if o])
+        # make_buildopts_h: BUILDSUM=$(echo "${BUILDOPTS}" | md5sum | cut -c1-32)
+        other_sum = hashlib.md5((opts + "\n").encode()).hexdigest()
+        text = re.sub(r'#define AST_BUILDOPT_SUM "[0-9a-f]*"', f'#define AST_BUILDOPT_SUM "{other_sum}"', text)
+        text = re.sub(r'#define AST_BUILDOPTS ".*"', f'#define AST_BUILDOPTS "{opts}"', text)
+        buildopts.write_text("#define DEBUG_THREADS 1\n" + text)
+        build = self.dir / "module-build-otheropts"
+        shutil.copytree(REPO / "bindings/asterisk", build,
+                        ignore=shutil.ignore_patterns("*.so", "*-en_US.xml"))
+        out = subprocess.run(
+            ["make", "-C", str(build), "func_cbstatus.so", f"ASTERISK_INCLUDE={include}",
+             f"CBSTATUS_CFLAGS=-I{REPO}/include",
+             f"CBSTATUS_LIBS=-L{self.lib_dir} -lcbstatus -Wl,-rpath,{self.lib_dir}"],
+            capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError(f"building func_cbstatus.so (DEBUG_THREADS headers) failed:\n{out.stdout}\n{out.stderr}")
+        target = self.dir / "modules/func_cbstatus_otheropts.so"
+        shutil.copy(build / "func_cbstatus.so", target)
+        return target, other_sum
 
     # --- what every surface must set ---------------------------------------------------
 
@@ -278,8 +316,41 @@ def check_journey(r: Results, ast: Asterisk) -> None:
             "\n".join(l for l in text.splitlines() if "does not exist" in l)[:2000])
 
 
+def check_build(r: Results, ast: Asterisk) -> None:
+    """The module as its Makefile builds it against this version's installed headers:
+    warning-free under -Wall -Wextra -Werror, carrying these headers' build-options checksum."""
+    out = getattr(ast, "make_output", "")
+    r.check("asterisk: func_cbstatus.c compiles with -Wall -Wextra -Werror (bindings/asterisk/Makefile)",
+            "-Wall -Wextra -Werror" in out and "warning:" not in out, out[-2000:])
+    want = ast.buildopt_sum(ast.prefix / "include")
+    so = (ast.dir / "modules/func_cbstatus.so").read_bytes()
+    r.check(f"asterisk: func_cbstatus.so carries this build's AST_BUILDOPT_SUM ({want})",
+            len(want) == 32 and want.encode() in so, want)
+
+
+def check_other_options_refused(r: Results, ast: Asterisk) -> None:
+    """A module built against another build's options is refused with Asterisk's own message
+    (loader.c inspect_module), and Asterisk goes on. Run while func_cbstatus is unloaded."""
+    so, other_sum = ast.make_module_other_options()
+    r.check("asterisk: the DEBUG_THREADS build of the module carries that build's checksum",
+            other_sum.encode() in so.read_bytes() and other_sum != ast.buildopt_sum(ast.prefix / "include"),
+            other_sum)
+    out = ast.rx(f"module load {so.name}") or ""
+    message = f"Module '{so.name}' was not compiled with the same compile-time options as this version of Asterisk."
+    said = wait_until(lambda: message in ast.log_text(), 5)
+    r.check("asterisk: a module built against another build's options is refused with Asterisk's message",
+            bool(said) and "will not be initialized as it may cause instability" in ast.log_text(),
+            f"{out}\n" + "\n".join(l for l in ast.log_text().splitlines() if so.name in l)[-1500:])
+    r.check("asterisk: ... and `module load` says it did not load", "Unable to load module" in out, out)
+    r.check("asterisk: still running after the refusal", ast.rx("core show uptime") is not None, "no answer")
+    out = ast.rx("core show applications like CBStatus") or "x CBStatus"
+    r.check("asterisk: the refused module registered nothing", "CBStatus" not in out, out)
+    so.unlink()
+
+
 def run(r: Results, ast: Asterisk) -> None:
     log("asterisk: booted; documentation and CLI")
+    check_build(r, ast)
     out = ast.rx("core show application CBStatus") or ""
     r.check("asterisk: core show application CBStatus documents every argument",
             all(w in out for w in ["Look up a caller's Mindful callback", "number", "options",
@@ -441,6 +512,7 @@ def run(r: Results, ast: Asterisk) -> None:
     r.check("asterisk: unload succeeds once idle", "Unloaded" in out or "unloaded" in out, out)
     out = ast.rx("module show like cbstatus") or ""
     r.check("asterisk: module gone after unload", "func_cbstatus" not in out, out)
+    check_other_options_refused(r, ast)
     # Without an API URL (cbstatus.conf's empty api_url restores the default: none) the
     # module declines to load and says why.
     ast.write_cbstatus_conf("api_url =\n")

@@ -88,13 +88,17 @@ def check_library_list(r: "Results", name: str, v: Optional[Dict[str, str]],
 
 
 class Results:
-    """Checks, printed as they happen; the closing line is `pbx: N passed, M failed`."""
+    """Checks, printed as they happen, each naming the PBX version it is about (the label,
+    e.g. `asterisk-20.20.1`); the closing line is `pbx: LABEL: N passed, M failed`."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "") -> None:
+        self.label = label
         self.passed = 0
         self.failed: List[str] = []
 
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        if self.label:
+            name = f"{self.label}: {name}"
         if ok:
             self.passed += 1
             print(f"ok   {name}", flush=True)
@@ -107,7 +111,8 @@ class Results:
         return self.check(name, got == want, f"got {got!r}, want {want!r}")
 
     def closing_line(self) -> str:
-        return f"pbx: {self.passed} passed, {len(self.failed)} failed"
+        label = f"{self.label}: " if self.label else ""
+        return f"pbx: {label}{self.passed} passed, {len(self.failed)} failed"
 
 
 def wait_until(predicate: Callable[[], object], timeout: float, step: float = 0.1) -> object:

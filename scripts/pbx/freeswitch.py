@@ -152,6 +152,7 @@ class FreeSwitch:
             capture_output=True, text=True, timeout=120, env=env)
         if out.returncode != 0:
             raise RuntimeError(f"building mod_cbstatus.so failed:\n{out.stdout}\n{out.stderr}")
+        self.make_output = out.stdout + out.stderr
 
     def library_variables(self, action: str, target: str, language: str = "") -> List[Tuple[str, str]]:
         """The library's CBSTATUS_* list for this request, with this FreeSWITCH's settings."""
@@ -251,6 +252,9 @@ def run(r: Results, fs: FreeSwitch) -> None:
     esl = fs.esl
     assert esl is not None
     log("freeswitch: started; API")
+    made = getattr(fs, "make_output", "")
+    r.check("freeswitch: mod_cbstatus.c compiles with -Wall -Wextra -Werror (bindings/freeswitch/Makefile)",
+            "-Wall -Wextra -Werror" in made and "warning:" not in made, made[-2000:])
     out = esl.api(f"cbstatus {FOUND}")
     r.check("freeswitch api: text", out.startswith(EN_FOUND_TEXT), repr(out))
     out = esl.api(f"cbstatus {FOUND} text es-US")

@@ -9,6 +9,21 @@ pbx_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PBX_SOURCES=${CBSTATUS_PBX_SOURCES:-$pbx_repo/../shared/peers}
 PBX_CACHE=${CBSTATUS_PBX_CACHE:-/var/cache/cbstatus-pbx}
 
+# The versions the project proves (README "Real PBXs"), newest first: the first is the default
+# of build-asterisk / build-freeswitch. FreeSWITCH "master" is the archive of master at
+# cc93a683ca (reports 1.11.3-dev).
+PBX_ASTERISK_VERSIONS=(23.4.1 22.10.1 20.20.1)
+PBX_FREESWITCH_VERSIONS=(master 1.10.12)
+
+# pbx_supported KIND VERSION: dies with the list when VERSION is not one of KIND's versions.
+pbx_supported() {
+  local kind=$1 v=$2 list
+  if [ "$kind" = asterisk ]; then list=("${PBX_ASTERISK_VERSIONS[@]}"); else list=("${PBX_FREESWITCH_VERSIONS[@]}"); fi
+  local x
+  for x in "${list[@]}"; do [ "$x" = "$v" ] && return 0; done
+  pbx_die "$kind $v is not a supported version (supported: ${list[*]})"
+}
+
 pbx_log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 pbx_die() { echo "error: $*" >&2; exit 1; }
 

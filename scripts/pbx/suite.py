@@ -2,8 +2,10 @@
 """The real-PBX suite: cbstatus inside real Asterisk and FreeSWITCH builds.
 
 Run by scripts/pbx/test (which builds the PBXs into the cache first):
-    suite.py --asterisk PREFIX [--freeswitch PREFIX] --cbstatus target/debug/cbstatus --lib DIR
-Prints one line per check and closes with `pbx: N passed, M failed`; exits 1 on any failure.
+    suite.py [--asterisk PREFIX] [--freeswitch PREFIX] --label NAME --cbstatus target/debug/cbstatus --lib DIR
+One run proves one PBX build (scripts/pbx/test runs one per supported version, two at a
+time): each check line starts with the label (`asterisk-20.20.1: ...`), and the run closes
+with `pbx: LABEL: N passed, M failed`; exits 1 on any failure.
 """
 
 from __future__ import annotations
@@ -30,15 +32,16 @@ def main() -> int:
     p.add_argument("--freeswitch", type=Path)
     p.add_argument("--cbstatus", type=Path, required=True)
     p.add_argument("--lib", type=Path, required=True, help="directory of libcbstatus.so")
+    p.add_argument("--label", default="", help="the PBX version the checks are about")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     args = p.parse_args()
     # Stopped from outside (CI timeout, Ctrl-C): unwind so the PBXs, the FastAGI server and
     # the simulator (each in its own process group) are stopped by the finally blocks.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    r = Results()
+    r = Results(args.label)
     started = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="cbstatus-pbx-"))
+    work = Path(tempfile.mkdtemp(prefix=f"cbstatus-pbx-{args.label}-"))
     log(f"work directory {work}")
     sim, url = start_simulator(args.cbstatus, work)
     sounds = work / "sounds"
