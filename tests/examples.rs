@@ -204,7 +204,10 @@ fn asterisk_headers() -> Vec<PathBuf> {
     let mut dirs = vec![PathBuf::from("/usr/include")];
     if let Ok(entries) = std::fs::read_dir(&cache) {
         for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with("asterisk-") {
+            // Finished builds only (`.built`): scripts/test builds other versions meanwhile.
+            if entry.file_name().to_string_lossy().starts_with("asterisk-")
+                && entry.path().join(".built").is_file()
+            {
                 dirs.push(entry.path().join("include"));
             }
         }

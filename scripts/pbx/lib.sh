@@ -56,11 +56,14 @@ pbx_apt() {
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   pbx_log "installing: ${missing[*]}"
   # stdout is the build scripts' answer (the prefix): apt's chatter goes to stderr.
+  # Builds run in parallel lanes (scripts/pbx/test, scripts/test): wait for dpkg's lock
+  # instead of failing when another lane is installing.
+  local wait_lock=(-o DPkg::Lock::Timeout=900)
   if [ "$pbx_apt_updated" = 0 ]; then
-    $sudo_cmd apt-get update -qq >&2
+    $sudo_cmd apt-get "${wait_lock[@]}" update -qq >&2
     pbx_apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get "${wait_lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
 # Serialises builds of the same thing (two suites starting at once build it once).
