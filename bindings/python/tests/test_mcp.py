@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import select
 import socket
 import subprocess
@@ -180,6 +181,10 @@ def test_http_sessions_get_their_own_callers_answers(cbstatus, http_server):
                 assert (await call(c, "get_callback_status"))["found"] is False
         # Concurrent sessions, interleaved: each only ever hears its own caller's answer.
         await asyncio.gather(*[session(caller, 5) for caller in expected for _ in range(2)])
+        async with http_client(http_server.url, "+15551230500") as http:  # the API answers 503
+            async with Client(streamable_http_client(http_server.url, http_client=http)) as c:
+                down = await call(c, "get_callback_status")
+                assert down["error"] == "http_status" and down["say"] == "Sorry, we can't check your callback right now."
         async with http_client(http_server.url, "+15558882002") as http:
             async with Client(streamable_http_client(http_server.url, http_client=http)) as c:
                 await journey(c, "2002")
@@ -269,3 +274,17 @@ def test_non_loopback_with_token_starts(cbstatus):
         p.wait(timeout=10)
         p.stdout.close()
         p.stderr.close()
+
+
+def test_console_script(cbstatus):
+    """`cbstatus-mcp` is the package's console script (installed: it runs; this tree: declared)."""
+    from conftest import INSTALLED, PYTHON_DIR
+
+    if INSTALLED:
+        script = os.path.join(os.path.dirname(sys.executable), "cbstatus-mcp")
+        p = subprocess.run([script, "--caller", "anonymous"], env=server_env(), capture_output=True, timeout=60)
+        assert p.returncode == 2 and b"not a phone number" in p.stderr, p
+    else:
+        text = (PYTHON_DIR / "pyproject.toml").read_text(encoding="utf-8")
+        assert 'cbstatus-mcp = "cbstatus.mcp:main"' in text and '"cbstatus.mcp"' in text
+        assert 'mcp = ["mcp>=2.3,<3"]' in text
