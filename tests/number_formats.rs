@@ -412,3 +412,24 @@ fn the_list_from_the_environment_the_cli_and_the_c_api() {
         "{lines}"
     );
 }
+
+#[test]
+fn concurrent_lookups_of_one_caller_share_one_set_of_requests() {
+    let sim = stored("fault = { kind = \"delay\", ms = 200 }");
+    let client = listing(
+        &sim,
+        "e164,national",
+        &[("cache_ttl_ms", "0"), ("not_found_ttl_ms", "0")],
+    );
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client.clone();
+            std::thread::spawn(move || client.lookup("5551230001").unwrap().found())
+        })
+        .collect();
+    for thread in threads {
+        assert!(thread.join().unwrap());
+    }
+    assert_eq!(sim.request_count(), 2, "one lookup in flight, two formats");
+    assert_eq!(client.stats().coalesced, 7);
+}
