@@ -433,3 +433,25 @@ fn concurrent_lookups_of_one_caller_share_one_set_of_requests() {
     assert_eq!(sim.request_count(), 2, "one lookup in flight, two formats");
     assert_eq!(client.stats().coalesced, 7);
 }
+
+#[test]
+fn the_breaker_counts_a_lookup_in_three_formats_once() {
+    let sim = stored("fault = { kind = \"status\", code = 503 }");
+    let client = listing(
+        &sim,
+        "e164,digits,national",
+        &[
+            ("breaker_threshold", "2"),
+            ("cache_ttl_ms", "0"),
+            ("not_found_ttl_ms", "0"),
+        ],
+    );
+    assert!(client.lookup("5551230001").is_err());
+    assert!(!client.breaker_open(), "one failed lookup, not three failures");
+    assert!(client.lookup("5551230001").is_err());
+    assert!(client.breaker_open());
+    assert_eq!(sim.request_count(), 6);
+    let refused = client.lookup("5551230001").unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::CircuitOpen, "{refused}");
+    assert_eq!(sim.request_count(), 6, "the open breaker asks no format");
+}

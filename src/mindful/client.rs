@@ -339,22 +339,37 @@ impl Client {
         what: impl Fn() -> String,
         request: impl FnOnce() -> Replied<T>,
     ) -> Replied<T> {
-        let permit = match self.state().breaker.admit() {
+        let permit = match self.admit(&what) {
             Ok(permit) => permit,
-            Err(error) => {
-                self.inner.stats.record_rejected(RejectReason::CircuitOpen);
-                log!(Level::Warn, "{}: {error}", what());
-                return Replied::without_reply(Err(error));
-            }
+            Err(error) => return Replied::without_reply(Err(error)),
         };
+        let replied = self.counted_upstream(what, request);
+        self.state()
+            .breaker
+            .record(permit, replied.outcome.as_ref().map(|_| ()));
+        replied
+    }
+
+    /// The circuit breaker's permit for one request (or one lookup in several number
+    /// formats), or its refusal, counted and logged.
+    fn admit(&self, what: &impl Fn() -> String) -> Result<super::breaker::Permit> {
+        self.state().breaker.admit().inspect_err(|error| {
+            self.inner.stats.record_rejected(RejectReason::CircuitOpen);
+            log!(Level::Warn, "{}: {error}", what());
+        })
+    }
+
+    /// Run one API request, count its reply and log how it went (the breaker aside).
+    fn counted_upstream<T>(
+        &self,
+        what: impl Fn() -> String,
+        request: impl FnOnce() -> Replied<T>,
+    ) -> Replied<T> {
         let started = std::time::Instant::now();
         let replied = request();
         self.inner
             .stats
             .record_upstream(replied.http_status, started.elapsed());
-        self.state()
-            .breaker
-            .record(permit, replied.outcome.as_ref().map(|_| ()));
         let ms = started.elapsed().as_millis();
         match &replied.outcome {
             Ok(_) => log!(Level::Info, "{}: answered in {ms} ms", what()),

@@ -15,6 +15,9 @@
 //!   answer (the first failing format's error, in list order): the callback may be stored
 //!   under the format whose request failed, and "no callback" would be a wrong answer where
 //!   "could not check" is a true one. All formats failing is the first format's error.
+//! - **One lookup for the breaker.** The circuit breaker admits and counts the lookup once,
+//!   with the merged outcome (`mindful/client/formats.rs`): three formats neither open it
+//!   three times sooner nor spend three half-open probes.
 //! - **Cancel and register** use the first format, in list order, that found the caller in
 //!   its last lookup ([`FoundUnder`]); before any lookup found them, the first listed format
 //!   (no extra request is made to find out: a cancel is never delayed by a lookup).

@@ -28,37 +28,49 @@ impl Client {
                 asks.push((format, contact));
             }
         }
-        let answers: Vec<FormatAnswer> = if asks.len() == 1 {
-            vec![self.fetch_as(asks[0].0, asks[0].1)]
-        } else {
-            std::thread::scope(|scope| {
-                let others: Vec<_> = asks[1..]
-                    .iter()
-                    .map(|&(format, contact)| {
-                        let handle = std::thread::Builder::new()
-                            .name("cbstatus-format".into())
-                            .spawn_scoped(scope, move || self.fetch_as(format, contact));
-                        (format, contact, handle)
-                    })
-                    .collect();
-                let mut answers = vec![self.fetch_as(asks[0].0, asks[0].1)];
-                for (format, contact, handle) in others {
-                    answers.push(match handle {
-                        Ok(handle) => handle.join().unwrap_or_else(|_| FormatAnswer {
-                            format,
-                            outcome: Err(Error::new(
-                                ErrorKind::Internal,
-                                "the request in one number format failed unexpectedly",
-                            )),
-                            http_status: None,
-                        }),
-                        // No thread to be had: ask in this one, after the others.
-                        Err(_) => self.fetch_as(format, contact),
-                    });
-                }
-                answers
-            })
+        // One permit for the whole lookup: the breaker counts lookups, so listing three
+        // formats does not open it three times sooner (nor spend a half-open probe per format).
+        let what = || format!("callback_status {}", masked(number.as_str()));
+        let permit = match self.admit(&what) {
+            Ok(permit) => permit,
+            Err(error) => return Replied::without_reply(Err(error)),
         };
+        let answers: Vec<FormatAnswer> = std::thread::scope(|scope| {
+            let others: Vec<_> = asks[1..]
+                .iter()
+                .map(|&(format, contact)| {
+                    let handle = std::thread::Builder::new()
+                        .name("cbstatus-format".into())
+                        .spawn_scoped(scope, move || self.fetch_as(format, contact));
+                    (format, contact, handle)
+                })
+                .collect();
+            let mut answers = vec![self.fetch_as(asks[0].0, asks[0].1)];
+            for (format, contact, handle) in others {
+                answers.push(match handle {
+                    Ok(handle) => handle.join().unwrap_or_else(|_| FormatAnswer {
+                        format,
+                        outcome: Err(Error::new(
+                            ErrorKind::Internal,
+                            "the request in one number format failed unexpectedly",
+                        )),
+                        http_status: None,
+                    }),
+                    // No thread to be had: ask in this one, after the others.
+                    Err(_) => self.fetch_as(format, contact),
+                });
+            }
+            answers
+        });
+        let replied = self.merged(number, answers);
+        self.state()
+            .breaker
+            .record(permit, replied.outcome.as_ref().map(|_| ()));
+        replied
+    }
+
+    /// The answers merged; which format found the caller remembered and counted.
+    fn merged(&self, number: &PhoneNumber, answers: Vec<FormatAnswer>) -> Replied<StatusReport> {
         let merged = merge(answers, Timestamp::now());
         self.state()
             .found_under
@@ -72,9 +84,10 @@ impl Client {
         }
     }
 
-    /// One `callback_status` request with `contact` (the number written as `format`).
+    /// One `callback_status` request with `contact` (the number written as `format`), counted
+    /// and logged; the caller holds the breaker's permit.
     fn fetch_as(&self, format: NumberFormat, contact: &str) -> FormatAnswer {
-        let replied = self.guarded(
+        let replied = self.counted_upstream(
             || format!("callback_status {} ({format})", masked(contact)),
             || {
                 let started = Instant::now();
