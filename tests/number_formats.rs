@@ -447,7 +447,10 @@ fn the_breaker_counts_a_lookup_in_three_formats_once() {
         ],
     );
     assert!(client.lookup("5551230001").is_err());
-    assert!(!client.breaker_open(), "one failed lookup, not three failures");
+    assert!(
+        !client.breaker_open(),
+        "one failed lookup, not three failures"
+    );
     assert!(client.lookup("5551230001").is_err());
     assert!(client.breaker_open());
     assert_eq!(sim.request_count(), 6);
