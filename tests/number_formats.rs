@@ -121,7 +121,8 @@ fn callback(id: &str, position: u32) -> String {
 /// Numbers stored the way different channels submit them (Mindful matches exactly):
 /// ...0001 only nationally; ...0002 under both forms with the same request; ...0003's e164
 /// request fails with 500 and ...0004's hangs, both found nationally; ...0005 nowhere;
-/// ...0006's e164 request fails with 500 and nothing is stored nationally.
+/// ...0006's e164 request fails with 500 and nothing is stored nationally; ...0007's e164
+/// request is reset (TCP RST) and ...0008's gets truncated JSON, both found nationally.
 fn stored(extra_settings: &str) -> Simulator {
     let toml = format!(
         "[settings]\ncontact_match = \"exact\"\n{extra_settings}\n\
@@ -132,13 +133,19 @@ fn stored(extra_settings: &str) -> Simulator {
          [[number]]\nnumber = \"5551230003\"\n{}\
          [[number]]\nnumber = \"+15551230004\"\nfault = \"hang\"\n\
          [[number]]\nnumber = \"5551230004\"\n{}\
-         [[number]]\nnumber = \"+15551230006\"\nfault = {{ kind = \"status\", code = 500 }}\n",
+         [[number]]\nnumber = \"+15551230006\"\nfault = {{ kind = \"status\", code = 500 }}\n\
+         [[number]]\nnumber = \"+15551230007\"\nfault = \"reset\"\n\
+         [[number]]\nnumber = \"5551230007\"\n{}\
+         [[number]]\nnumber = \"+15551230008\"\nfault = \"malformed\"\n\
+         [[number]]\nnumber = \"5551230008\"\n{}",
         callback("n1", 3),
         callback("both", 2),
         callback("both", 2),
         callback("national-only", 5),
         callback("n3", 1),
         callback("n4", 1),
+        callback("n7", 1),
+        callback("n8", 1),
     );
     Simulator::start("127.0.0.1:0", Scenarios::from_toml_str(&toml).unwrap()).unwrap()
 }
@@ -245,6 +252,10 @@ fn a_format_whose_request_fails_or_hangs_does_not_hide_the_one_that_found() {
     // A not-found everywhere is not-found; a not-found and a failure is the failure (the
     // callback may be stored under the format that failed).
     assert!(!client.lookup("5551230005").unwrap().found());
+    for (number, id) in [("5551230007", "n7"), ("5551230008", "n8")] {
+        let report = client.lookup(number).unwrap();
+        assert_eq!(report.primary().unwrap().request_id.as_deref(), Some(id));
+    }
     let error = client.lookup("5551230006").unwrap_err();
     assert_eq!(error.http_status(), Some(500), "{error}");
 }
