@@ -357,6 +357,26 @@ fn numbers_match_on_digits_with_optional_leading_one() {
 }
 
 #[test]
+fn contact_match_exact_matches_only_the_number_as_written() {
+    let s = Scenarios::from_toml_str(
+        "[settings]\ncontact_match = \"exact\"\n\
+         [[number]]\nnumber = \"5551230001\"\n[[number]]\nnumber = \"+15551230001\"\n",
+    )
+    .unwrap();
+    let mut scratch = String::new();
+    assert_eq!(s.find_number("5551230001", &mut scratch), Some(0));
+    assert_eq!(s.find_number("+15551230001", &mut scratch), Some(1));
+    for n in ["15551230001", "(555) 123-0001", " 5551230001"] {
+        assert_eq!(s.find_number(n, &mut scratch), None, "{n}");
+    }
+    let error = Scenarios::from_toml_str("[settings]\ncontact_match = \"fuzzy\"\n").unwrap_err();
+    assert!(
+        error.to_string().contains("`contact_match` must be"),
+        "{error}"
+    );
+}
+
+#[test]
 fn toml_datetimes_become_strings() {
     let s = Scenarios::from_toml_str(
         "[[number]]\nnumber = \"+1\"\n[[number.callback]]\nwhen = 2030-01-01T00:00:00Z\n",
