@@ -288,3 +288,24 @@ def test_console_script(cbstatus):
         text = (PYTHON_DIR / "pyproject.toml").read_text(encoding="utf-8")
         assert 'cbstatus-mcp = "cbstatus.mcp:main"' in text and '"cbstatus.mcp"' in text
         assert 'mcp = ["mcp>=2.3,<3"]' in text
+
+
+def test_http_answers_without_nagle_delay(cbstatus, http_server):
+    """A tool call over HTTP costs milliseconds, not the 40 ms of Nagle against delayed ACK (the
+    listening socket has TCP_NODELAY, which accepted sockets inherit: 51 -> 9 ms per call)."""
+    import statistics
+    import time
+
+    async def run() -> float:
+        async with http_client(http_server.url, "+15551230001") as http:
+            async with Client(streamable_http_client(http_server.url, http_client=http)) as c:
+                await c.call_tool("get_callback_status", {})
+                took = []
+                for _ in range(30):
+                    start = time.perf_counter()
+                    await c.call_tool("get_callback_status", {})
+                    took.append(time.perf_counter() - start)
+                return statistics.median(took)
+
+    median = asyncio.run(run())
+    assert median < 0.030, f"median {median * 1000:.1f} ms per call"

@@ -145,6 +145,7 @@ def serve_http(app: object, host: str, port: int) -> int:
     try:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
         sock.bind((host, port))
         sock.listen(128)
     except OSError as exc:
