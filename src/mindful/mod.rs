@@ -26,6 +26,7 @@ pub use breaker::Breaker;
 pub use cache::LookupCache;
 pub use client::Client;
 pub(crate) use client::Replied;
+pub use proxy::proxy_route;
 // The URL is validated with the configuration (config/url.rs); re-exported where it was.
 pub use crate::config::ApiUrl;
 pub use reply::MAX_ENTRIES;

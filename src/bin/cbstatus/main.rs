@@ -2,6 +2,7 @@
 //! demo, and (in their own modules) Asterisk AGI / FastAGI and prompt generation.
 
 mod agi;
+mod check;
 mod common;
 mod demo;
 mod exit;
@@ -55,6 +56,13 @@ enum Command {
     ///
     /// Exit status as for lookup.
     Register(register::RegisterArgs),
+    /// Walk the whole path to the Mindful organization (configuration, proxy, DNS, TCP, TLS,
+    /// HTTP, authentication, the reply, the number formats, the prompts) and print one line
+    /// per stage with its verdict, time and what to do.
+    ///
+    /// Exit status: 0 a lookup works end to end, 1 a stage failed (the last line names the
+    /// first), 2 usage error.
+    Check(check::Args),
     /// Run the Mindful simulator (a local stand-in for the Scheduler API).
     Simulate(simulate::Args),
     /// Start a simulator on a loopback port and walk through the main scenarios.
@@ -76,6 +84,7 @@ fn main() -> ExitCode {
         Command::Widget(args) => lookup::widget(args),
         Command::Offer(args) => lookup::offer(args),
         Command::Register(args) => register::register(args),
+        Command::Check(args) => check::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Agi(args) => agi::run(args),

@@ -105,6 +105,39 @@ impl Route {
     }
 }
 
+/// The HTTP proxy a client made from `config` connects through (`None`: directly) and why, in
+/// words (`cbstatus check`): the rule of [`Route::choose`] applied to the process environment.
+pub fn proxy_route(config: &Config) -> Result<(Option<ProxyUrl>, String)> {
+    let url = config.require_api_url()?;
+    let env = |name: &str| std::env::var(name).ok();
+    let (route, source) = Route::choose(config, url, &env)?;
+    let why = match (&route, source) {
+        (Route::Direct, Source::Key) => "the proxy setting is none".to_string(),
+        (Route::Tunnel(_), Source::Key) => "the proxy setting".to_string(),
+        (Route::Tunnel(_), Source::Env(name)) => format!("the environment variable {name}"),
+        (Route::Direct, _) => {
+            let listed = NO_PROXY_VARS.iter().any(|n| env(n).is_some());
+            let named = HTTPS_VARS
+                .iter()
+                .chain(&HTTP_VARS)
+                .any(|n| env(n).is_some_and(|v| !v.trim().is_empty()));
+            if listed && named {
+                "no_proxy lists the API host".to_string()
+            } else {
+                "no proxy setting and no proxy variable for this URL".to_string()
+            }
+        }
+        (Route::Tunnel(_), Source::Default) => "the environment".to_string(),
+    };
+    Ok((
+        match route {
+            Route::Direct => None,
+            Route::Tunnel(proxy) => Some(proxy),
+        },
+        why,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
