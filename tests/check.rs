@@ -379,3 +379,37 @@ fn unknown_variables_and_unused_keys_are_named() {
         "environment CBSTATUS_API_URL"
     );
 }
+
+#[test]
+fn asterisk_sounds_names_the_missing_file_and_the_locales_installed() {
+    use cbstatus::speech::{playlist_prompts, Locale};
+    let sim = Simulator::start("127.0.0.1:0", Scenarios::demo()).unwrap();
+    let url = sim.organization_url();
+    let dir = std::env::temp_dir().join(format!("cbstatus-check-sounds-{}", std::process::id()));
+    let en = Locale::parse("en-US").unwrap();
+    for (name, _) in playlist_prompts(en) {
+        let path = dir.join(en.sound_dir()).join(format!("{name}.wav"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"RIFF").unwrap();
+    }
+    let dir_text = dir.to_str().unwrap().to_string();
+    let (code, json) = json_check(
+        &[("CBSTATUS_API_URL", &url)],
+        &["--asterisk-sounds", &dir_text],
+    );
+    assert_eq!(code, 0, "{json:#}");
+    let prompts = stage(&json, "prompts");
+    assert_eq!(prompts["facts"]["installed"], serde_json::json!(["en-US"]));
+    std::fs::remove_file(dir.join("en/digits/4.wav")).unwrap();
+    let (code, json) = json_check(
+        &[("CBSTATUS_API_URL", &url)],
+        &["--asterisk-sounds", &dir_text],
+    );
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(json["failed_stage"], "prompts");
+    assert_eq!(
+        stage(&json, "prompts")["facts"]["missing"],
+        serde_json::json!(["en/digits/4"])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -250,6 +250,8 @@ fn toml_text(value: &toml::Value) -> String {
         toml::Value::Integer(i) => i.to_string(),
         toml::Value::Boolean(b) => b.to_string(),
         toml::Value::Float(f) => f.to_string(),
+        // A list (number_format = ["e164", "national"]) as its comma-separated text form.
+        toml::Value::Array(items) => items.iter().map(toml_text).collect::<Vec<_>>().join(","),
         other => other.type_str().to_string(),
     }
 }
