@@ -413,3 +413,59 @@ fn asterisk_sounds_names_the_missing_file_and_the_locales_installed() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_server_that_accepts_but_never_answers_tls_costs_one_stage_deadline() {
+    let server = RawServer::start(|_stream, ctx| ctx.hold());
+    let url = format!("https://127.0.0.1:{}/api/organization/{ORG}", server.port());
+    let mut cmd = cli(&[("CBSTATUS_API_URL", &url), ("CBSTATUS_TIMEOUT_MS", "500")]);
+    cmd.args(["check", "--format", "json"]);
+    let (out, elapsed) = run_bounded(cmd, None, Duration::from_secs(10));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["failed_stage"], "tls", "{json:#}");
+    let ms = stage(&json, "tls")["ms"].as_u64().unwrap();
+    assert!((450..1500).contains(&ms), "tls stage took {ms} ms");
+    assert!(elapsed < Duration::from_secs(3), "check took {elapsed:?}");
+}
+
+#[test]
+fn values_from_a_file_and_a_profile_say_where_they_came_from() {
+    let sim = Simulator::start("127.0.0.1:0", Scenarios::demo()).unwrap();
+    let dir = std::env::temp_dir().join(format!("cbstatus-check-conf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cbstatus.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "api_url = \"{}\"\ntimeout_ms = 1500\n[profiles.sales]\ntimeout_ms = 900\nlocale = \"es-US\"\n",
+            sim.organization_url()
+        ),
+    )
+    .unwrap();
+    let file_text = file.to_str().unwrap().to_string();
+    let (code, json) = json_check(
+        &[("CBSTATUS_LOCALE", "fr-CA")],
+        &[
+            "--config",
+            &file_text,
+            "--profile",
+            "sales",
+            "--number",
+            "+15551230001",
+        ],
+    );
+    assert_eq!(code, 0, "{json:#}");
+    let keys = &stage(&json, "configuration")["facts"]["keys"];
+    assert_eq!(keys["api_url"]["source"], format!("file {file_text}"));
+    assert_eq!(keys["timeout_ms"]["source"], "profile sales");
+    assert_eq!(keys["timeout_ms"]["value"], "900");
+    assert_eq!(keys["locale"]["source"], "environment CBSTATUS_LOCALE");
+    assert!(stage(&json, "configuration")["facts"]["unused"]
+        .to_string()
+        .contains("locale in the file is overridden by CBSTATUS_LOCALE"));
+    // Every configured locale: the effective one and the profile's.
+    let heard = &stage(&json, "number")["facts"]["heard"];
+    assert!(heard["fr-CA"].as_str().unwrap().contains('4'), "{heard}");
+    assert!(heard["es-US"].is_string(), "{heard}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
