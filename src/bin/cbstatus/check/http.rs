@@ -3,7 +3,8 @@
 //! then with it; then what the reply holds, field names and vocabulary only (the body itself
 //! is never printed).
 
-use super::net::{io_why, open, set_deadline, Conn, Route};
+use super::net::open;
+use super::route::{io_why, set_deadline, Conn, Route};
 use super::settings::Loaded;
 use super::{clean, Stage, Verdict};
 use cbstatus::number::NumberFormat;

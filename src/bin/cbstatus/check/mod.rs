@@ -3,6 +3,7 @@
 //! (issue 21). One file per stage:
 //!
 //! - `settings.rs`: configuration (where each value comes from, unknown and unused keys);
+//! - `route.rs`: what the network stages share (the route, a connection, deadlines);
 //! - `net.rs`: proxy (which one and why), DNS, TCP connect, the proxy's tunnel;
 //! - `tls.rs`: TLS (version, certificate, days to expiry, CA store);
 //! - `http.rs`: HTTP (status, server, keep-alive), authentication, the reply;
@@ -27,6 +28,7 @@ mod http;
 mod local;
 mod net;
 mod number;
+mod route;
 mod settings;
 mod tls;
 

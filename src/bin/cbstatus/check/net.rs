@@ -3,42 +3,15 @@
 //! connects to, the TCP connect, and, through a proxy, its answer to `CONNECT`. Each has its
 //! own deadline (`timeout_ms`). [`open`] replays them silently for a later connection.
 
+use super::route::{io_why, set_deadline};
+pub use super::route::{Conn, Route};
 use super::{clean, tls, Stage};
 use cbstatus::config::ProxyUrl;
 use cbstatus::Config;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-/// A connection to the API, plain or TLS, with a way to set its deadlines.
-pub trait Conn: Read + Write + Send {
-    fn tcp(&self) -> &TcpStream;
-}
-
-impl Conn for TcpStream {
-    fn tcp(&self) -> &TcpStream {
-        self
-    }
-}
-
-/// Where and how the API is reached, and the connection the stages opened.
-pub struct Route {
-    pub https: bool,
-    /// The API host (no brackets) and port, and `host[:port]` as the URL wrote it.
-    pub host: String,
-    pub port: u16,
-    pub authority: String,
-    pub proxy: Option<ProxyUrl>,
-    /// The addresses of the host connected to (the proxy's, through one).
-    pub addrs: Vec<SocketAddr>,
-    /// Each stage's deadline.
-    pub deadline: Duration,
-    pub ca_bundle: Option<PathBuf>,
-    /// The connection opened by the stages, ready for a request.
-    pub first: Option<Box<dyn Conn>>,
-}
 
 pub fn check(config: &Config, stages: &mut Vec<Stage>) -> Option<Route> {
     let url = config.require_api_url().ok()?;
@@ -305,25 +278,4 @@ fn tunnel(tcp: &TcpStream, proxy: &ProxyUrl, route: &Route) -> Result<String, St
         return Err(format!("refused: {}", clean(line, 120)));
     }
     Ok(clean(line, 120))
-}
-
-/// Set the socket's read and write timeouts to what is left until `until`.
-pub fn set_deadline(tcp: &TcpStream, until: Instant) -> Result<(), String> {
-    let left = until.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err("deadline passed".into());
-    }
-    tcp.set_read_timeout(Some(left))
-        .and_then(|_| tcp.set_write_timeout(Some(left)))
-        .map_err(|e| e.to_string())
-}
-
-/// An I/O error in words: a timeout says the deadline.
-pub fn io_why(e: &std::io::Error, deadline: Duration) -> String {
-    match e.kind() {
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-            format!("no answer within {} ms", deadline.as_millis())
-        }
-        _ => clean(&e.to_string(), 200),
-    }
 }

@@ -7,7 +7,7 @@
 //! Only the few certificate fields shown are read, by a small DER walk ([`describe`]): the
 //! subject and issuer common name / organization and `notAfter`.
 
-use super::net::{io_why, set_deadline, Conn, Route};
+use super::route::{io_why, set_deadline, Conn, Route};
 use super::{clean, Stage};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
