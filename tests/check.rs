@@ -469,3 +469,33 @@ fn values_from_a_file_and_a_profile_say_where_they_came_from() {
     assert!(heard["es-US"].is_string(), "{heard}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_unknown_status_and_field_are_named_but_not_their_number() {
+    let scenarios = Scenarios::from_toml_str(&format!(
+        r#"
+[settings]
+organization = "{ORG}"
+
+[[number]]
+number = "+15551230077"
+[[number.callback]]
+call_request_id = "x1"
+type = "ASAP"
+status = "parked"
+"#
+    ))
+    .unwrap();
+    let sim = Simulator::start("127.0.0.1:0", scenarios).unwrap();
+    let url = sim.organization_url();
+    let (code, json) = json_check(&[("CBSTATUS_API_URL", &url)], &["--number", "+15551230077"]);
+    assert_eq!(code, 0, "{json:#}");
+    let reply = stage(&json, "reply");
+    assert_eq!(reply["verdict"], "warn", "{reply}");
+    assert_eq!(
+        reply["facts"]["status_values"],
+        serde_json::json!([{"value": "parked", "known": false}])
+    );
+    assert_eq!(reply["facts"]["timezone"], "America/New_York");
+    assert!(!json.to_string().contains("5551230077"));
+}
