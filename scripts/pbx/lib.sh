@@ -54,16 +54,26 @@ pbx_apt() {
   ((${#missing[@]})) || return 0
   local sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  pbx_log "installing: ${missing[*]}"
-  # stdout is the build scripts' answer (the prefix): apt's chatter goes to stderr.
-  # Builds run in parallel lanes (scripts/pbx/test, scripts/test): wait for dpkg's lock
-  # instead of failing when another lane is installing.
+  # Builds run in parallel lanes (scripts/pbx/test, scripts/test): one apt-get at a time (a
+  # lock of our own, and dpkg's lock waited for rather than failing on it).
   local wait_lock=(-o DPkg::Lock::Timeout=900)
-  if [ "$pbx_apt_updated" = 0 ]; then
-    $sudo_cmd apt-get "${wait_lock[@]}" update -qq >&2
-    pbx_apt_updated=1
-  fi
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get "${wait_lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >&2
+  mkdir -p "$PBX_CACHE"
+  {
+    flock 8
+    missing=()
+    for p in "$@"; do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+      pbx_log "installing: ${missing[*]}"
+      # stdout is the build scripts' answer (the prefix): apt's chatter goes to stderr.
+      if [ "$pbx_apt_updated" = 0 ]; then
+        $sudo_cmd apt-get "${wait_lock[@]}" update -qq >&2
+        pbx_apt_updated=1
+      fi
+      DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get "${wait_lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >&2
+    fi
+  } 8>"$PBX_CACHE/.lock-apt"
 }
 
 # Serialises builds of the same thing (two suites starting at once build it once).
