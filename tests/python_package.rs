@@ -279,13 +279,20 @@ fn fresh_venv(name: &str) -> (PathBuf, PathBuf) {
     ignore = "python3 with venv is not installed"
 )]
 fn installed_wheel_passes_the_python_suite_in_a_fresh_venv() {
-    let (dir, python) = fresh_venv("wheel-venv");
+    installed_passes_the_python_suite(wheel(), "wheel-venv");
+}
+
+/// `wheel` installed in a fresh venv outside the checkout (pip checks the wheel's tags against
+/// this machine) loads its own library and passes the project's Python suite, whose lookups go
+/// to the simulator (`CBSTATUS_BIN simulate`).
+fn installed_passes_the_python_suite(wheel: &Path, name: &str) {
+    let (dir, python) = fresh_venv(name);
     // The suite's pinned test dependencies (pytest, the MCP SDK, ...), then the wheel.
     run(pip(&python)
         .arg("install")
         .arg("-r")
         .arg(python_dir().join("tests").join("requirements.txt"))
-        .arg(wheel()));
+        .arg(wheel));
     let where_from = stdout(
         Command::new(&python)
             .current_dir(&dir)
@@ -353,4 +360,113 @@ fn pip_install_of_the_source_directory_installs_the_library() {
     );
     assert_eq!(fields[1], env!("CARGO_PKG_VERSION"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The wheel PyPI accepts (issue 23), from scripts/build-wheel: cargo-zigbuild against glibc
+/// 2.17, stripped, tagged `py3-none-manylinux_2_17_<arch>`, and `auditwheel show` agrees.
+fn manylinux_wheel() -> &'static Path {
+    static WHEEL: OnceLock<PathBuf> = OnceLock::new();
+    WHEEL.get_or_init(|| {
+        let out = common::scratch("manylinux-wheel");
+        let _ = std::fs::remove_dir_all(&out);
+        let said = {
+            let _one_at_a_time = source_tree();
+            stdout(
+                Command::new(root().join("scripts/build-wheel"))
+                    .arg(&out)
+                    .env("CARGO_TARGET_DIR", target_dir())
+                    .env_remove("CBSTATUS_LIBRARY"),
+            )
+        };
+        let wheel = only_file(&out, ".whl");
+        assert_eq!(said.lines().last(), Some(wheel.to_str().unwrap()), "{said}");
+        wheel
+    })
+}
+
+#[test]
+#[cfg_attr(
+    not(cbstatus_has_python3),
+    ignore = "python3 with venv is not installed"
+)]
+fn manylinux_wheel_is_tagged_stripped_and_needs_glibc_2_17_at_most() {
+    let wheel = manylinux_wheel();
+    let version = env!("CARGO_PKG_VERSION");
+    let platform = format!("manylinux_2_17_{}", std::env::consts::ARCH);
+    assert_eq!(
+        wheel.file_name().unwrap().to_str().unwrap(),
+        format!("cbstatus-{version}-py3-none-{platform}.whl")
+    );
+    // The same files as the wheel pip builds from source.
+    assert_eq!(wheel_names(wheel), wheel_names(self::wheel()));
+    let dir = unpack(wheel, "manylinux-wheel-unpacked");
+    let tags =
+        std::fs::read_to_string(dir.join(format!("cbstatus-{version}.dist-info/WHEEL"))).unwrap();
+    assert!(
+        tags.lines()
+            .any(|l| l == format!("Tag: py3-none-{platform}")),
+        "{tags}"
+    );
+    assert!(
+        tags.lines().any(|l| l == "Root-Is-Purelib: false"),
+        "{tags}"
+    );
+
+    // auditwheel's own verdict (from the tools venv scripts/build-wheel installed); it wraps
+    // its sentences, so compare with whitespace collapsed.
+    let shown = stdout(
+        Command::new(target_dir().join("wheel-tools/bin/auditwheel"))
+            .arg("show")
+            .arg(wheel),
+    );
+    let shown = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        shown.contains(&format!(
+            "is consistent with the following platform tag: \"{platform}\""
+        )),
+        "{shown}"
+    );
+
+    let so = dir.join("cbstatus/libcbstatus.so");
+    assert_soname_and_nodelete(&so);
+    assert_exports_only_the_c_api(&so);
+    // Stripped: no symbol table, no debug sections.
+    let sections = stdout(Command::new("readelf").args(["-S", "-W"]).arg(&so));
+    assert!(sections.contains(".dynsym"), "{sections}");
+    for section in [".symtab", ".strtab", ".debug"] {
+        assert!(
+            !sections.contains(section),
+            "{section} in the wheel's library:\n{sections}"
+        );
+    }
+    // The newest glibc symbol version it needs is 2.17 at most.
+    let dynamic = stdout(Command::new("objdump").arg("-T").arg(&so));
+    let mut glibc: Vec<(u32, u32)> = dynamic
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .filter_map(|w| w.strip_prefix("GLIBC_"))
+        .filter_map(|v| {
+            let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
+            Some((parts.next()??, parts.next().flatten().unwrap_or(0)))
+        })
+        .collect();
+    glibc.sort();
+    let newest = *glibc.last().expect("no GLIBC_ versions in objdump -T");
+    assert!(newest >= (2, 2), "{dynamic}");
+    assert!(
+        newest <= (2, 17),
+        "the library needs glibc {newest:?}:\n{dynamic}"
+    );
+    assert!(
+        needed_libraries(&so).iter().all(|l| !l.contains("python")),
+        "the library links Python"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(cbstatus_has_python3),
+    ignore = "python3 with venv is not installed"
+)]
+fn installed_manylinux_wheel_passes_the_python_suite_in_a_fresh_venv() {
+    installed_passes_the_python_suite(manylinux_wheel(), "manylinux-venv");
 }

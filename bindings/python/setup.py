@@ -12,9 +12,10 @@ wheel serves every Python 3 on that platform.
 import os
 import shutil
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 from setuptools.command.sdist import sdist
 from setuptools_rust import Binding, RustExtension
 
@@ -27,6 +28,9 @@ CRATE_FILES = (
     "Cargo.toml", "Cargo.lock", "build.rs", "README.md", "src", "include", "benches", "crates"
 )
 LIBRARY_FILE = "libcbstatus.so"
+#: A library already built for the wheel, and the wheel's platform tag (scripts/build-wheel).
+PREBUILT_LIBRARY = os.environ.get("CBSTATUS_WHEEL_LIBRARY")
+PLATFORM = os.environ.get("CBSTATUS_WHEEL_PLATFORM")
 
 
 def crate_dir() -> str:
@@ -58,7 +62,25 @@ class bdist_wheel_any_python(bdist_wheel):
 
     def get_tag(self):
         _, _, platform = super().get_tag()
-        return "py3", "none", platform
+        return "py3", "none", PLATFORM or platform
+
+
+class distribution_with_native_library(Distribution):
+    """A prebuilt library is native code too: the wheel is platform-specific (platlib)."""
+
+    def has_ext_modules(self):
+        return bool(PREBUILT_LIBRARY) or super().has_ext_modules()
+
+
+class build_py_prebuilt_library(build_py):
+    """Puts ``CBSTATUS_WHEEL_LIBRARY`` in the package as ``cbstatus/libcbstatus.so``."""
+
+    def run(self):
+        super().run()
+        if PREBUILT_LIBRARY:
+            if not os.path.isfile(PREBUILT_LIBRARY):
+                raise SystemExit(f"cbstatus: CBSTATUS_WHEEL_LIBRARY={PREBUILT_LIBRARY} is not a file")
+            self.copy_file(PREBUILT_LIBRARY, os.path.join(self.build_lib, "cbstatus", LIBRARY_FILE))
 
 
 class sdist_with_crate(sdist):
@@ -79,7 +101,7 @@ class sdist_with_crate(sdist):
 
 
 setup(
-    rust_extensions=[
+    rust_extensions=[] if PREBUILT_LIBRARY else [
         RustExtension(
             "cbstatus.libcbstatus",
             path=os.path.relpath(os.path.join(crate_dir(), "Cargo.toml")),
@@ -90,8 +112,10 @@ setup(
     ],
     cmdclass={
         "build_ext": build_ext_plain_library_name,
+        "build_py": build_py_prebuilt_library,
         "bdist_wheel": bdist_wheel_any_python,
         "sdist": sdist_with_crate,
     },
+    distclass=distribution_with_native_library,
     zip_safe=False,
 )
