@@ -79,8 +79,14 @@ class build_py_prebuilt_library(build_py):
         super().run()
         if PREBUILT_LIBRARY:
             if not os.path.isfile(PREBUILT_LIBRARY):
-                raise SystemExit(f"cbstatus: CBSTATUS_WHEEL_LIBRARY={PREBUILT_LIBRARY} is not a file")
-            self.copy_file(PREBUILT_LIBRARY, os.path.join(self.build_lib, "cbstatus", LIBRARY_FILE))
+                raise SystemExit(
+                    f"cbstatus: CBSTATUS_WHEEL_LIBRARY={PREBUILT_LIBRARY} is not a file"
+                )
+            # Always copied: build/ may hold the library an earlier setuptools-rust build made,
+            # newer than this one (copy_file would keep it).
+            target = os.path.join(self.build_lib, "cbstatus", LIBRARY_FILE)
+            shutil.copyfile(PREBUILT_LIBRARY, target)
+            os.chmod(target, 0o755)
 
 
 class sdist_with_crate(sdist):
