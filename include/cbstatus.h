@@ -319,6 +319,8 @@ typedef void (*cb_log_fn)(int32_t level, const char *message, void *userdata);
 
 
 
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
