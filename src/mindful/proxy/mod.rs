@@ -106,7 +106,7 @@ impl Route {
 }
 
 /// The HTTP proxy a client made from `config` connects through (`None`: directly) and why, in
-/// words (`cbstatus check`): the rule of [`Route::choose`] applied to the process environment.
+/// words (`cbstatus check`): the rule of `Route::choose` applied to the process environment.
 pub fn proxy_route(config: &Config) -> Result<(Option<ProxyUrl>, String)> {
     let url = config.require_api_url()?;
     let env = |name: &str| std::env::var(name).ok();
