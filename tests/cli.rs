@@ -210,3 +210,42 @@ fn french_from_the_flag_the_environment_and_the_demo() {
         }
     }
 }
+
+/// `cbstatus lookup ... | head -0`: a reader that goes away before the answer is printed ends
+/// the command the Unix way (SIGPIPE, as for `cat`), never with Rust's "failed printing to
+/// stdout" panic; the servers keep ignoring SIGPIPE (the simulator below keeps serving).
+#[test]
+fn a_closed_stdout_ends_a_printing_command_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let sim = Simulator::start("127.0.0.1:0", Scenarios::demo()).unwrap();
+    for args in [
+        &["lookup", "+15551230001"][..],
+        &["offer", "--widget-id", "w-open"][..],
+        &["check", "--number", "+15551230001"][..],
+    ] {
+        let mut child = cbstatus(&sim)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before anything is printed
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(
+            status.signal(),
+            Some(libc::SIGPIPE),
+            "{args:?}: {status:?} {err}"
+        );
+    }
+    let (code, out, _) = run(cbstatus(&sim).args(["lookup", "+15551230001"]));
+    assert_eq!((code, out.contains("number 4")), (0, true), "{out}");
+}

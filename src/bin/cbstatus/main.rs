@@ -76,8 +76,29 @@ enum Command {
     Prompts(prompts::PromptsCommand),
 }
 
+impl Command {
+    /// Whether the command's only output is what it prints to stdout (so a closed stdout
+    /// should end it, see `signals::default_sigpipe`); the servers and AGI modes are not.
+    fn only_prints(&self) -> bool {
+        match self {
+            Command::Lookup(_)
+            | Command::Cancel(_)
+            | Command::Widget(_)
+            | Command::Offer(_)
+            | Command::Register(_)
+            | Command::Check(_)
+            | Command::Demo(_)
+            | Command::Prompts(_) => true,
+            Command::Simulate(_) | Command::Agi(_) | Command::Fastagi(_) => false,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.only_prints() {
+        signals::default_sigpipe();
+    }
     let code = match cli.command {
         Command::Lookup(args) => lookup::status(args),
         Command::Cancel(args) => lookup::cancel(args),

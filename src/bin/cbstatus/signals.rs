@@ -11,6 +11,18 @@ pub fn ignore_sighup() {
     }
 }
 
+/// Let SIGPIPE end the process, as it ends `cat` or `grep`, for the commands whose only output
+/// is what they print: `cbstatus check | head -3` then stops quietly when `head` has read
+/// enough, instead of panicking in `println!` (Rust ignores SIGPIPE, so the write fails with
+/// EPIPE and `println!` panics on it). Not for AGI, FastAGI or the simulator: they own sockets
+/// and pipes to a PBX and treat a closed peer as an ordinary error.
+pub fn default_sigpipe() {
+    // SAFETY: setting a signal's disposition to SIG_DFL has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// The last line of defence that keeps a call from waiting on us: ends the process with its
 /// exit code when its deadline passes, whatever the main thread is doing. The deadline can be
 /// moved (later or earlier) at any time, e.g. once per AGI command.
