@@ -157,8 +157,38 @@ fault = {{ kind = "huge", bytes = 4194304 }}
 """
 
 
-class Simulator:
-    """A running ``cbstatus simulate`` process."""
+class UrlProcess:
+    """A server process that prints its URL as its first line (the simulator, cbstatus-mcp
+    --http): started, waited for up to ``wait`` seconds, stopped with SIGTERM (then SIGKILL)."""
+
+    def __init__(self, cmd: "list[str]", what: str, prefix: str, wait: float, env: "dict[str, str] | None" = None) -> None:
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], wait)
+        line = self.proc.stdout.readline().decode().strip() if ready else ""
+        if not line.startswith(prefix):
+            self.stop()
+            err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+            raise RuntimeError(f"{what} did not start ({' '.join(cmd)}): {line!r} {err}")
+        #: The URL the process printed.
+        self.url = line
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for f in (self.proc.stdout, self.proc.stderr):
+            if f:
+                f.close()
+
+
+class Simulator(UrlProcess):
+    """A running ``cbstatus simulate`` process; ``url`` is the organization URL
+    (CBSTATUS_API_URL)."""
 
     def __init__(self, scenarios: "Path | None" = None) -> None:
         if not os.path.exists(BIN):
@@ -166,28 +196,7 @@ class Simulator:
         cmd = [BIN, "simulate", "--listen", "127.0.0.1:0"]
         if scenarios is not None:
             cmd += ["--scenarios", str(scenarios)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], 15)
-        line = self.proc.stdout.readline().decode().strip() if ready else ""
-        if not line.startswith("http"):
-            self.stop()
-            err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-            raise RuntimeError(f"simulator did not start ({' '.join(cmd)}): {line!r} {err}")
-        #: The organization URL (CBSTATUS_API_URL).
-        self.url = line
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f:
-                f.close()
+        super().__init__(cmd, "simulator", "http", 15)
 
 
 @pytest.fixture(scope="session", autouse=True)

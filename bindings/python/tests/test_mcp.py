@@ -22,7 +22,7 @@ from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from conftest import subprocess_env
+from conftest import UrlProcess, subprocess_env
 
 TOKEN = "t0ken-for-tests"
 
@@ -34,30 +34,12 @@ def server_env(**extra: str) -> Dict[str, str]:
     return env
 
 
-class HttpServer:
+class HttpServer(UrlProcess):
     """A running ``python -m cbstatus.mcp --http 127.0.0.1:0``."""
 
     def __init__(self, *args: str, env: Optional[Dict[str, str]] = None) -> None:
         cmd = [sys.executable, "-m", "cbstatus.mcp", "--http", "127.0.0.1:0", *args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or server_env())
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        line = self.proc.stdout.readline().decode().strip() if ready else ""
-        if not line.startswith("http://127.0.0.1:"):
-            self.stop()
-            raise RuntimeError(f"cbstatus-mcp did not start: {line!r} {self.proc.stderr.read().decode()}")
-        self.url = line
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f:
-                f.close()
+        super().__init__(cmd, "cbstatus-mcp", "http://127.0.0.1:", 30, env=env or server_env())
 
 
 @pytest.fixture(scope="module")
