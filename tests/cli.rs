@@ -213,7 +213,7 @@ fn french_from_the_flag_the_environment_and_the_demo() {
 
 /// `cbstatus lookup ... | head -0`: a reader that goes away before the answer is printed ends
 /// the command the Unix way (SIGPIPE, as for `cat`), never with Rust's "failed printing to
-/// stdout" panic; the servers keep ignoring SIGPIPE (the simulator below keeps serving).
+/// stdout" panic. The last lookup shows the same command answers when its stdout is read.
 #[test]
 fn a_closed_stdout_ends_a_printing_command_quietly() {
     use std::io::Read;
